@@ -1,0 +1,132 @@
+/*
+ * mr.h - the public plugin interface of mr, the multi-process MapReduce engine.
+ *
+ * This is the only header a plugin sees.  A plugin is one shared object that
+ * exports one symbol, MR_PLUGIN_SYMBOL ("mr_plugin"), a const mr_plugin
+ * descriptor.  The engine finds it with one dlsym(), checks abi_version, and
+ * calls the function pointers it carries.  See docs/plugins.md for a complete
+ * example and examples/wordcount.c for a template to copy.
+ *
+ * Contract common to every callback:
+ *   - Keys, values and records are opaque bytes (not NUL-terminated).
+ *   - The engine owns every buffer it passes; nothing a callback receives
+ *     outlives that callback.  Copy what you need to keep.
+ *   - Bytes handed to mr_emit() are copied before it returns.
+ *   - A callback returns 0 on success.  Any other value fails the current
+ *     task; the engine reports it with the plugin symbol, chunk and record.
+ *   - Each process calls the plugin from one thread only.
+ *
+ * ABI rule: mr_plugin_t only ever grows at its end.  A plugin built against an
+ * older header keeps working as long as MR_ABI_VERSION is unchanged.
+ */
+#ifndef MR_H
+#define MR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MR_VERSION_MAJOR 0
+#define MR_VERSION_MINOR 1
+#define MR_VERSION_PATCH 0
+
+/* The descriptor layout version.  Bumped only on an incompatible change. */
+#define MR_ABI_VERSION 1
+
+/* The name of the descriptor symbol the engine looks up. */
+#define MR_PLUGIN_SYMBOL "mr_plugin"
+
+/* A borrowed run of bytes; valid only during the callback that received it. */
+typedef struct mr_bytes_t {
+    const void *ptr; /* first byte; may be NULL when len is 0 */
+    size_t len;      /* number of bytes */
+} mr_bytes_t;
+
+/*
+ * The sink a callback writes its output to.  Call it through mr_emit() or
+ * mr_emit_value().  emit() copies key and value before returning, so the
+ * plugin may reuse its buffers at once.  It returns 0, or non-zero when the
+ * engine cannot accept the pair (for example, the output of one chunk grew
+ * past the engine's cap); a callback should then stop and return that value.
+ */
+typedef struct mr_emitter_t mr_emitter_t;
+struct mr_emitter_t {
+    int (*emit)(mr_emitter_t *self, const void *key, size_t key_len, const void *value,
+                size_t value_len);
+};
+
+/* Emits one (key, value) pair.  Returns 0 or the engine's error (see above). */
+static inline int mr_emit(mr_emitter_t *out, const void *key, size_t key_len, const void *value,
+                          size_t value_len)
+{
+    return out->emit(out, key, key_len, value, value_len);
+}
+
+/* Emits a value with an empty key: in --ordered and --unordered output the
+ * line is then just the value. */
+static inline int mr_emit_value(mr_emitter_t *out, const void *value, size_t value_len)
+{
+    return out->emit(out, NULL, 0, value, value_len);
+}
+
+/*
+ * The plugin descriptor.  Define exactly one, named mr_plugin:
+ *
+ *     const mr_plugin_t mr_plugin = { .abi_version = MR_ABI_VERSION, .map = my_map, ... };
+ *
+ * Every function pointer but map is optional (NULL).  A plugin without map can
+ * serve only as a reducer (-r).  A plugin without combine and reduce can serve
+ * only as a mapper, in --ordered or --unordered mode.
+ */
+typedef struct mr_plugin {
+    /* Must be MR_ABI_VERSION.  The engine refuses any other value. */
+    uint32_t abi_version;
+
+    /* A short name for messages, e.g. "wordcount".  May be NULL. */
+    const char *name;
+
+    /*
+     * Called once per process before any other callback.  arg is the string
+     * given to mr-run --arg, or NULL when none was given; it stays valid until
+     * fini.  Store per-process state in *state (initially NULL); the engine
+     * passes it back to every callback.  Return 0, or non-zero to refuse to
+     * start (the job then fails before any chunk is mapped).
+     */
+    int (*init)(const char *arg, void **state);
+
+    /* Called once when the process ends normally; frees what init made. */
+    void (*fini)(void *state);
+
+    /*
+     * Maps one record (without its terminator) to zero or more pairs through
+     * out.  Called once per record, in input order within a chunk.
+     */
+    int (*map)(void *state, mr_bytes_t record, mr_emitter_t *out);
+
+    /*
+     * Merges two values of the same key into one, which it must emit exactly
+     * once with mr_emit_value().  Must be associative and commutative: the
+     * engine calls it inside mappers (per chunk, as a combiner) and in the
+     * reducer (across chunks), in no fixed order.  Having combine makes the
+     * job key-grouped and keeps memory per distinct key, not per occurrence.
+     */
+    int (*combine)(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b, mr_emitter_t *out);
+
+    /*
+     * Produces the final output for one key.  values holds every value of the
+     * key, or exactly one value when the plugin also has combine.  Each
+     * emitted pair becomes one output line, key<TAB>value.  Without reduce,
+     * the engine writes key<TAB>value for each combined value as it is.
+     */
+    int (*reduce)(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
+                  mr_emitter_t *out);
+} mr_plugin_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MR_H */

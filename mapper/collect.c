@@ -1,0 +1,167 @@
+/*
+ * collect.c - per-chunk pair collection with an optional combiner.
+ * See collect.h.
+ */
+#include "collect.h"
+
+#include "htab.h"
+#include "mem.h"
+#include "proto_pairs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The emitter handed to combine(): it captures the one merged value. */
+typedef struct capture {
+    mr_emitter_t base;  /* must be first: combine calls base.emit */
+    buf_t value;      /* the value emitted */
+    unsigned n_emits; /* how many times combine emitted */
+} capture_t;
+
+struct collect {
+    mr_emitter_t base;            /* must be first: map calls base.emit */
+    const mr_plugin_t *combiner;  /* borrowed; NULL without combining */
+    void *combiner_state;       /* borrowed */
+    htab_t *table;              /* owned; per-chunk combined values */
+    buf_t payload;              /* owned; the RESULT payload */
+    uint64_t n_pairs;           /* pairs in payload */
+    capture_t capture;          /* combine's emitter */
+    int error;                  /* first failure in this chunk, 0 if none */
+    char error_text[256];       /* its description */
+};
+
+static int s_set_error(collect_t *self, int code, const char *text)
+{
+    if (!self->error) {
+        self->error = code;
+        snprintf(self->error_text, sizeof self->error_text, "%s", text);
+    }
+    return code;
+}
+
+static int s_capture_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
+                          size_t value_len)
+{
+    (void)key;
+    (void)key_len;
+    capture_t *c = (capture_t *)base;
+    c->n_emits++;
+    buf_reset(&c->value);
+    return buf_append(&c->value, value, value_len);
+}
+
+static int s_emit_plain(collect_t *self, const void *key, size_t key_len, const void *value,
+                        size_t value_len)
+{
+    int rc = proto_pairs_add(&self->payload, key, key_len, value, value_len);
+    if (rc < 0)
+        return s_set_error(self, rc, "the chunk's output is larger than the cap on one result");
+    self->n_pairs++;
+    return 0;
+}
+
+static int s_emit_combined(collect_t *self, const void *key, size_t key_len, const void *value,
+                           size_t value_len)
+{
+    bool added = false;
+    htab_entry_t *e = htab_upsert(self->table, key, key_len, &added);
+    if (added) {
+        htab_value_set(e, value, value_len);
+        return 0;
+    }
+    capture_t *cap = &self->capture;
+    cap->n_emits = 0;
+    mr_bytes_t k = { e->key, e->key_len };
+    mr_bytes_t a = { e->value, e->value_len };
+    mr_bytes_t b = { value, value_len };
+    int rc = self->combiner->combine(self->combiner_state, k, a, b, &cap->base);
+    if (rc != 0) {
+        char text[64];
+        snprintf(text, sizeof text, "combine() returned %d", rc);
+        return s_set_error(self, -ECANCELED, text);
+    }
+    if (cap->n_emits != 1)
+        return s_set_error(self, -EINVAL, "combine() must emit exactly one value");
+    htab_value_set(e, cap->value.data, cap->value.len);
+    return 0;
+}
+
+static int s_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
+                  size_t value_len)
+{
+    collect_t *self = (collect_t *)base;
+    if (self->error)
+        return self->error;
+    if (self->combiner)
+        return s_emit_combined(self, key, key_len, value, value_len);
+    return s_emit_plain(self, key, key_len, value, value_len);
+}
+
+collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t max_bytes)
+{
+    collect_t *self = mem_calloc(1, sizeof *self);
+    self->base.emit = s_emit;
+    if (combiner && combiner->combine) {
+        self->combiner = combiner;
+        self->combiner_state = combiner_state;
+        self->table = htab_new();
+    }
+    self->capture.base.emit = s_capture_emit;
+    buf_init(&self->capture.value, max_bytes);
+    buf_init(&self->payload, max_bytes);
+    return self;
+}
+
+void collect_destroy(collect_t **self_p)
+{
+    collect_t *self = *self_p;
+    if (!self)
+        return;
+    htab_destroy(&self->table);
+    buf_fini(&self->payload);
+    buf_fini(&self->capture.value);
+    free(self);
+    *self_p = NULL;
+}
+
+void collect_begin(collect_t *self)
+{
+    self->error = 0;
+    self->error_text[0] = '\0';
+    self->n_pairs = 0;
+    proto_pairs_begin(&self->payload);
+    if (self->table)
+        htab_clear(self->table);
+}
+
+mr_emitter_t *collect_emitter(collect_t *self)
+{
+    return &self->base;
+}
+
+int collect_error(const collect_t *self, err_t *e)
+{
+    if (self->error)
+        err_set(e, self->error, "%s", self->error_text);
+    return self->error;
+}
+
+int collect_finish(collect_t *self, const buf_t **payload, err_t *e)
+{
+    if (self->table) {
+        size_t pos = 0;
+        htab_entry_t *entry;
+        while ((entry = htab_next(self->table, &pos))) {
+            if (s_emit_plain(self, entry->key, entry->key_len, entry->value,
+                             entry->value_len) < 0)
+                break;
+        }
+    }
+    if (collect_error(self, e) < 0)
+        return self->error;
+    proto_pairs_end(&self->payload, self->n_pairs);
+    *payload = &self->payload;
+    return 0;
+}

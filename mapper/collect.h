@@ -1,0 +1,42 @@
+/*
+ * collect.h - what a mapper does with the pairs a plugin emits for a chunk.
+ *
+ * Without a combiner, each pair is appended to the chunk's RESULT payload as
+ * it is emitted: no pair is stored twice.  With a combiner (a key-grouped
+ * job whose reducer plugin has combine), pairs go into a hash table where
+ * values of one key are merged at once, and the payload is written from the
+ * table when the chunk ends: one pair per distinct key of the chunk.
+ */
+#ifndef MR_COLLECT_H
+#define MR_COLLECT_H
+
+#include "buf.h"
+#include "err.h"
+#include "mr.h"
+
+#include <stdint.h>
+
+typedef struct collect collect_t;
+
+/* A collector whose payload may grow to max_bytes.  combiner is the plugin
+ * whose combine merges values (NULL: no combining) and combiner_state its
+ * state; both borrowed.  Returns an owned collector. */
+collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t max_bytes);
+
+void collect_destroy(collect_t **self_p);
+
+/* Starts a chunk, forgetting the previous one. */
+void collect_begin(collect_t *self);
+
+/* The emitter to hand to map(); valid until collect_destroy. */
+mr_emitter_t *collect_emitter(collect_t *self);
+
+/* The first error an emit or a combine hit in this chunk (0 if none), with
+ * its description in e. */
+int collect_error(const collect_t *self, err_t *e);
+
+/* Ends the chunk: returns its encoded payload, borrowed until the next
+ * collect_begin.  0 or a negative code (-EMSGSIZE: output over the cap). */
+int collect_finish(collect_t *self, const buf_t **payload, err_t *e);
+
+#endif

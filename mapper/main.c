@@ -1,0 +1,276 @@
+/*
+ * main.c - mr-mapper: one mapper process.
+ *
+ * Loads the plugin, says READY on the master's control socket, then loops:
+ * PULL a TASK, call map() on each record of the chunk, PUSH one RESULT with
+ * all of the chunk's pairs to the reducer (or a FAIL to the master when the
+ * plugin refuses a record).  A STOP, or the death of the master
+ * (PR_SET_PDEATHSIG), ends it.
+ */
+#include "collect.h"
+#include "err.h"
+#include "log.h"
+#include "plugin.h"
+#include "proc.h"
+#include "proto_msg.h"
+#include "transport.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The largest chunk a mapper accepts: the splitter's longest record plus a
+ * full chunk.  Also the cap on one chunk's encoded output. */
+#define MAPPER_MAX_MSG ((size_t)2 << 30)
+
+/* Bytes of a failing record quoted in the error message. */
+#define MAPPER_QUOTE 40
+
+typedef struct mapper_opts_t {
+    const char *tasks;     /* endpoint of our task socket (master binds) */
+    const char *control;   /* master's control endpoint */
+    const char *results;   /* reducer's results endpoint */
+    uint32_t id;           /* our mapper id */
+    const char *plugin;    /* -m */
+    const char *combiner;  /* -c: plugin whose combine merges per chunk */
+    const char *mode;      /* grouped, ordered, unordered */
+    const char *arg;       /* --arg */
+    char delim;            /* record terminator */
+} mapper_opts_t;
+
+typedef struct mapper {
+    mapper_opts_t opts;      /* parsed command line */
+    plugin_t *plugin;      /* owned */
+    plugin_t *combiner;    /* owned, NULL when it is the mapper plugin or absent */
+    collect_t *collect;    /* owned */
+    void *ctx;             /* owned ZeroMQ context */
+    void *tasks;           /* PULL, connected to the master */
+    void *control;         /* PUSH, connected to the master */
+    void *results;         /* PUSH, connected to the reducer */
+    buf_t header;          /* scratch for headers */
+} mapper_t;
+
+static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
+{
+    static const struct option options[] = {
+        { "tasks", required_argument, NULL, 't' },
+        { "control", required_argument, NULL, 'C' },
+        { "results", required_argument, NULL, 'R' },
+        { "id", required_argument, NULL, 'I' },
+        { "mode", required_argument, NULL, 'M' },
+        { "arg", required_argument, NULL, 'a' },
+        { "null", no_argument, NULL, '0' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    o->delim = '\n';
+    o->mode = "ordered";
+    int c;
+    uint64_t n = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:c:0", options, NULL)) != -1) {
+        switch (c) {
+        case 't': o->tasks = optarg; break;
+        case 'C': o->control = optarg; break;
+        case 'R': o->results = optarg; break;
+        case 'I':
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > UINT32_MAX)
+                return err_set(e, -EINVAL, "invalid --id '%s'", optarg);
+            o->id = (uint32_t)n;
+            break;
+        case 'M': o->mode = optarg; break;
+        case 'a': o->arg = optarg; break;
+        case 'm': o->plugin = optarg; break;
+        case 'c': o->combiner = optarg; break;
+        case '0': o->delim = '\0'; break;
+        default:
+            return err_set(e, -EINVAL, "bad option '%s' (mr-mapper is started by mr-run)",
+                           argv[optind - 1]);
+        }
+    }
+    if (!o->tasks || !o->control || !o->results || !o->id || !o->plugin)
+        return err_set(e, -EINVAL, "needs --tasks, --control, --results, --id and -m "
+                       "(mr-mapper is started by mr-run)");
+    return 0;
+}
+
+static int s_start(mapper_t *m, err_t *e)
+{
+    m->plugin = plugin_open(m->opts.plugin, e);
+    if (!m->plugin)
+        return e->code;
+    if (!plugin_desc(m->plugin)->map)
+        return err_set(e, -EINVAL, "plugin %s has no map function", m->opts.plugin);
+    if (plugin_init(m->plugin, m->opts.arg, e) < 0)
+        return e->code;
+    const plugin_t *comb = NULL;
+    if (m->opts.combiner && strcmp(m->opts.mode, "grouped") == 0) {
+        if (strcmp(m->opts.combiner, m->opts.plugin) == 0) {
+            comb = m->plugin;
+        } else {
+            m->combiner = plugin_open(m->opts.combiner, e);
+            if (!m->combiner || plugin_init(m->combiner, m->opts.arg, e) < 0)
+                return e->code;
+            comb = m->combiner;
+        }
+    }
+    m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
+                             MAPPER_MAX_MSG);
+    m->ctx = transport_ctx_new();
+    if (!m->ctx)
+        return err_set(e, -ENOMEM, "cannot create a ZeroMQ context");
+    m->tasks = transport_open(m->ctx, TRANSPORT_PULL, m->opts.tasks, false, MAPPER_MAX_MSG, e);
+    if (!m->tasks)
+        return e->code;
+    m->control = transport_open(m->ctx, TRANSPORT_PUSH, m->opts.control, false, 0, e);
+    if (!m->control)
+        return e->code;
+    m->results = transport_open(m->ctx, TRANSPORT_PUSH, m->opts.results, false, 0, e);
+    if (!m->results)
+        return e->code;
+    return 0;
+}
+
+static int s_send_control(mapper_t *m, const proto_msg_t *msg)
+{
+    buf_reset(&m->header);
+    proto_msg_encode(msg, &m->header);
+    return transport_send(m->control, &m->header, NULL, 0, 0);
+}
+
+/* Reports a failed record to the master, quoting its first bytes. */
+static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, int status,
+                       const char *why, const char *rec, size_t rec_len)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_FAIL);
+    msg.chunk = task->chunk;
+    msg.attempt = task->attempt;
+    msg.mapper = m->opts.id;
+    msg.offset = offset;
+    msg.status = status;
+    char quote[MAPPER_QUOTE * 4 + 1];
+    size_t q = 0;
+    for (size_t i = 0; i < rec_len && i < MAPPER_QUOTE; i++) {
+        unsigned char ch = (unsigned char)rec[i];
+        if (ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\')
+            quote[q++] = (char)ch;
+        else
+            q += (size_t)snprintf(quote + q, sizeof quote - q, "\\x%02x", ch);
+    }
+    quote[q] = '\0';
+    snprintf(msg.text, sizeof msg.text, "%s; the record begins '%s'%s", why, quote,
+             rec_len > MAPPER_QUOTE ? "..." : "");
+    return s_send_control(m, &msg);
+}
+
+/* Maps one chunk and sends its RESULT (or a FAIL). */
+static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, size_t len)
+{
+    const mr_plugin_t *p = plugin_desc(m->plugin);
+    void *state = plugin_state(m->plugin);
+    mr_emitter_t *out = collect_emitter(m->collect);
+    collect_begin(m->collect);
+    uint64_t records = 0;
+    size_t off = 0;
+    err_t e;
+    err_init(&e);
+    while (off < len) {
+        const char *rec = data + off;
+        const char *end = memchr(rec, m->opts.delim, len - off);
+        size_t rec_len = end ? (size_t)(end - rec) : len - off;
+        mr_bytes_t record = { rec, rec_len };
+        int rc = p->map(state, record, out);
+        if (rc != 0 || collect_error(m->collect, &e) < 0) {
+            char why[ERR_TEXT_MAX + 32];
+            if (collect_error(m->collect, &e) < 0)
+                snprintf(why, sizeof why, "%s", e.text);
+            else
+                snprintf(why, sizeof why, "map() returned %d", rc);
+            return s_send_fail(m, task, off, rc ? rc : -1, why, rec, rec_len);
+        }
+        records++;
+        off += rec_len + (end ? 1 : 0);
+    }
+    const buf_t *payload = NULL;
+    if (collect_finish(m->collect, &payload, &e) < 0)
+        return s_send_fail(m, task, 0, e.code, e.text, data, len);
+
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = task->chunk;
+    msg.attempt = task->attempt;
+    msg.mapper = m->opts.id;
+    msg.records = records;
+    buf_reset(&m->header);
+    proto_msg_encode(&msg, &m->header);
+    return transport_send(m->results, &m->header, payload->data, payload->len, 0);
+}
+
+static int s_serve(mapper_t *m, err_t *e)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_READY);
+    msg.mapper = m->opts.id;
+    msg.pid = (uint64_t)getpid();
+    int rc = s_send_control(m, &msg);
+    if (rc < 0)
+        return err_set(e, rc, "cannot reach the master: %s", strerror(-rc));
+    for (;;) {
+        transport_msg_t tm;
+        rc = transport_recv(m->tasks, &tm, -1);
+        if (rc == -EINTR)
+            continue;
+        if (rc < 0)
+            return err_set(e, rc, "receiving a task: %s", strerror(-rc));
+        rc = proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), &msg, e);
+        if (rc == 0 && msg.type == PROTO_STOP) {
+            transport_msg_close(&tm);
+            return 0;
+        }
+        if (rc == 0 && (msg.type != PROTO_TASK || tm.n_parts != 2))
+            rc = err_set(e, -EBADMSG, "unexpected %s message from the master",
+                         proto_type_name(msg.type));
+        if (rc == 0)
+            rc = s_map_chunk(m, &msg, transport_msg_data(&tm, 1), transport_msg_size(&tm, 1));
+        transport_msg_close(&tm);
+        /* A frame we cannot read means the master and we disagree about the
+         * protocol: exit, and the master re-sends what we held. */
+        if (rc < 0)
+            return e->code ? e->code : err_set(e, rc, "sending: %s", strerror(-rc));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    log_init("mr-mapper", false);
+    mapper_t m;
+    memset(&m, 0, sizeof m);
+    buf_init(&m.header, 4096);
+    err_t e;
+    err_init(&e);
+    int status = 1;
+    if (s_parse(&m.opts, argc, argv, &e) < 0) {
+        log_error("%s", e.text);
+        return 2;
+    }
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "mr-mapper[%u]", m.opts.id);
+    log_init(prefix, false);
+    if (s_start(&m, &e) == 0 && s_serve(&m, &e) == 0)
+        status = 0;
+    else
+        log_error("%s", e.text);
+    transport_close(&m.tasks, 0);
+    transport_close(&m.control, 0);
+    transport_close(&m.results, 0);
+    transport_ctx_destroy(&m.ctx);
+    collect_destroy(&m.collect);
+    plugin_destroy(&m.combiner);
+    plugin_destroy(&m.plugin);
+    buf_fini(&m.header);
+    return status;
+}

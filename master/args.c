@@ -1,0 +1,195 @@
+/*
+ * args.c - mr-run's options with getopt_long.  Every value is checked here,
+ * so the rest of the master can trust args_t.
+ */
+#include "args.h"
+
+#include "mem.h"
+#include "proc.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* 1 MiB chunks: large enough that per-chunk costs (a message, a hash table
+ * reset) vanish against per-record work, small enough that two chunks of
+ * credit per mapper keep every core busy on inputs of a few MB. */
+#define ARGS_DEFAULT_CHUNK (1u << 20)
+
+enum {
+    OPT_ORDERED = 256,
+    OPT_UNORDERED,
+    OPT_SORT,
+    OPT_CHUNK_SIZE,
+    OPT_ARG,
+    OPT_STATS,
+    OPT_VERSION,
+    OPT_MAX_ATTEMPTS,
+};
+
+static const struct option s_options[] = {
+    { "mapper", required_argument, NULL, 'm' },
+    { "reducer", required_argument, NULL, 'r' },
+    { "input", required_argument, NULL, 'i' },
+    { "output", required_argument, NULL, 'o' },
+    { "jobs", required_argument, NULL, 'j' },
+    { "ordered", no_argument, NULL, OPT_ORDERED },
+    { "unordered", no_argument, NULL, OPT_UNORDERED },
+    { "sort", no_argument, NULL, OPT_SORT },
+    { "chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
+    { "null", no_argument, NULL, '0' },
+    { "arg", required_argument, NULL, OPT_ARG },
+    { "stats", required_argument, NULL, OPT_STATS },
+    { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+void args_usage(FILE *f)
+{
+    fputs("usage: mr-run -m MAPPER.so [options] [FILE...]\n"
+          "\n"
+          "Maps every record of the input files (or stdin) with a plugin, in parallel\n"
+          "processes, and reduces or reassembles the results.\n"
+          "\n"
+          "  -m, --mapper SO        mapper plugin (required)\n"
+          "  -r, --reducer SO       reducer plugin (default: the mapper, when it has\n"
+          "                         combine or reduce)\n"
+          "  -i, --input FILE       input file, repeatable; '-' is stdin (the default)\n"
+          "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
+          "  -j, --jobs N           mapper processes (default: online CPUs)\n"
+          "      --ordered          write map output in input order (like Pool.imap)\n"
+          "      --unordered        write map output as chunks finish (imap_unordered)\n"
+          "      --sort             key-grouped output sorted bytewise by key\n"
+          "      --chunk-size SIZE  bytes per chunk, with k/M/G suffixes (default 1M)\n"
+          "  -0, --null             records end with NUL instead of newline\n"
+          "      --arg STRING       string passed to the plugins' init\n"
+          "      --stats FILE       write job statistics as JSON\n"
+          "      --max-attempts N   failures of one chunk before the job fails (default 4)\n"
+          "  -q, --quiet            no progress messages\n"
+          "  -h, --help             this text\n"
+          "      --version          print the version\n",
+          f);
+}
+
+const char *args_mode_name(args_mode_t mode)
+{
+    switch (mode) {
+    case ARGS_MODE_GROUPED: return "grouped";
+    case ARGS_MODE_ORDERED: return "ordered";
+    case ARGS_MODE_UNORDERED: return "unordered";
+    default: return "auto";
+    }
+}
+
+int args_parse_size(const char *s, size_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -EINVAL;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE)
+        return -ERANGE;
+    unsigned shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: return -EINVAL;
+    }
+    if (*end != '\0')
+        return -EINVAL;
+    if (v > (SIZE_MAX >> shift))
+        return -ERANGE;
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+static int s_bad(err_t *e, const char *flag, const char *value, const char *why)
+{
+    return err_set(e, -EINVAL, "invalid value '%s' for %s: %s", value, flag, why);
+}
+
+int args_parse(args_t *a, int argc, char **argv, err_t *e)
+{
+    memset(a, 0, sizeof *a);
+    a->chunk_size = ARGS_DEFAULT_CHUNK;
+    a->delim = '\n';
+    a->max_attempts = 4;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    a->jobs = cpus > 0 ? (unsigned)cpus : 1;
+    a->inputs = mem_calloc((size_t)argc + 1, sizeof *a->inputs);
+
+    opterr = 0;
+    optind = 1;
+    int c;
+    uint64_t n = 0;
+    while ((c = getopt_long(argc, argv, ":m:r:i:o:j:0qh", s_options, NULL)) != -1) {
+        switch (c) {
+        case 'm': a->mapper = optarg; break;
+        case 'r': a->reducer = optarg; break;
+        case 'i': a->inputs[a->n_inputs++] = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'j':
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1024)
+                return s_bad(e, "-j", optarg, "expected a number of processes from 1 to 1024");
+            a->jobs = (unsigned)n;
+            break;
+        case OPT_ORDERED:
+        case OPT_UNORDERED:
+            if (a->mode != ARGS_MODE_AUTO)
+                return err_set(e, -EINVAL, "--ordered and --unordered exclude each other");
+            a->mode = c == OPT_ORDERED ? ARGS_MODE_ORDERED : ARGS_MODE_UNORDERED;
+            break;
+        case OPT_SORT: a->sort = true; break;
+        case OPT_CHUNK_SIZE:
+            if (args_parse_size(optarg, &a->chunk_size) < 0 || a->chunk_size == 0 ||
+                a->chunk_size > (1u << 30))
+                return s_bad(e, "--chunk-size", optarg,
+                             "expected a size from 1 to 1G, with an optional k, M or G");
+            break;
+        case '0': a->delim = '\0'; break;
+        case OPT_ARG: a->arg = optarg; break;
+        case OPT_STATS: a->stats = optarg; break;
+        case OPT_MAX_ATTEMPTS:
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1000)
+                return s_bad(e, "--max-attempts", optarg, "expected a number from 1 to 1000");
+            a->max_attempts = (unsigned)n;
+            break;
+        case 'q': a->quiet = true; break;
+        case 'h': args_usage(stdout); return 1;
+        case OPT_VERSION: printf("mr-run %s\n", MR_VERSION_STRING); return 1;
+        case ':':
+            return err_set(e, -EINVAL, "option %s needs a value (see --help)", argv[optind - 1]);
+        default:
+            return err_set(e, -EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        a->inputs[a->n_inputs++] = argv[i];
+    if (a->n_inputs == 0)
+        a->inputs[a->n_inputs++] = "-";
+    if (!a->mapper)
+        return err_set(e, -EINVAL, "no mapper: give -m PLUGIN.so (see --help)");
+    if (a->sort && a->mode != ARGS_MODE_AUTO)
+        return err_set(e, -EINVAL, "--sort applies to key-grouped output, not to --%s",
+                       args_mode_name(a->mode));
+    if (a->reducer && a->mode != ARGS_MODE_AUTO)
+        return err_set(e, -EINVAL, "-r is not used with --%s: that output comes straight "
+                       "from the mapper", args_mode_name(a->mode));
+    return 0;
+}
+
+void args_fini(args_t *a)
+{
+    free(a->inputs);
+    a->inputs = NULL;
+}

@@ -1,0 +1,53 @@
+/*
+ * args.h - mr-run's command line, parsed and checked into an args_t.
+ */
+#ifndef MR_ARGS_H
+#define MR_ARGS_H
+
+#include "err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum args_mode_t {
+    ARGS_MODE_AUTO,      /* decided from the plugins: grouped if they can reduce */
+    ARGS_MODE_GROUPED,   /* key-grouped reduce */
+    ARGS_MODE_ORDERED,   /* --ordered: output in input order */
+    ARGS_MODE_UNORDERED, /* --unordered: output as chunks complete */
+} args_mode_t;
+
+typedef struct args {
+    const char *mapper;     /* -m: mapper plugin path (borrowed from argv) */
+    const char *reducer;    /* -r: reducer plugin path, NULL for the default */
+    const char **inputs;    /* owned array of borrowed paths; "-" is stdin */
+    size_t n_inputs;        /* entries in inputs */
+    const char *output;     /* -o: output path, NULL for stdout */
+    unsigned jobs;          /* -j: local mapper processes */
+    args_mode_t mode;         /* --ordered / --unordered, else AUTO */
+    bool sort;              /* --sort: key-grouped output in bytewise key order */
+    size_t chunk_size;      /* --chunk-size in bytes */
+    char delim;             /* record terminator: '\n', or '\0' with -0 */
+    const char *arg;        /* --arg for the plugins, NULL when absent */
+    const char *stats;      /* --stats output path, NULL when absent */
+    bool quiet;             /* -q */
+    unsigned max_attempts;  /* --max-attempts: failures of one chunk before the job fails */
+} args_t;
+
+/* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when
+ * --help or --version was printed (exit 0), or -EINVAL with e naming the bad
+ * flag or value. */
+int args_parse(args_t *a, int argc, char **argv, err_t *e);
+
+void args_fini(args_t *a);
+
+/* Prints the usage text. */
+void args_usage(FILE *f);
+
+/* Parses a size with an optional k/M/G suffix (powers of 1024). */
+int args_parse_size(const char *s, size_t *out);
+
+/* The mode's name as passed to mr-mapper and mr-reducer. */
+const char *args_mode_name(args_mode_t mode);
+
+#endif

@@ -1,0 +1,695 @@
+/*
+ * job.c - the master's event loop.  See docs/architecture.md for the
+ * message flow; in short:
+ *
+ *   master --TASK--> mapper k (one PUSH socket per mapper, at most
+ *                              JOB_CREDIT tasks outstanding per mapper)
+ *   mapper --RESULT--> reducer (one PULL socket shared by all mappers)
+ *   reducer --ACK--> master, mapper --READY/FAIL--> master (one PULL socket)
+ *   master --FINISH--> reducer when every chunk is acknowledged
+ *   reducer --DONE--> master when the output is written
+ *
+ * The master tracks every chunk in flight (chunks.h), so a PUSH socket's
+ * silent drop of what was queued to a dead mapper costs nothing: the chunks
+ * that mapper held are simply sent again.  Signals (SIGCHLD, SIGINT,
+ * SIGTERM) arrive through a signalfd polled with the control socket, so
+ * every event is handled on one thread, in one loop.
+ */
+#include "job.h"
+
+#include "chunks.h"
+#include "log.h"
+#include "mem.h"
+#include "proc.h"
+#include "proto_msg.h"
+#include "spawn.h"
+#include "transport.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Tasks a mapper may hold at once: one it maps, one queued so it never
+ * waits for the master between chunks.  More would only grow what a dead
+ * mapper takes with it and let a slow mapper hoard work. */
+#define JOB_CREDIT 2
+
+/* Largest control message: headers only, a few hundred bytes. */
+#define JOB_CONTROL_MAX 4096
+
+/* How long children get to exit after STOP or SIGTERM before SIGKILL. */
+#define JOB_GRACE_SECONDS 1.5
+
+/* Mappers that may be started as replacements, per original mapper, before
+ * the job gives up: a plugin that kills every process it runs in must end
+ * the job, not fork forever. */
+#define JOB_RESPAWNS_PER_MAPPER 8
+
+/* An ipc:// endpoint is a Unix socket path, which the kernel limits to 107
+ * bytes; the runtime directory must leave room for the socket names. */
+#define JOB_DIR_MAX 96
+#define JOB_ENDPOINT_MAX 128
+
+typedef struct mapper {
+    uint32_t id;          /* 1-based, never reused within a job */
+    pid_t pid;            /* process id, 0 once reaped */
+    void *sock;           /* owned PUSH socket bound to endpoint, NULL when dead */
+    char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
+    bool ready;           /* READY received: may get tasks */
+    unsigned inflight;    /* tasks sent and not yet answered (ACK or FAIL) */
+} mapper_t;
+
+typedef enum job_state_t {
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    JOB_FAILED,
+} job_state_t;
+
+typedef struct job {
+    const job_config_t *cfg;   /* borrowed configuration */
+    job_stats_t *st;           /* borrowed statistics being filled */
+    err_t *e;                /* where the first failure is described */
+    job_state_t state;         /* running, or how it ended */
+    char dir[JOB_DIR_MAX];   /* private runtime directory (0700) */
+    char control_ep[JOB_ENDPOINT_MAX]; /* where mappers and the reducer report */
+    char results_ep[JOB_ENDPOINT_MAX]; /* the reducer's PULL socket */
+    void *ctx;               /* ZeroMQ context, owned */
+    void *control;           /* PULL, bound at control_ep */
+    void *feed;              /* PUSH to the reducer, for FINISH */
+    int sigfd;               /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
+    sigset_t old_mask;       /* signal mask to restore */
+    chunks_t *chunks;        /* chunks in flight */
+    bool input_done;         /* the splitter has no more chunks */
+    bool finish_sent;        /* FINISH went to the reducer */
+    mapper_t *mappers;       /* owned array indexed by id - 1 */
+    size_t n_mappers;        /* entries used in mappers */
+    size_t cap_mappers;      /* entries allocated */
+    unsigned respawns_left;  /* replacement mappers we may still start */
+    pid_t reducer_pid;       /* 0 once reaped */
+    uint64_t send_seq;       /* counter for chunk_t.sent_seq */
+    buf_t header;            /* scratch for encoding headers */
+    double started;          /* monotonic start time */
+} job_t;
+
+static int s_fail(job_t *job, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int s_fail(job_t *job, int code, const char *fmt, ...)
+{
+    if (job->state == JOB_FAILED)
+        return job->e->code;
+    char text[ERR_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    job->state = JOB_FAILED;
+    return err_set(job->e, code, "%s", text);
+}
+
+static mapper_t *s_mapper(job_t *job, uint32_t id)
+{
+    if (id == 0 || id > job->n_mappers)
+        return NULL;
+    return &job->mappers[id - 1];
+}
+
+/* Describes where a chunk lies, for error messages. */
+static const char *s_where(job_t *job, const chunk_t *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "chunk %llu (input %s, bytes %llu-%llu)", (unsigned long long)c->index,
+             split_input_name(job->cfg->split, c->src.input),
+             (unsigned long long)c->src.offset,
+             (unsigned long long)(c->src.offset + c->src.len));
+    return buf;
+}
+
+static int s_setup(job_t *job)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    if (strlen(tmp) + sizeof "/mr-XXXXXX" > sizeof job->dir)
+        return s_fail(job, -ENAMETOOLONG, "TMPDIR %s is too long for Unix socket paths; "
+                      "set TMPDIR to a shorter directory", tmp);
+    snprintf(job->dir, sizeof job->dir, "%s/mr-XXXXXX", tmp);
+    if (!mkdtemp(job->dir)) {
+        job->dir[0] = '\0';
+        return s_fail(job, -errno, "cannot create a runtime directory in %s: %s", tmp,
+                      strerror(errno));
+    }
+    snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
+    snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
+
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, &job->old_mask);
+    job->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (job->sigfd < 0)
+        return s_fail(job, -errno, "signalfd: %s", strerror(errno));
+
+    job->ctx = transport_ctx_new();
+    if (!job->ctx)
+        return s_fail(job, -ENOMEM, "cannot create a ZeroMQ context");
+    err_t e;
+    err_init(&e);
+    job->control = transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true,
+                                  JOB_CONTROL_MAX, &e);
+    if (!job->control)
+        return s_fail(job, e.code, "control socket: %s", e.text);
+    job->feed = transport_open(job->ctx, TRANSPORT_PUSH, job->results_ep, false, 0, &e);
+    if (!job->feed)
+        return s_fail(job, e.code, "reducer socket: %s", e.text);
+    return 0;
+}
+
+static int s_spawn_reducer(job_t *job)
+{
+    const args_t *a = job->cfg->args;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/mr-reducer", job->cfg->bin_dir);
+    char *argv[32];
+    int n = 0;
+    argv[n++] = path;
+    argv[n++] = "--results";
+    argv[n++] = job->results_ep;
+    argv[n++] = "--control";
+    argv[n++] = job->control_ep;
+    argv[n++] = "--mode";
+    argv[n++] = (char *)args_mode_name(job->cfg->mode);
+    argv[n++] = "--output";
+    argv[n++] = (char *)(job->cfg->output_path ? job->cfg->output_path : "-");
+    if (job->cfg->reducer_path) {
+        argv[n++] = "-r";
+        argv[n++] = (char *)job->cfg->reducer_path;
+    }
+    if (a->arg) {
+        argv[n++] = "--arg";
+        argv[n++] = (char *)a->arg;
+    }
+    if (a->sort)
+        argv[n++] = "--sort";
+    argv[n] = NULL;
+    err_t e;
+    err_init(&e);
+    pid_t pid = spawn_exec(argv, false, &e);
+    if (pid < 0)
+        return s_fail(job, pid, "%s", e.text);
+    job->reducer_pid = pid;
+    return 0;
+}
+
+static int s_spawn_mapper(job_t *job)
+{
+    const args_t *a = job->cfg->args;
+    if (job->n_mappers == job->cap_mappers) {
+        job->cap_mappers = job->cap_mappers ? job->cap_mappers * 2 : 8;
+        job->mappers = mem_realloc(job->mappers, job->cap_mappers * sizeof *job->mappers);
+        job->st->mapper_chunks = mem_realloc(job->st->mapper_chunks,
+                                             job->cap_mappers * sizeof *job->st->mapper_chunks);
+    }
+    mapper_t *m = &job->mappers[job->n_mappers];
+    memset(m, 0, sizeof *m);
+    m->id = (uint32_t)job->n_mappers + 1;
+    job->st->mapper_chunks[job->n_mappers] = 0;
+    job->n_mappers++;
+    job->st->n_mappers = (uint32_t)job->n_mappers;
+    snprintf(m->endpoint, sizeof m->endpoint, "ipc://%s/m%u", job->dir, m->id);
+
+    err_t e;
+    err_init(&e);
+    m->sock = transport_open(job->ctx, TRANSPORT_PUSH, m->endpoint, true, 0, &e);
+    if (!m->sock)
+        return s_fail(job, e.code, "mapper %u socket: %s", m->id, e.text);
+
+    char path[PATH_MAX + 16];
+    char id[16];
+    snprintf(path, sizeof path, "%s/mr-mapper", job->cfg->bin_dir);
+    snprintf(id, sizeof id, "%u", m->id);
+    char *argv[32];
+    int n = 0;
+    argv[n++] = path;
+    argv[n++] = "--tasks";
+    argv[n++] = m->endpoint;
+    argv[n++] = "--control";
+    argv[n++] = job->control_ep;
+    argv[n++] = "--results";
+    argv[n++] = job->results_ep;
+    argv[n++] = "--id";
+    argv[n++] = id;
+    argv[n++] = "--mode";
+    argv[n++] = (char *)args_mode_name(job->cfg->mode);
+    argv[n++] = "-m";
+    argv[n++] = (char *)a->mapper;
+    if (job->cfg->reducer_path) {
+        argv[n++] = "-c";
+        argv[n++] = (char *)job->cfg->reducer_path;
+    }
+    if (a->arg) {
+        argv[n++] = "--arg";
+        argv[n++] = (char *)a->arg;
+    }
+    if (a->delim == '\0')
+        argv[n++] = "-0";
+    argv[n] = NULL;
+    pid_t pid = spawn_exec(argv, true, &e);
+    if (pid < 0)
+        return s_fail(job, pid, "%s", e.text);
+    m->pid = pid;
+    return 0;
+}
+
+/* Sends chunk c to mapper m. */
+static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_TASK);
+    msg.chunk = c->index;
+    msg.attempt = c->sends;
+    buf_reset(&job->header);
+    proto_msg_encode(&msg, &job->header);
+    /* Bytes of a mapped file live until split_destroy, after the context is
+     * gone, so ZeroMQ may send them straight from the mapping. */
+    int flags = TRANSPORT_DONTWAIT | (c->src.owned ? 0 : TRANSPORT_ZEROCOPY);
+    int rc = transport_send(m->sock, &job->header, c->src.data, c->src.len, flags);
+    if (rc < 0)
+        return rc;
+    if (c->sends > 0)
+        job->st->resent++;
+    c->sends++;
+    c->state = CHUNK_ASSIGNED;
+    c->mapper = m->id;
+    c->sent_seq = job->send_seq++;
+    c->sent_at = proc_now();
+    m->inflight++;
+    job->st->sends++;
+    return 0;
+}
+
+/* The next chunk to hand out: a re-queued one first (lowest index, so the
+ * ordered output is never held up by a chunk waiting behind new ones), then
+ * a newly cut one while the window has room. */
+static chunk_t *s_next_chunk(job_t *job)
+{
+    chunk_t *c = chunks_next_pending(job->chunks);
+    if (c || job->input_done || chunks_full(job->chunks))
+        return c;
+    split_chunk_t sc;
+    err_t e;
+    err_init(&e);
+    int rc = split_next(job->cfg->split, &sc, &e);
+    if (rc < 0) {
+        s_fail(job, rc, "%s", e.text);
+        return NULL;
+    }
+    if (rc == 0) {
+        job->input_done = true;
+        return NULL;
+    }
+    job->st->input_bytes += sc.len;
+    job->st->chunks++;
+    return chunks_add(job->chunks, &sc);
+}
+
+/* Hands out chunks one credit at a time, round robin over ready mappers. */
+static void s_feed(job_t *job)
+{
+    bool progress = true;
+    while (progress && job->state == JOB_RUNNING) {
+        progress = false;
+        for (size_t i = 0; i < job->n_mappers && job->state == JOB_RUNNING; i++) {
+            mapper_t *m = &job->mappers[i];
+            if (!m->sock || !m->ready || m->inflight >= JOB_CREDIT)
+                continue;
+            chunk_t *c = s_next_chunk(job);
+            if (!c)
+                return;
+            if (s_send_task(job, m, c) == 0)
+                progress = true;
+        }
+    }
+}
+
+static void s_maybe_finish(job_t *job)
+{
+    if (job->state != JOB_RUNNING || job->finish_sent || !job->input_done ||
+        chunks_open(job->chunks) > 0)
+        return;
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_FINISH);
+    msg.total = chunks_cut(job->chunks);
+    buf_reset(&job->header);
+    proto_msg_encode(&msg, &job->header);
+    int rc = transport_send(job->feed, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
+    if (rc < 0) {
+        s_fail(job, rc, "cannot reach the reducer: %s", strerror(-rc));
+        return;
+    }
+    job->finish_sent = true;
+}
+
+static void s_on_ack(job_t *job, const proto_msg_t *msg)
+{
+    mapper_t *m = s_mapper(job, msg->mapper);
+    if (m && m->inflight > 0)
+        m->inflight--;
+    if (!msg->fresh)
+        return;
+    if (chunks_done(job->chunks, msg->chunk) && m)
+        job->st->mapper_chunks[m->id - 1]++;
+}
+
+static void s_on_fail(job_t *job, const proto_msg_t *msg)
+{
+    mapper_t *m = s_mapper(job, msg->mapper);
+    if (m && m->inflight > 0)
+        m->inflight--;
+    chunk_t *c = chunks_get(job->chunks, msg->chunk);
+    if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper)
+        return;
+    c->failures++;
+    job->st->failed_attempts++;
+    if (c->failures >= job->cfg->args->max_attempts) {
+        s_fail(job, -ECANCELED, "input %s, record at byte offset %llu (chunk %llu): %s; "
+               "failed %u attempts",
+               split_input_name(job->cfg->split, c->src.input),
+               (unsigned long long)(c->src.offset + msg->offset),
+               (unsigned long long)c->index, msg->text, c->failures);
+        return;
+    }
+    log_warn("input %s, record at byte offset %llu: %s; retrying (attempt %u of %u)",
+             split_input_name(job->cfg->split, c->src.input),
+             (unsigned long long)(c->src.offset + msg->offset), msg->text, c->failures + 1,
+             job->cfg->args->max_attempts);
+    c->state = CHUNK_PENDING;
+}
+
+static void s_on_done(job_t *job, const proto_msg_t *msg)
+{
+    if (msg->status < 0) {
+        s_fail(job, (int)msg->status, "reducer: %s", msg->text);
+        return;
+    }
+    if (!job->finish_sent) {
+        s_fail(job, -EPROTO, "reducer finished before the job did");
+        return;
+    }
+    job->st->records = msg->records;
+    job->st->outputs = msg->outputs;
+    job->state = JOB_SUCCEEDED;
+}
+
+static void s_on_message(job_t *job, transport_msg_t *tm)
+{
+    proto_msg_t msg;
+    err_t e;
+    err_init(&e);
+    if (proto_msg_decode(transport_msg_data(tm, 0), transport_msg_size(tm, 0), &msg, &e) < 0) {
+        log_warn("control message refused: %s", e.text);
+        return;
+    }
+    if (tm->n_parts != 1) {
+        log_warn("control message %s refused: unexpected payload", proto_type_name(msg.type));
+        return;
+    }
+    switch (msg.type) {
+    case PROTO_READY: {
+        mapper_t *m = s_mapper(job, msg.mapper);
+        if (m && m->sock)
+            m->ready = true;
+        break;
+    }
+    case PROTO_ACK: s_on_ack(job, &msg); break;
+    case PROTO_FAIL: s_on_fail(job, &msg); break;
+    case PROTO_DONE: s_on_done(job, &msg); break;
+    default:
+        log_warn("control message %s refused: not expected by the master",
+                 proto_type_name(msg.type));
+    }
+}
+
+/* Handles every control message already queued, without blocking. */
+static void s_drain_control(job_t *job, long wait_ms)
+{
+    transport_msg_t tm;
+    while (transport_recv(job->control, &tm, wait_ms) == 0) {
+        s_on_message(job, &tm);
+        transport_msg_close(&tm);
+        wait_ms = 0;
+    }
+}
+
+static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
+{
+    char how[128];
+    spawn_status_text(status, how, sizeof how);
+    pid_t pid = m->pid;
+    m->pid = 0;
+    transport_close(&m->sock, 0);
+    if (job->state != JOB_RUNNING)
+        return;
+    job->st->mappers_lost++;
+    if (!m->ready) {
+        s_fail(job, -ECHILD, "mapper %u %s before it was ready (see its message above)",
+               m->id, how);
+        return;
+    }
+    /* Its oldest task is the one it was mapping: charge that chunk with a
+     * failed attempt.  The rest were only queued: re-send them free. */
+    chunk_t *oldest = NULL;
+    size_t pos = 0;
+    chunk_t *c;
+    unsigned held = 0;
+    while ((c = chunks_iter(job->chunks, &pos))) {
+        if (c->state != CHUNK_ASSIGNED || c->mapper != m->id)
+            continue;
+        c->state = CHUNK_PENDING;
+        held++;
+        if (!oldest || c->sent_seq < oldest->sent_seq)
+            oldest = c;
+    }
+    log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid,
+             how, held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
+    if (oldest) {
+        oldest->failures++;
+        job->st->failed_attempts++;
+        if (oldest->failures >= job->cfg->args->max_attempts) {
+            char where[256];
+            s_fail(job, -ECANCELED, "%s: a mapper %s while mapping it, %u times",
+                   s_where(job, oldest, where, sizeof where), how, oldest->failures);
+            return;
+        }
+    }
+    if (job->respawns_left == 0) {
+        s_fail(job, -ECHILD, "too many mappers died (last: mapper %u %s)", m->id, how);
+        return;
+    }
+    job->respawns_left--;
+    s_spawn_mapper(job);
+}
+
+static void s_on_reducer_exit(job_t *job, int status)
+{
+    job->reducer_pid = 0;
+    if (job->state != JOB_RUNNING)
+        return;
+    /* Its DONE may still sit in the control socket: read it before judging. */
+    s_drain_control(job, 500);
+    if (job->state != JOB_RUNNING)
+        return;
+    char how[128];
+    s_fail(job, -ECHILD, "the reducer %s", spawn_status_text(status, how, sizeof how));
+}
+
+static void s_reap(job_t *job)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == job->reducer_pid) {
+            s_on_reducer_exit(job, status);
+            continue;
+        }
+        for (size_t i = 0; i < job->n_mappers; i++) {
+            if (job->mappers[i].pid == pid) {
+                s_on_mapper_exit(job, &job->mappers[i], status);
+                break;
+            }
+        }
+    }
+}
+
+static void s_on_signals(job_t *job)
+{
+    struct signalfd_siginfo si;
+    while (read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGCHLD)
+            continue;
+        if (job->state == JOB_RUNNING) {
+            job->st->signal = (int)si.ssi_signo;
+            s_fail(job, -EINTR, "interrupted by %s", strsignal((int)si.ssi_signo));
+        }
+    }
+    s_reap(job);
+}
+
+static bool s_children_left(const job_t *job)
+{
+    if (job->reducer_pid)
+        return true;
+    for (size_t i = 0; i < job->n_mappers; i++)
+        if (job->mappers[i].pid)
+            return true;
+    return false;
+}
+
+static void s_kill_all(job_t *job, int sig)
+{
+    if (job->reducer_pid)
+        kill(job->reducer_pid, sig);
+    for (size_t i = 0; i < job->n_mappers; i++)
+        if (job->mappers[i].pid)
+            kill(job->mappers[i].pid, sig);
+}
+
+/* Stops every child: STOP to ready mappers on success, SIGTERM otherwise,
+ * a bounded wait, then SIGKILL and a blocking reap.  No child outlives us. */
+static void s_shutdown(job_t *job)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_STOP);
+    buf_reset(&job->header);
+    proto_msg_encode(&msg, &job->header);
+    for (size_t i = 0; i < job->n_mappers; i++) {
+        mapper_t *m = &job->mappers[i];
+        bool stopped = job->state == JOB_SUCCEEDED && m->sock && m->ready &&
+                       transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT) == 0;
+        if (!stopped && m->pid)
+            kill(m->pid, SIGTERM);
+    }
+    if (job->state != JOB_SUCCEEDED && job->reducer_pid)
+        kill(job->reducer_pid, SIGTERM);
+
+    double deadline = proc_now() + JOB_GRACE_SECONDS;
+    while (s_children_left(job) && job->sigfd >= 0) {
+        double left = deadline - proc_now();
+        if (left <= 0)
+            break;
+        struct signalfd_siginfo si;
+        bool unused = false;
+        bool ready = false;
+        transport_poll(job->control, job->sigfd, (long)(left * 1000) + 1, &unused, &ready);
+        while (read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+            ;
+        s_drain_control(job, 0);
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid == job->reducer_pid)
+                job->reducer_pid = 0;
+            for (size_t i = 0; i < job->n_mappers; i++)
+                if (job->mappers[i].pid == pid)
+                    job->mappers[i].pid = 0;
+        }
+    }
+    s_kill_all(job, SIGKILL);
+    while (s_children_left(job)) {
+        pid_t pid = waitpid(-1, NULL, 0);
+        if (pid < 0 && errno != EINTR)
+            break;
+        if (pid == job->reducer_pid)
+            job->reducer_pid = 0;
+        for (size_t i = 0; i < job->n_mappers; i++)
+            if (job->mappers[i].pid == pid)
+                job->mappers[i].pid = 0;
+    }
+}
+
+static void s_cleanup(job_t *job)
+{
+    for (size_t i = 0; i < job->n_mappers; i++)
+        transport_close(&job->mappers[i].sock, 0);
+    transport_close(&job->control, 0);
+    transport_close(&job->feed, 0);
+    transport_ctx_destroy(&job->ctx);
+    if (job->dir[0]) {
+        char path[JOB_ENDPOINT_MAX];
+        snprintf(path, sizeof path, "%s/control", job->dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/results", job->dir);
+        unlink(path);
+        for (size_t i = 0; i < job->n_mappers; i++) {
+            snprintf(path, sizeof path, "%s/m%u", job->dir, job->mappers[i].id);
+            unlink(path);
+        }
+        rmdir(job->dir);
+    }
+    if (job->sigfd >= 0)
+        close(job->sigfd);
+    sigprocmask(SIG_SETMASK, &job->old_mask, NULL);
+    chunks_destroy(&job->chunks);
+    buf_fini(&job->header);
+    free(job->mappers);
+}
+
+int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
+{
+    memset(st, 0, sizeof *st);
+    job_t job = {
+        .cfg = cfg,
+        .st = st,
+        .e = e,
+        .state = JOB_RUNNING,
+        .sigfd = -1,
+        .respawns_left = cfg->args->jobs * JOB_RESPAWNS_PER_MAPPER,
+        .started = proc_now(),
+    };
+    buf_init(&job.header, JOB_CONTROL_MAX);
+    /* The window: enough chunks that every mapper's credit is full while a
+     * few finished ones wait to be merged in order. */
+    size_t window = (size_t)cfg->args->jobs * (JOB_CREDIT + 2);
+    job.chunks = chunks_new(window < 16 ? 16 : window);
+
+    if (s_setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
+        for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
+            s_spawn_mapper(&job);
+    }
+    while (job.state == JOB_RUNNING) {
+        s_feed(&job);
+        s_maybe_finish(&job);
+        if (job.state != JOB_RUNNING)
+            break;
+        bool sock_ready = false;
+        bool sig_ready = false;
+        int rc = transport_poll(job.control, job.sigfd, 1000, &sock_ready, &sig_ready);
+        if (rc < 0 && rc != -EINTR) {
+            s_fail(&job, rc, "poll: %s", strerror(-rc));
+            break;
+        }
+        if (sock_ready)
+            s_drain_control(&job, 0);
+        if (sig_ready)
+            s_on_signals(&job);
+    }
+    st->wall_seconds = proc_now() - job.started;
+    s_shutdown(&job);
+    s_cleanup(&job);
+    return job.state == JOB_SUCCEEDED ? 0 : (e->code ? e->code : -EIO);
+}
+
+void job_stats_fini(job_stats_t *st)
+{
+    free(st->mapper_chunks);
+    st->mapper_chunks = NULL;
+}

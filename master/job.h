@@ -1,0 +1,46 @@
+/*
+ * job.h - one run of the master: spawn the reducer and the mappers, feed
+ * chunks within each mapper's credit, follow acknowledgements, re-send what
+ * a dead or failing mapper held, and finish or fail the job.
+ */
+#ifndef MR_JOB_H
+#define MR_JOB_H
+
+#include "args.h"
+#include "err.h"
+#include "split.h"
+
+#include <stdint.h>
+
+typedef struct job_config_t {
+    const args_t *args;       /* the command line */
+    args_mode_t mode;           /* resolved mode, never AUTO */
+    const char *reducer_path; /* plugin of the reducer, NULL unless grouped */
+    const char *output_path;  /* file the reducer writes, NULL for stdout */
+    const char *bin_dir;      /* directory holding mr-mapper and mr-reducer */
+    split_t *split;           /* the opened inputs (borrowed) */
+} job_config_t;
+
+typedef struct job_stats_t {
+    uint64_t input_bytes;     /* bytes cut into chunks */
+    uint64_t chunks;          /* chunks in the job */
+    uint64_t records;         /* input records mapped (from the reducer) */
+    uint64_t outputs;         /* output lines written */
+    uint64_t sends;           /* TASK messages sent, re-sends included */
+    uint64_t resent;          /* chunks sent again after a failure or a death */
+    uint64_t failed_attempts; /* plugin failures and mapper crashes charged to chunks */
+    uint64_t mappers_lost;    /* mappers that died before the job ended */
+    uint32_t n_mappers;       /* mapper ids handed out (replacements included) */
+    uint64_t *mapper_chunks;  /* owned: chunks merged per mapper id - 1 */
+    double wall_seconds;      /* from start to the reducer's DONE */
+    int signal;               /* the signal that interrupted the job, or 0 */
+} job_stats_t;
+
+/* Runs the job.  0 on success (the output is complete at output_path), or a
+ * negative code with e saying what failed.  st is filled in either case and
+ * must be released with job_stats_fini. */
+int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e);
+
+void job_stats_fini(job_stats_t *st);
+
+#endif

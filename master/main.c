@@ -1,0 +1,223 @@
+/*
+ * main.c - mr-run: check everything that can be checked before any process
+ * starts (flags, plugins, inputs, the output's directory), run the job, and
+ * move the output into place only when the job succeeded.  This is the one
+ * place that prints errors.
+ */
+#include "args.h"
+#include "job.h"
+#include "log.h"
+#include "plugin.h"
+#include "spawn.h"
+#include "split.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Exit statuses. */
+#define EXIT_JOB_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct output {
+    const char *final; /* -o as given, NULL for stdout */
+    char *temp;        /* owned temporary path beside final, NULL when direct */
+} output_t;
+
+/* A regular (or not yet existing) -o file is written to a temporary file in
+ * the same directory and renamed on success, so a failed job never leaves a
+ * partial file where a good one would be.  Devices and pipes (-o /dev/null)
+ * are written directly. */
+static int s_output_prepare(output_t *out, const char *path, err_t *e)
+{
+    out->final = path;
+    out->temp = NULL;
+    if (!path)
+        return 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode))
+            return err_set(e, -EISDIR, "output %s: is a directory", path);
+        return 0;
+    }
+    char *copy = strdup(path);
+    char *base_copy = strdup(path);
+    if (!copy || !base_copy) {
+        free(copy);
+        free(base_copy);
+        return err_set(e, -ENOMEM, "out of memory");
+    }
+    const char *dir = dirname(copy);
+    const char *base = basename(base_copy);
+    size_t n = strlen(dir) + strlen(base) + 32;
+    out->temp = malloc(n);
+    if (out->temp)
+        snprintf(out->temp, n, "%s/.%s.mr-XXXXXX", dir, base);
+    free(copy);
+    free(base_copy);
+    if (!out->temp)
+        return err_set(e, -ENOMEM, "out of memory");
+    int fd = mkstemp(out->temp);
+    if (fd < 0) {
+        int code = errno;
+        free(out->temp);
+        out->temp = NULL;
+        return err_set(e, -code, "output %s: cannot create a file in its directory: %s", path,
+                       strerror(code));
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    close(fd);
+    return 0;
+}
+
+static int s_output_commit(output_t *out, err_t *e)
+{
+    if (!out->temp)
+        return 0;
+    if (rename(out->temp, out->final) < 0)
+        return err_set(e, -errno, "output %s: %s", out->final, strerror(errno));
+    free(out->temp);
+    out->temp = NULL;
+    return 0;
+}
+
+static void s_output_abort(output_t *out)
+{
+    if (out->temp)
+        unlink(out->temp);
+    free(out->temp);
+    out->temp = NULL;
+}
+
+/* Opens the plugins and decides the mode; *reducer_path is NULL unless the
+ * job is key-grouped. */
+static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path,
+                           err_t *e)
+{
+    plugin_t *mapper = plugin_open(a->mapper, e);
+    if (!mapper)
+        return e->code;
+    int rc = 0;
+    if (!plugin_desc(mapper)->map) {
+        rc = err_set(e, -EINVAL, "plugin %s: its %s has no map function, so it cannot be "
+                     "a mapper", a->mapper, MR_PLUGIN_SYMBOL);
+        goto done;
+    }
+    *reducer_path = NULL;
+    *mode = a->mode;
+    if (a->reducer) {
+        plugin_t *reducer = plugin_open(a->reducer, e);
+        if (!reducer) {
+            rc = e->code;
+            goto done;
+        }
+        bool can = plugin_can_reduce(reducer);
+        plugin_destroy(&reducer);
+        if (!can) {
+            rc = err_set(e, -EINVAL, "plugin %s: its %s has neither combine nor reduce, so "
+                         "it cannot be a reducer", a->reducer, MR_PLUGIN_SYMBOL);
+            goto done;
+        }
+        *reducer_path = a->reducer;
+    } else if (a->mode == ARGS_MODE_AUTO && plugin_can_reduce(mapper)) {
+        *reducer_path = a->mapper;
+    }
+    if (*mode == ARGS_MODE_AUTO)
+        *mode = *reducer_path ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
+    if (a->sort && *mode != ARGS_MODE_GROUPED)
+        rc = err_set(e, -EINVAL, "--sort needs a key-grouped job, and plugin %s has neither "
+                     "combine nor reduce (give one with -r)", a->mapper);
+done:
+    plugin_destroy(&mapper);
+    return rc;
+}
+
+static int s_check_binaries(const char *dir, err_t *e)
+{
+    static const char *const names[] = { "mr-mapper", "mr-reducer" };
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (access(path, X_OK) < 0)
+            return err_set(e, -errno, "%s: %s (it must sit beside mr-run)", path,
+                           strerror(errno));
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    log_init("mr-run", false);
+    err_t e;
+    err_init(&e);
+    args_t a;
+    int rc = args_parse(&a, argc, argv, &e);
+    if (rc != 0) {
+        args_fini(&a);
+        if (rc > 0)
+            return 0;
+        log_error("%s", e.text);
+        return EXIT_USAGE;
+    }
+    log_init("mr-run", a.quiet);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = EXIT_JOB_FAILED;
+    args_mode_t mode = ARGS_MODE_AUTO;
+    const char *reducer_path = NULL;
+    char bin_dir[PATH_MAX];
+    split_t *split = NULL;
+    output_t out = { NULL, NULL };
+    job_stats_t st;
+    memset(&st, 0, sizeof st);
+
+    if (s_check_plugins(&a, &mode, &reducer_path, &e) < 0 ||
+        spawn_self_dir(bin_dir, sizeof bin_dir, &e) < 0 || s_check_binaries(bin_dir, &e) < 0)
+        goto fail;
+    split = split_new(a.inputs, a.n_inputs, a.chunk_size, a.delim, &e);
+    if (!split || s_output_prepare(&out, a.output, &e) < 0)
+        goto fail;
+
+    job_config_t cfg = {
+        .args = &a,
+        .mode = mode,
+        .reducer_path = reducer_path,
+        .output_path = out.temp ? out.temp : out.final,
+        .bin_dir = bin_dir,
+        .split = split,
+    };
+    rc = job_run(&cfg, &st, &e);
+    if (rc == 0 && s_output_commit(&out, &e) == 0)
+        status = 0;
+    else if (st.signal)
+        status = 128 + st.signal;
+    if (a.stats) {
+        err_t se;
+        err_init(&se);
+        if (stats_write(a.stats, &st, args_mode_name(mode), a.jobs, &se) < 0) {
+            log_error("%s", se.text);
+            status = status ? status : EXIT_JOB_FAILED;
+        }
+    }
+    if (status != 0)
+        goto fail;
+    goto done;
+fail:
+    if (e.code)
+        log_error("%s", e.text);
+done:
+    s_output_abort(&out);
+    job_stats_fini(&st);
+    split_destroy(&split);
+    args_fini(&a);
+    return status;
+}

@@ -1,0 +1,31 @@
+/*
+ * spawn.h - starting mr-mapper and mr-reducer as real programs.
+ *
+ * fork + exec, never fork alone: no ZeroMQ context crosses a fork, and a
+ * local mapper is the same program as one attached from another host.  An
+ * exec failure comes back to the parent over a close-on-exec pipe, so a
+ * missing binary is an error in mr-run, not a mysterious early exit.
+ */
+#ifndef MR_SPAWN_H
+#define MR_SPAWN_H
+
+#include "err.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Runs argv[0] (a path) with argv.  The child gets an empty signal mask and
+ * default dispositions, dies with the parent (PR_SET_PDEATHSIG), and with
+ * stdout_to_stderr writes its stdout to our stderr (mappers must never touch
+ * the job's output).  Returns the child's pid, or -errno with e set. */
+pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e);
+
+/* Describes a wait status in words: "exited with status 3", "killed by
+ * signal 9 (Killed)".  Returns buf. */
+const char *spawn_status_text(int status, char *buf, size_t len);
+
+/* The directory holding the running executable, for finding mr-mapper and
+ * mr-reducer beside mr-run.  Writes a NUL-terminated path into buf. */
+int spawn_self_dir(char *buf, size_t len, err_t *e);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * split.c - chunking mapped files and streams.  See split.h.
+ */
+#include "split.h"
+
+#include "buf.h"
+#include "mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct input {
+    const char *name;  /* borrowed path, "-" for stdin */
+    int fd;            /* open descriptor, -1 once closed */
+    char *map;         /* mapping of a regular file, NULL for a stream */
+    size_t size;       /* mapped size */
+    uint64_t offset;   /* bytes of this input already cut into chunks */
+    bool eof;          /* stream: read returned 0 */
+} input_t;
+
+struct split {
+    input_t *inputs;   /* owned array */
+    size_t n_inputs;   /* its length */
+    size_t current;    /* input being cut */
+    size_t chunk_size; /* target chunk size */
+    char delim;        /* record terminator */
+    buf_t pending;     /* stream bytes read but not yet cut */
+    size_t scanned;    /* bytes of pending known to hold no terminator past the cut */
+};
+
+static int s_open(input_t *in, err_t *e)
+{
+    const char *shown = strcmp(in->name, "-") == 0 ? "stdin" : in->name;
+    if (strcmp(in->name, "-") == 0) {
+        in->fd = dup(STDIN_FILENO);
+        if (in->fd < 0)
+            return err_set(e, -errno, "input stdin: %s", strerror(errno));
+    } else {
+        in->fd = open(in->name, O_RDONLY | O_CLOEXEC);
+        if (in->fd < 0)
+            return err_set(e, -errno, "input %s: %s", shown, strerror(errno));
+    }
+    fcntl(in->fd, F_SETFD, FD_CLOEXEC);
+    struct stat st;
+    if (fstat(in->fd, &st) < 0)
+        return err_set(e, -errno, "input %s: %s", shown, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return err_set(e, -EISDIR, "input %s: is a directory", shown);
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        in->size = (size_t)st.st_size;
+        in->map = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+        if (in->map == MAP_FAILED) {
+            in->map = NULL;
+            return err_set(e, -errno, "input %s: mmap: %s", shown, strerror(errno));
+        }
+        madvise(in->map, in->size, MADV_SEQUENTIAL);
+    } else if (S_ISREG(st.st_mode)) {
+        in->eof = true; /* an empty file: no chunks */
+    }
+    return 0;
+}
+
+split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, char delim,
+                   err_t *e)
+{
+    split_t *self = mem_calloc(1, sizeof *self);
+    self->inputs = mem_calloc(n_names, sizeof *self->inputs);
+    self->n_inputs = n_names;
+    self->chunk_size = chunk_size;
+    self->delim = delim;
+    buf_init(&self->pending, SPLIT_MAX_RECORD + chunk_size);
+    for (size_t i = 0; i < n_names; i++) {
+        self->inputs[i].name = names[i];
+        self->inputs[i].fd = -1;
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        if (s_open(&self->inputs[i], e) < 0) {
+            split_destroy(&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+const char *split_input_name(const split_t *self, uint32_t input)
+{
+    if (input >= self->n_inputs)
+        return "?";
+    const char *name = self->inputs[input].name;
+    return strcmp(name, "-") == 0 ? "stdin" : name;
+}
+
+/* Cuts the next chunk of a mapped file. */
+static void s_cut_map(split_t *self, input_t *in, split_chunk_t *c)
+{
+    size_t off = (size_t)in->offset;
+    size_t end = off + self->chunk_size;
+    if (end >= in->size || end < off) {
+        end = in->size;
+    } else {
+        const char *p = memrchr(in->map + off, self->delim, end - off);
+        if (p) {
+            end = (size_t)(p - in->map) + 1;
+        } else {
+            p = memchr(in->map + end, self->delim, in->size - end);
+            end = p ? (size_t)(p - in->map) + 1 : in->size;
+        }
+    }
+    c->data = in->map + off;
+    c->len = end - off;
+    c->offset = in->offset;
+    c->owned = NULL;
+    in->offset = end;
+}
+
+/* Where the next stream chunk ends in pending, or 0 when more bytes are
+ * needed to know. */
+static size_t s_stream_cut(split_t *self, bool eof)
+{
+    buf_t *b = &self->pending;
+    if (b->len >= self->chunk_size) {
+        const char *p = memrchr(b->data, self->delim, self->chunk_size);
+        if (p)
+            return (size_t)(p - b->data) + 1;
+        size_t from = self->scanned > self->chunk_size ? self->scanned : self->chunk_size;
+        p = memchr(b->data + from, self->delim, b->len - from);
+        if (p)
+            return (size_t)(p - b->data) + 1;
+        self->scanned = b->len;
+    }
+    return eof ? b->len : 0;
+}
+
+static int s_cut_stream(split_t *self, input_t *in, split_chunk_t *c, err_t *e)
+{
+    buf_t *b = &self->pending;
+    for (;;) {
+        size_t cut = s_stream_cut(self, in->eof);
+        if (cut > 0 || in->eof) {
+            if (cut == 0)
+                return 0;
+            c->owned = mem_memdup(b->data, cut);
+            c->data = c->owned;
+            c->len = cut;
+            c->offset = in->offset;
+            in->offset += cut;
+            memmove(b->data, b->data + cut, b->len - cut);
+            b->len -= cut;
+            self->scanned = 0;
+            return 1;
+        }
+        size_t want = self->chunk_size > (1u << 16) ? self->chunk_size : (1u << 16);
+        if (buf_reserve(b, want) < 0 && buf_reserve(b, 1) < 0)
+            return err_set(e, -EMSGSIZE, "input %s: a record at byte offset %llu is longer "
+                           "than %zu bytes", split_input_name(self, (uint32_t)self->current),
+                           (unsigned long long)in->offset, (size_t)SPLIT_MAX_RECORD);
+        size_t room = b->cap - b->len;
+        ssize_t n = read(in->fd, b->data + b->len, room);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_set(e, -errno, "input %s: read: %s",
+                           split_input_name(self, (uint32_t)self->current), strerror(errno));
+        }
+        if (n == 0)
+            in->eof = true;
+        b->len += (size_t)n;
+    }
+}
+
+int split_next(split_t *self, split_chunk_t *c, err_t *e)
+{
+    while (self->current < self->n_inputs) {
+        input_t *in = &self->inputs[self->current];
+        c->input = (uint32_t)self->current;
+        if (in->map) {
+            if (in->offset < in->size) {
+                s_cut_map(self, in, c);
+                return 1;
+            }
+        } else if (!(in->eof && self->pending.len == 0)) {
+            int rc = s_cut_stream(self, in, c, e);
+            if (rc != 0)
+                return rc;
+        }
+        self->current++;
+    }
+    return 0;
+}
+
+void split_destroy(split_t **self_p)
+{
+    split_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->n_inputs; i++) {
+        if (self->inputs[i].map)
+            munmap(self->inputs[i].map, self->inputs[i].size);
+        if (self->inputs[i].fd >= 0)
+            close(self->inputs[i].fd);
+    }
+    buf_fini(&self->pending);
+    free(self->inputs);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,50 @@
+/*
+ * split.h - cutting the inputs into chunks on record boundaries.
+ *
+ * Regular files are mapped into memory and cut in place: a chunk is a
+ * pointer into the mapping, sent without copying.  Pipes and stdin are read
+ * in a stream and each chunk is copied into a buffer the caller then owns.
+ * A chunk never spans two inputs, ends just after a record terminator (or
+ * at the end of an input whose last record lacks one), and is at most
+ * chunk_size bytes unless a single record is longer, when it is that record.
+ */
+#ifndef MR_SPLIT_H
+#define MR_SPLIT_H
+
+#include "err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest record accepted from a stream: beyond this a pipe that never sends
+ * a terminator would make us buffer without bound. */
+#define SPLIT_MAX_RECORD ((size_t)1 << 30)
+
+typedef struct split split_t;
+
+typedef struct split_chunk_t {
+    uint32_t input;     /* index of the input it came from */
+    uint64_t offset;    /* byte offset of its first byte within that input */
+    const char *data;   /* its bytes */
+    size_t len;         /* their count, > 0 */
+    char *owned;        /* == data when the caller must free() it, else NULL
+                           (then data lives until split_destroy) */
+} split_chunk_t;
+
+/* Opens every input now, so that a missing or unreadable file fails before
+ * any process starts.  "-" is stdin.  names are borrowed until
+ * split_destroy.  Returns the splitter (owned) or NULL with e set. */
+split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, char delim,
+                   err_t *e);
+
+/* Produces the next chunk: 1 and *c filled, 0 at the end of all inputs, or
+ * -errno with e naming the input. */
+int split_next(split_t *self, split_chunk_t *c, err_t *e);
+
+/* The display name of input i ("-" shows as "stdin"). */
+const char *split_input_name(const split_t *self, uint32_t input);
+
+/* Unmaps and closes everything; accepts NULL; NULLs *self_p. */
+void split_destroy(split_t **self_p);
+
+#endif

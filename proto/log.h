@@ -1,0 +1,18 @@
+/*
+ * log.h - messages to stderr, prefixed with the program name
+ * ("mr-run: ...", "mr-mapper[3]: ...").  Errors are printed by main() only;
+ * the rest of the code returns them in an err_t.
+ */
+#ifndef MR_LOG_H
+#define MR_LOG_H
+
+#include <stdbool.h>
+
+/* Sets the prefix (copied) and whether log_info is silenced (-q). */
+void log_init(const char *prefix, bool quiet);
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

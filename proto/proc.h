@@ -1,0 +1,31 @@
+/*
+ * proc.h - process-level helpers shared by the three programs: dying with
+ * the parent, EINTR-safe whole reads and writes, and parsing numbers from
+ * the command line without atoi's silent failures.
+ */
+#ifndef MR_PROC_H
+#define MR_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* In a child of mr-run: ask the kernel for SIGKILL when the parent dies, and
+ * exit at once if it already has (the race between fork and prctl). */
+void proc_die_with_parent(pid_t parent);
+
+/* Writes all len bytes, retrying on EINTR and short writes.  0 or -errno. */
+int proc_write_all(int fd, const void *data, size_t len);
+
+/* Reads up to len bytes, retrying on EINTR and short reads; stops at EOF.
+ * Returns the bytes read or -errno. */
+ssize_t proc_read_full(int fd, void *data, size_t len);
+
+/* Parses a whole decimal unsigned integer.  0 or -EINVAL / -ERANGE. */
+int proc_parse_u64(const char *s, uint64_t *out);
+
+/* Monotonic clock in seconds. */
+double proc_now(void);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * proto_msg_t.c - encode and decode message headers with msgpack-c.
+ *
+ * One table-driven codec serves every type: PROTO_MSG_TYPES gives each
+ * type's field set, and the encoder and decoder walk the fields in the one
+ * canonical order.  The decoder is strict: frame_check first (sizes, depth,
+ * exactly one object), then exact element count and the type of every field.
+ */
+#include "proto_msg.h"
+
+#include "frame.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <string.h>
+
+typedef struct type_info {
+    uint32_t fields; /* PROTO_F_* bits */
+    bool payload;    /* carries a payload frame */
+    const char *name;
+} type_info_t;
+
+static const type_info_t *s_info(uint32_t type)
+{
+    static const type_info_t table[] = {
+#define PROTO_X_INFO(num, name, fields, payload) [num] = { fields, payload, #name },
+        PROTO_MSG_TYPES(PROTO_X_INFO)
+#undef PROTO_X_INFO
+    };
+    if (type >= sizeof table / sizeof table[0] || !table[type].name)
+        return NULL;
+    return &table[type];
+}
+
+void proto_msg_init(proto_msg_t *m, proto_type_t type)
+{
+    memset(m, 0, sizeof *m);
+    m->type = type;
+}
+
+bool proto_type_has_payload(proto_type_t type)
+{
+    const type_info_t *info = s_info(type);
+    return info && info->payload;
+}
+
+const char *proto_type_name(uint32_t type)
+{
+    const type_info_t *info = s_info(type);
+    return info ? info->name : "UNKNOWN";
+}
+
+static int s_write(void *data, const char *bytes, size_t len)
+{
+    return buf_append(data, bytes, len) < 0 ? -1 : 0;
+}
+
+int proto_msg_encode(const proto_msg_t *m, buf_t *out)
+{
+    const type_info_t *info = s_info(m->type);
+    if (!info)
+        return -EINVAL;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, s_write);
+    int rc = msgpack_pack_array(&pk, 2 + (size_t)__builtin_popcount(info->fields));
+    rc |= msgpack_pack_uint32(&pk, PROTO_VERSION);
+    rc |= msgpack_pack_uint32(&pk, m->type);
+    uint32_t f = info->fields;
+    if (f & PROTO_F_CHUNK)
+        rc |= msgpack_pack_uint64(&pk, m->chunk);
+    if (f & PROTO_F_ATTEMPT)
+        rc |= msgpack_pack_uint32(&pk, m->attempt);
+    if (f & PROTO_F_MAPPER)
+        rc |= msgpack_pack_uint32(&pk, m->mapper);
+    if (f & PROTO_F_PID)
+        rc |= msgpack_pack_uint64(&pk, m->pid);
+    if (f & PROTO_F_RECORDS)
+        rc |= msgpack_pack_uint64(&pk, m->records);
+    if (f & PROTO_F_OUTPUTS)
+        rc |= msgpack_pack_uint64(&pk, m->outputs);
+    if (f & PROTO_F_FRESH)
+        rc |= m->fresh ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+    if (f & PROTO_F_TOTAL)
+        rc |= msgpack_pack_uint64(&pk, m->total);
+    if (f & PROTO_F_OFFSET)
+        rc |= msgpack_pack_uint64(&pk, m->offset);
+    if (f & PROTO_F_STATUS)
+        rc |= msgpack_pack_int64(&pk, m->status);
+    if (f & PROTO_F_TEXT) {
+        size_t n = strnlen(m->text, PROTO_TEXT_MAX);
+        rc |= msgpack_pack_str_with_body(&pk, m->text, n);
+    }
+    return rc ? -EMSGSIZE : 0;
+}
+
+/* Reads an unsigned field no larger than max. */
+static int s_uint(const msgpack_object *o, uint64_t max, uint64_t *v, const char *what, err_t *e)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+        return err_set(e, -EBADMSG, "malformed header: field %s is not an unsigned integer "
+                                    "up to %llu", what, (unsigned long long)max);
+    *v = o->via.u64;
+    return 0;
+}
+
+static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *e)
+{
+    uint64_t v = 0;
+    int rc = 0;
+#define TAKE_UINT(bit, field, max)                                                             \
+    if (f & (bit)) {                                                                           \
+        if ((rc = s_uint(o++, (max), &v, #field, e)) < 0)                                      \
+            return rc;                                                                         \
+        m->field = v;                                                                          \
+    }
+    TAKE_UINT(PROTO_F_CHUNK, chunk, UINT64_MAX)
+    TAKE_UINT(PROTO_F_ATTEMPT, attempt, UINT32_MAX)
+    TAKE_UINT(PROTO_F_MAPPER, mapper, UINT32_MAX)
+    TAKE_UINT(PROTO_F_PID, pid, UINT64_MAX)
+    TAKE_UINT(PROTO_F_RECORDS, records, UINT64_MAX)
+    TAKE_UINT(PROTO_F_OUTPUTS, outputs, UINT64_MAX)
+    if (f & PROTO_F_FRESH) {
+        if (o->type != MSGPACK_OBJECT_BOOLEAN)
+            return err_set(e, -EBADMSG, "malformed header: field fresh is not a boolean");
+        m->fresh = (o++)->via.boolean;
+    }
+    TAKE_UINT(PROTO_F_TOTAL, total, UINT64_MAX)
+    TAKE_UINT(PROTO_F_OFFSET, offset, UINT64_MAX)
+#undef TAKE_UINT
+    if (f & PROTO_F_STATUS) {
+        if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            m->status = o->via.i64;
+        else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+            m->status = (int64_t)o->via.u64;
+        else
+            return err_set(e, -EBADMSG, "malformed header: field status is not an integer");
+        o++;
+    }
+    if (f & PROTO_F_TEXT) {
+        if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > PROTO_TEXT_MAX)
+            return err_set(e, -EBADMSG, "malformed header: field text is not a string of at "
+                                        "most %d bytes", PROTO_TEXT_MAX);
+        memcpy(m->text, o->via.str.ptr, o->via.str.size);
+        m->text[o->via.str.size] = '\0';
+    }
+    return 0;
+}
+
+int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e)
+{
+    int rc = frame_check(data, len, FRAME_MAX_DEPTH, e);
+    if (rc < 0)
+        return rc;
+
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    if (msgpack_unpack_next(&up, data, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len) {
+        rc = err_set(e, -EBADMSG, "malformed header: not one msgpack object");
+        goto done;
+    }
+    const msgpack_object *root = &up.data;
+    if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2) {
+        rc = err_set(e, -EBADMSG, "malformed header: not an array [version, type, ...]");
+        goto done;
+    }
+    const msgpack_object *o = root->via.array.ptr;
+    uint64_t version = 0;
+    uint64_t type = 0;
+    if ((rc = s_uint(&o[0], UINT32_MAX, &version, "version", e)) < 0 ||
+        (rc = s_uint(&o[1], UINT32_MAX, &type, "type", e)) < 0)
+        goto done;
+    if (version != PROTO_VERSION) {
+        rc = err_set(e, -EPROTO, "protocol version %llu, expected %d",
+                     (unsigned long long)version, PROTO_VERSION);
+        goto done;
+    }
+    const type_info_t *info = s_info((uint32_t)type);
+    if (!info) {
+        rc = err_set(e, -EBADMSG, "malformed header: unknown message type %llu",
+                     (unsigned long long)type);
+        goto done;
+    }
+    size_t want = 2 + (size_t)__builtin_popcount(info->fields);
+    if (root->via.array.size != want) {
+        rc = err_set(e, -EBADMSG, "malformed header: %s has %u elements, expected %zu",
+                     info->name, root->via.array.size, want);
+        goto done;
+    }
+    proto_msg_init(m, (proto_type_t)type);
+    rc = s_fields(o + 2, info->fields, m, e);
+done:
+    msgpack_unpacked_destroy(&up);
+    return rc;
+}

@@ -1,0 +1,103 @@
+/*
+ * proto_msg_t.h - every control and data message of mr, and its codec.
+ *
+ * A message is one ZeroMQ multipart message: a header frame, and for TASK and
+ * RESULT a second payload frame.  The header is a msgpack array
+ *
+ *     [PROTO_VERSION, type, field, field, ...]
+ *
+ * whose fields are those the type lists below, in the canonical field order
+ * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
+ * status, text).  Types and fields are append-only: never renumber.
+ * docs/architecture.md shows who sends what to whom.
+ */
+#ifndef MR_PROTO_MSG_H
+#define MR_PROTO_MSG_H
+
+#include "buf.h"
+#include "err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Bumped on any incompatible change of the wire format. */
+#define PROTO_VERSION 1
+
+/* The longest text a message carries (error descriptions). */
+#define PROTO_TEXT_MAX 480
+
+/* Field bits, in canonical wire order. */
+#define PROTO_F_CHUNK (1u << 0)
+#define PROTO_F_ATTEMPT (1u << 1)
+#define PROTO_F_MAPPER (1u << 2)
+#define PROTO_F_PID (1u << 3)
+#define PROTO_F_RECORDS (1u << 4)
+#define PROTO_F_OUTPUTS (1u << 5)
+#define PROTO_F_FRESH (1u << 6)
+#define PROTO_F_TOTAL (1u << 7)
+#define PROTO_F_OFFSET (1u << 8)
+#define PROTO_F_STATUS (1u << 9)
+#define PROTO_F_TEXT (1u << 10)
+
+/* X(number, NAME, fields, has_payload, direction and meaning) */
+#define PROTO_MSG_TYPES(X)                                                                       \
+    X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                             \
+    /* mapper -> master: initialised, give me work */                                           \
+    X(2, TASK, PROTO_F_CHUNK | PROTO_F_ATTEMPT, true)                                           \
+    /* master -> mapper: map this chunk (payload: the chunk's bytes) */                         \
+    X(3, RESULT, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS, true)       \
+    /* mapper -> reducer: a chunk's pairs (payload: proto_pairs_t) */                             \
+    X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)           \
+    /* reducer -> master: chunk received; fresh = first completion, merged */                  \
+    X(5, FAIL,                                                                                   \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |       \
+          PROTO_F_TEXT,                                                                          \
+      false)                                                                                     \
+    /* mapper -> master: the plugin failed on the record at chunk offset */                     \
+    X(6, FINISH, PROTO_F_TOTAL, false)                                                           \
+    /* master -> reducer: all `total` chunks are acknowledged; write the output */              \
+    X(7, DONE, PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT, false)         \
+    /* reducer -> master: output complete (status 0) or failed (status < 0, text) */           \
+    X(8, STOP, 0, false)                                                                         \
+    /* master -> mapper: exit now */
+
+typedef enum proto_type_t {
+#define PROTO_X_ENUM(num, name, fields, payload) PROTO_##name = num,
+    PROTO_MSG_TYPES(PROTO_X_ENUM)
+#undef PROTO_X_ENUM
+} proto_type_t;
+
+/* One decoded header.  Fields the type does not carry are zero. */
+typedef struct proto_msg_t {
+    proto_type_t type;                /* which message */
+    uint64_t chunk;                 /* chunk index, from 0 in input order */
+    uint32_t attempt;               /* how many times the chunk was handed out before */
+    uint32_t mapper;                /* mapper id, from 1, unique within a job */
+    uint64_t pid;                   /* sender's process id */
+    uint64_t records;               /* input records mapped */
+    uint64_t outputs;               /* output lines written */
+    bool fresh;                     /* ACK: first completion of the chunk */
+    uint64_t total;                 /* FINISH: number of chunks in the job */
+    uint64_t offset;                /* FAIL: byte offset of the record within the chunk */
+    int64_t status;                 /* 0 or a negative errno-style code */
+    char text[PROTO_TEXT_MAX + 1];  /* NUL-terminated description, "" if none */
+} proto_msg_t;
+
+/* Zeroes m and sets its type. */
+void proto_msg_init(proto_msg_t *m, proto_type_t type);
+
+/* Appends m's header frame to out.  0 or -EMSGSIZE when out's cap is hit. */
+int proto_msg_encode(const proto_msg_t *m, buf_t *out);
+
+/* Decodes one header frame into m.  0, -EBADMSG (malformed, wrong field
+ * types or count, unknown type) or -EPROTO (other protocol version); e says
+ * which. */
+int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e);
+
+/* Whether messages of this type carry a payload frame. */
+bool proto_type_has_payload(proto_type_t type);
+
+/* The type's name ("TASK"), or "UNKNOWN"; static storage. */
+const char *proto_type_name(uint32_t type);
+
+#endif

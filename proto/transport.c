@@ -1,0 +1,180 @@
+/*
+ * transport.c - ZeroMQ sockets, sends, receives and polls.  See transport.h.
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+void *transport_ctx_new(void)
+{
+    void *ctx = zmq_ctx_new();
+    if (ctx)
+        zmq_ctx_set(ctx, ZMQ_BLOCKY, 0);
+    return ctx;
+}
+
+void transport_ctx_destroy(void **ctx_p)
+{
+    if (!*ctx_p)
+        return;
+    while (zmq_ctx_term(*ctx_p) < 0 && errno == EINTR)
+        ;
+    *ctx_p = NULL;
+}
+
+void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, bool bind,
+                     size_t max_msg, err_t *e)
+{
+    void *sock = zmq_socket(ctx, kind == TRANSPORT_PUSH ? ZMQ_PUSH : ZMQ_PULL);
+    if (!sock) {
+        err_set(e, -errno, "zmq_socket: %s", zmq_strerror(errno));
+        return NULL;
+    }
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (max_msg) {
+        int64_t max = (int64_t)max_msg;
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    }
+    int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
+    if (rc < 0) {
+        int code = errno;
+        err_set(e, -code, "%s %s: %s", bind ? "bind" : "connect", endpoint, zmq_strerror(code));
+        zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+void transport_close(void **sock_p, int linger_ms)
+{
+    if (!*sock_p)
+        return;
+    int linger = linger_ms;
+    zmq_setsockopt(*sock_p, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_close(*sock_p);
+    *sock_p = NULL;
+}
+
+int transport_send(void *sock, const buf_t *header, const void *payload, size_t payload_len,
+                   int flags)
+{
+    int zflags = (flags & TRANSPORT_DONTWAIT) ? ZMQ_DONTWAIT : 0;
+    int more = payload ? ZMQ_SNDMORE : 0;
+    for (;;) {
+        if (zmq_send(sock, header->data, header->len, zflags | more) >= 0)
+            break;
+        if (errno != EINTR)
+            return -errno;
+    }
+    if (!payload)
+        return 0;
+    zmq_msg_t msg;
+    if (flags & TRANSPORT_ZEROCOPY) {
+        zmq_msg_init_data(&msg, (void *)payload, payload_len, NULL, NULL);
+    } else {
+        zmq_msg_init_size(&msg, payload_len);
+        if (payload_len)
+            memcpy(zmq_msg_data(&msg), payload, payload_len);
+    }
+    /* Once the first part is queued the rest cannot fail with EAGAIN. */
+    for (;;) {
+        if (zmq_msg_send(&msg, sock, 0) >= 0)
+            return 0;
+        if (errno != EINTR) {
+            int code = errno;
+            zmq_msg_close(&msg);
+            return -code;
+        }
+    }
+}
+
+int transport_recv(void *sock, transport_msg_t *m, long timeout_ms)
+{
+    m->n_parts = 0;
+    if (timeout_ms >= 0) {
+        bool ready = false;
+        bool unused = false;
+        int rc = transport_poll(sock, -1, timeout_ms, &ready, &unused);
+        if (rc < 0)
+            return rc;
+        if (!ready)
+            return -EAGAIN;
+    }
+    bool refused = false;
+    for (;;) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, sock, 0) < 0) {
+            int code = errno;
+            zmq_msg_close(&part);
+            if (code == EINTR && m->n_parts == 0 && !refused)
+                return -EINTR;
+            if (code == EINTR)
+                continue;
+            transport_msg_close(m);
+            return -code;
+        }
+        bool more = zmq_msg_more(&part);
+        if (m->n_parts < 2 && !refused) {
+            m->parts[m->n_parts++] = part;
+        } else {
+            refused = true;
+            zmq_msg_close(&part);
+        }
+        if (!more)
+            break;
+    }
+    if (refused) {
+        transport_msg_close(m);
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+const void *transport_msg_data(transport_msg_t *m, int i)
+{
+    return i < m->n_parts ? zmq_msg_data(&m->parts[i]) : NULL;
+}
+
+size_t transport_msg_size(transport_msg_t *m, int i)
+{
+    return i < m->n_parts ? zmq_msg_size(&m->parts[i]) : 0;
+}
+
+void transport_msg_move(transport_msg_t *dst, transport_msg_t *src)
+{
+    dst->n_parts = 0;
+    for (int i = 0; i < src->n_parts; i++) {
+        zmq_msg_init(&dst->parts[i]);
+        zmq_msg_move(&dst->parts[i], &src->parts[i]);
+        zmq_msg_close(&src->parts[i]);
+        dst->n_parts++;
+    }
+    src->n_parts = 0;
+}
+
+void transport_msg_close(transport_msg_t *m)
+{
+    for (int i = 0; i < m->n_parts; i++)
+        zmq_msg_close(&m->parts[i]);
+    m->n_parts = 0;
+}
+
+int transport_poll(void *sock, int fd, long timeout_ms, bool *sock_ready, bool *fd_ready)
+{
+    zmq_pollitem_t items[2] = {
+        { sock, 0, ZMQ_POLLIN, 0 },
+        { NULL, fd, ZMQ_POLLIN, 0 },
+    };
+    int n = fd >= 0 ? 2 : 1;
+    *sock_ready = false;
+    *fd_ready = false;
+    if (zmq_poll(items, n, timeout_ms) < 0)
+        return -errno;
+    *sock_ready = (items[0].revents & ZMQ_POLLIN) != 0;
+    *fd_ready = n == 2 && (items[1].revents & ZMQ_POLLIN) != 0;
+    return 0;
+}

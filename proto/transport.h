@@ -1,0 +1,80 @@
+/*
+ * transport.h - the only module that calls ZeroMQ.
+ *
+ * Sockets are PUSH or PULL, bound or connected, with ZMQ_MAXMSGSIZE set on
+ * every receiving socket so a peer cannot make us allocate without bound.
+ * A message is a header frame plus, for some types, one payload frame;
+ * ZeroMQ delivers the parts of a multipart message all together or not at
+ * all, which is what makes a chunk's result arrive whole or not at all.
+ */
+#ifndef MR_TRANSPORT_H
+#define MR_TRANSPORT_H
+
+#include "buf.h"
+#include "err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <zmq.h>
+
+typedef enum transport_kind_t {
+    TRANSPORT_PUSH,
+    TRANSPORT_PULL,
+} transport_kind_t;
+
+/* Send flags. */
+#define TRANSPORT_DONTWAIT 1 /* fail with -EAGAIN instead of blocking */
+#define TRANSPORT_ZEROCOPY 2 /* send the payload without copying; it must stay
+                                valid until transport_ctx_destroy returns */
+
+/* A received message: up to two parts.  Owned by the caller between
+ * transport_recv and transport_msg_close. */
+typedef struct transport_msg_t {
+    zmq_msg_t parts[2]; /* header, payload */
+    int n_parts;        /* parts received and open */
+} transport_msg_t;
+
+/* Returns a new context (one per process, never shared across fork) or NULL. */
+void *transport_ctx_new(void);
+
+/* Terminates the context after every socket is closed; accepts NULL. */
+void transport_ctx_destroy(void **ctx_p);
+
+/* Opens a socket and binds or connects it to endpoint.  max_msg caps the
+ * size of one received frame (0: no receiving).  Returns the socket, owned
+ * by the caller, or NULL with the reason in e. */
+void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, bool bind,
+                     size_t max_msg, err_t *e);
+
+/* Closes a socket, waiting at most linger_ms for queued messages to leave.
+ * 0 is the rule (the default, forever, hangs on a dead peer); a final
+ * message that must arrive (the reducer's DONE) gets a short bound.
+ * Accepts NULL; NULLs *sock_p. */
+void transport_close(void **sock_p, int linger_ms);
+
+/* Moves src's parts into dst, leaving src empty. */
+void transport_msg_move(transport_msg_t *dst, transport_msg_t *src);
+
+/* Sends header (and a payload frame when payload is not NULL).
+ * 0, -EAGAIN (DONTWAIT and the queue is full) or another -errno. */
+int transport_send(void *sock, const buf_t *header, const void *payload, size_t payload_len,
+                   int flags);
+
+/* Receives one message into m (blocking unless timeout_ms >= 0 elapses:
+ * then -EAGAIN).  A message of more than two parts is drained and refused
+ * with -EBADMSG.  Retries on EINTR. */
+int transport_recv(void *sock, transport_msg_t *m, long timeout_ms);
+
+/* Part i of m (0 header, 1 payload) and its size; NULL/0 if absent. */
+const void *transport_msg_data(transport_msg_t *m, int i);
+size_t transport_msg_size(transport_msg_t *m, int i);
+
+/* Releases m's parts; safe on a closed message. */
+void transport_msg_close(transport_msg_t *m);
+
+/* Waits up to timeout_ms (-1: forever) for sock to be readable or fd to be
+ * readable (fd < 0: none).  Sets the two flags.  0, or -errno (EINTR is
+ * returned, not retried, so callers can check their signal state). */
+int transport_poll(void *sock, int fd, long timeout_ms, bool *sock_ready, bool *fd_ready);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * group.h - the key-grouped reduce: merge every chunk's pairs by key, then
+ * write one result per key.
+ *
+ * With the plugin's combine, each key holds one value, merged as chunks
+ * arrive, so memory grows with the distinct keys only.  Without combine,
+ * each key keeps all its values until reduce sees them together.
+ */
+#ifndef MR_GROUP_H
+#define MR_GROUP_H
+
+#include "err.h"
+#include "mr.h"
+#include "out.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct group group_t;
+
+/* A group using plugin (borrowed; it must have combine or reduce) and its
+ * state.  Owned by the caller. */
+group_t *group_new(const mr_plugin_t *plugin, void *state);
+
+void group_destroy(group_t **self_p);
+
+/* Merges one pair.  0, or -ECANCELED when combine failed (e says how). */
+int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e);
+
+/* Writes the result of every key to out, in bytewise key order when sort:
+ * reduce's pairs, or key<TAB>value without reduce. */
+int group_write(group_t *self, bool sort, out_t *out, err_t *e);
+
+/* Distinct keys held. */
+size_t group_keys(const group_t *self);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * main.c - mr-reducer: the one process that merges results and writes the
+ * job's output.
+ *
+ * It binds the results PULL socket that every mapper PUSHes to, merges each
+ * chunk's RESULT exactly once (the first completion wins; later copies are
+ * acknowledged as duplicates and dropped), ACKs every RESULT to the master,
+ * and on FINISH writes what remains and answers DONE.  Modes:
+ *   ordered    results wait in a reorder buffer and are written by index
+ *   unordered  results are written as they arrive
+ *   grouped    pairs are merged by key (group.h) and written at FINISH
+ */
+#include "err.h"
+#include "group.h"
+#include "log.h"
+#include "mem.h"
+#include "out.h"
+#include "plugin.h"
+#include "proto_msg.h"
+#include "proto_pairs.h"
+#include "reorder.h"
+#include "seen.h"
+#include "transport.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Largest RESULT frame accepted, matching the mapper's cap on one chunk's
+ * output. */
+#define REDUCER_MAX_MSG ((size_t)2 << 30)
+
+/* Results held ahead of the next one to write in --ordered mode.  The
+ * master's window is far smaller; this only bounds a misbehaving peer. */
+#define REDUCER_REORDER_CAP 65536
+
+/* How long the final DONE may wait to leave before we exit anyway. */
+#define REDUCER_DONE_LINGER_MS 5000
+
+typedef enum reducer_mode_t {
+    REDUCER_GROUPED,
+    REDUCER_ORDERED,
+    REDUCER_UNORDERED,
+} reducer_mode_t;
+
+typedef struct reducer_opts_t {
+    const char *results;  /* endpoint to bind */
+    const char *control;  /* master's control endpoint */
+    reducer_mode_t mode;    /* what to do with results */
+    const char *output;   /* path or "-" */
+    const char *plugin;   /* -r: the reducer plugin (grouped) */
+    const char *arg;      /* --arg */
+    bool sort;            /* --sort */
+} reducer_opts_t;
+
+/* One received RESULT, kept whole while it waits in the reorder buffer. */
+typedef struct result {
+    transport_msg_t tm;     /* the message, owned */
+    proto_msg_t header;     /* its decoded header */
+    proto_pairs_t pairs;    /* its decoded pairs, pointing into tm */
+} result_t;
+
+typedef struct reducer {
+    reducer_opts_t opts;    /* parsed command line */
+    plugin_t *plugin;     /* owned, grouped mode only */
+    group_t *group;       /* owned, grouped mode only */
+    reorder_t *reorder;   /* owned, ordered mode only */
+    seen_t *seen;         /* owned, grouped and unordered modes */
+    out_t *out;           /* owned output writer */
+    void *ctx;            /* owned ZeroMQ context */
+    void *results;        /* PULL, bound */
+    void *control;        /* PUSH to the master */
+    buf_t header;         /* scratch */
+    uint64_t records;     /* input records of merged chunks */
+} reducer_t;
+
+static void s_result_free(void *item)
+{
+    result_t *r = item;
+    if (!r)
+        return;
+    proto_pairs_fini(&r->pairs);
+    transport_msg_close(&r->tm);
+    free(r);
+}
+
+static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
+{
+    static const struct option options[] = {
+        { "results", required_argument, NULL, 'R' },
+        { "control", required_argument, NULL, 'C' },
+        { "mode", required_argument, NULL, 'M' },
+        { "output", required_argument, NULL, 'o' },
+        { "arg", required_argument, NULL, 'a' },
+        { "sort", no_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    o->mode = REDUCER_ORDERED;
+    const char *mode = "ordered";
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:o:", options, NULL)) != -1) {
+        switch (c) {
+        case 'R': o->results = optarg; break;
+        case 'C': o->control = optarg; break;
+        case 'M': mode = optarg; break;
+        case 'o': o->output = optarg; break;
+        case 'r': o->plugin = optarg; break;
+        case 'a': o->arg = optarg; break;
+        case 's': o->sort = true; break;
+        default:
+            return err_set(e, -EINVAL, "bad option '%s' (mr-reducer is started by mr-run)",
+                           argv[optind - 1]);
+        }
+    }
+    if (strcmp(mode, "grouped") == 0)
+        o->mode = REDUCER_GROUPED;
+    else if (strcmp(mode, "unordered") == 0)
+        o->mode = REDUCER_UNORDERED;
+    else if (strcmp(mode, "ordered") != 0)
+        return err_set(e, -EINVAL, "unknown --mode '%s'", mode);
+    if (!o->results || !o->control || !o->output || (o->mode == REDUCER_GROUPED && !o->plugin))
+        return err_set(e, -EINVAL, "needs --results, --control, --output (and -r when "
+                       "grouped); mr-reducer is started by mr-run");
+    return 0;
+}
+
+static int s_send_control(reducer_t *r, const proto_msg_t *msg)
+{
+    buf_reset(&r->header);
+    proto_msg_encode(msg, &r->header);
+    return transport_send(r->control, &r->header, NULL, 0, 0);
+}
+
+static int s_start(reducer_t *r, err_t *e)
+{
+    r->out = out_open(r->opts.output, e);
+    if (!r->out)
+        return e->code;
+    if (r->opts.mode == REDUCER_GROUPED) {
+        r->plugin = plugin_open(r->opts.plugin, e);
+        if (!r->plugin)
+            return e->code;
+        if (!plugin_can_reduce(r->plugin))
+            return err_set(e, -EINVAL, "plugin %s has neither combine nor reduce",
+                           r->opts.plugin);
+        if (plugin_init(r->plugin, r->opts.arg, e) < 0)
+            return e->code;
+        r->group = group_new(plugin_desc(r->plugin), plugin_state(r->plugin));
+    }
+    if (r->opts.mode == REDUCER_ORDERED)
+        r->reorder = reorder_new(REDUCER_REORDER_CAP, s_result_free);
+    else
+        r->seen = seen_new();
+    r->results = transport_open(r->ctx, TRANSPORT_PULL, r->opts.results, true, REDUCER_MAX_MSG, e);
+    return r->results ? 0 : e->code;
+}
+
+static int s_write_pairs(reducer_t *r, const proto_pairs_t *pairs, err_t *e)
+{
+    for (size_t i = 0; i < pairs->count; i++) {
+        mr_bytes_t k;
+        mr_bytes_t v;
+        proto_pairs_get(pairs, i, &k, &v);
+        int rc = r->group ? group_add(r->group, k, v, e) : out_line(r->out, k.ptr, k.len, v.ptr, v.len, e);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int s_ack(reducer_t *r, const proto_msg_t *res, bool fresh)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_ACK);
+    msg.chunk = res->chunk;
+    msg.attempt = res->attempt;
+    msg.mapper = res->mapper;
+    msg.fresh = fresh;
+    return s_send_control(r, &msg);
+}
+
+/* Tells the master that a result could not be used, so that it charges the
+ * chunk with a failed attempt and sends it again. */
+static int s_refuse(reducer_t *r, const proto_msg_t *res, const err_t *why)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_FAIL);
+    msg.chunk = res->chunk;
+    msg.attempt = res->attempt;
+    msg.mapper = res->mapper;
+    msg.status = why->code;
+    snprintf(msg.text, sizeof msg.text, "reducer refused the result: %.400s", why->text);
+    return s_send_control(r, &msg);
+}
+
+/* Handles one RESULT, taking ownership of item. */
+static int s_on_result(reducer_t *r, result_t *item, err_t *e)
+{
+    err_t why;
+    err_init(&why);
+    if (item->tm.n_parts != 2 ||
+        proto_pairs_decode(transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
+                           &item->pairs, &why) < 0) {
+        if (!why.code)
+            err_set(&why, -EBADMSG, "RESULT without a payload");
+        log_warn("chunk %llu from mapper %u: %s", (unsigned long long)item->header.chunk,
+                 item->header.mapper, why.text);
+        s_refuse(r, &item->header, &why);
+        s_result_free(item);
+        return 0;
+    }
+    proto_msg_t header = item->header;
+    int fresh = 0;
+    int rc = 0;
+    if (r->reorder) {
+        fresh = reorder_put(r->reorder, header.chunk, item);
+        if (fresh == 1) {
+            item = NULL;
+            r->records += header.records;
+            result_t *next;
+            while (rc == 0 && (next = reorder_pop(r->reorder))) {
+                rc = s_write_pairs(r, &next->pairs, e);
+                s_result_free(next);
+            }
+        }
+    } else {
+        fresh = seen_add(r->seen, header.chunk);
+        if (fresh == 1) {
+            r->records += header.records;
+            rc = s_write_pairs(r, &item->pairs, e);
+        }
+    }
+    s_result_free(item);
+    if (fresh < 0) {
+        log_warn("chunk %llu from mapper %u: index out of range, dropped",
+                 (unsigned long long)header.chunk, header.mapper);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    s_ack(r, &header, fresh == 1);
+    return 0;
+}
+
+static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
+{
+    bool complete = r->reorder
+        ? reorder_next(r->reorder) == total && reorder_held(r->reorder) == 0
+        : seen_count(r->seen) == total && seen_all_below(r->seen, total);
+    if (!complete)
+        return err_set(e, -EPROTO, "FINISH for %llu chunks, but not all of them were merged",
+                       (unsigned long long)total);
+    if (r->group) {
+        int rc = group_write(r->group, r->opts.sort, r->out, e);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int s_serve(reducer_t *r, err_t *e)
+{
+    for (;;) {
+        result_t *item = mem_calloc(1, sizeof *item);
+        msgpack_unpacked_init(&item->pairs.up);
+        int rc = transport_recv(r->results, &item->tm, -1);
+        if (rc == -EINTR) {
+            s_result_free(item);
+            continue;
+        }
+        if (rc < 0) {
+            s_result_free(item);
+            if (rc == -EBADMSG)
+                continue;
+            return err_set(e, rc, "receiving results: %s", strerror(-rc));
+        }
+        err_t why;
+        err_init(&why);
+        if (proto_msg_decode(transport_msg_data(&item->tm, 0), transport_msg_size(&item->tm, 0),
+                             &item->header, &why) < 0) {
+            log_warn("message refused: %s", why.text);
+            s_result_free(item);
+            continue;
+        }
+        if (item->header.type == PROTO_RESULT) {
+            rc = s_on_result(r, item, e);
+            if (rc < 0)
+                return rc;
+        } else if (item->header.type == PROTO_FINISH) {
+            uint64_t total = item->header.total;
+            s_result_free(item);
+            return s_on_finish(r, total, e);
+        } else {
+            log_warn("message %s refused: not expected by the reducer",
+                     proto_type_name(item->header.type));
+            s_result_free(item);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    log_init("mr-reducer", false);
+    signal(SIGPIPE, SIG_IGN);
+    reducer_t r;
+    memset(&r, 0, sizeof r);
+    buf_init(&r.header, 4096);
+    err_t e;
+    err_init(&e);
+    if (s_parse(&r.opts, argc, argv, &e) < 0) {
+        log_error("%s", e.text);
+        return 2;
+    }
+    r.ctx = transport_ctx_new();
+    if (r.ctx)
+        r.control = transport_open(r.ctx, TRANSPORT_PUSH, r.opts.control, false, 0, &e);
+    if (!r.control) {
+        log_error("cannot reach the master: %s", e.text);
+        return 1;
+    }
+    int rc = s_start(&r, &e);
+    if (rc == 0)
+        rc = s_serve(&r, &e);
+    uint64_t lines = r.out ? out_lines(r.out) : 0;
+    if (rc == 0)
+        rc = out_close(&r.out, &e);
+
+    proto_msg_t done;
+    proto_msg_init(&done, PROTO_DONE);
+    done.status = rc;
+    done.records = r.records;
+    done.outputs = lines;
+    snprintf(done.text, sizeof done.text, "%.400s", rc ? e.text : "");
+    s_send_control(&r, &done);
+
+    err_t ignored;
+    err_init(&ignored);
+    out_close(&r.out, &ignored);
+    group_destroy(&r.group);
+    reorder_destroy(&r.reorder);
+    seen_destroy(&r.seen);
+    plugin_destroy(&r.plugin);
+    transport_close(&r.results, 0);
+    transport_close(&r.control, REDUCER_DONE_LINGER_MS);
+    transport_ctx_destroy(&r.ctx);
+    buf_fini(&r.header);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,32 @@
+/*
+ * out.h - the job's output file, written by the reducer through one large
+ * buffer.  Every error names the path; close flushes, fsyncs a regular file
+ * (so the rename that follows publishes complete data) and reports the
+ * write errors that only show up then (ENOSPC on NFS, EIO).
+ */
+#ifndef MR_OUT_H
+#define MR_OUT_H
+
+#include "err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct out out_t;
+
+/* Opens path for writing (truncating), or stdout for "-".  Returns the
+ * writer (owned) or NULL with e set. */
+out_t *out_open(const char *path, err_t *e);
+
+/* Writes one line: key TAB value NL, or value NL when the key is empty. */
+int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
+             err_t *e);
+
+/* Lines written so far. */
+uint64_t out_lines(const out_t *self);
+
+/* Flushes, fsyncs and closes; 0 or -errno with e set.  Frees the writer
+ * either way and NULLs *self_p; accepts NULL. */
+int out_close(out_t **self_p, err_t *e);
+
+#endif
