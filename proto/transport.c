@@ -38,6 +38,13 @@ void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, boo
         int64_t max = (int64_t)max_msg;
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     }
+    /* Processes start together, so a connect often precedes its peer's bind;
+     * retrying every 10 ms instead of libzmq's 100 ms cuts a small job's
+     * start-up time by most of a tenth of a second. */
+    int ivl = 10;
+    int ivl_max = 200;
+    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
     if (rc < 0) {
         int code = errno;
