@@ -12,11 +12,13 @@
 #include "log.h"
 #include "plugin.h"
 #include "proc.h"
+#include "progress.h"
 #include "proto_msg.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +27,6 @@
 /* The largest chunk a mapper accepts: the splitter's longest record plus a
  * full chunk.  Also the cap on one chunk's encoded output. */
 #define MAPPER_MAX_MSG ((size_t)2 << 30)
-
-/* Bytes of a failing record quoted in the error message. */
-#define MAPPER_QUOTE 40
 
 typedef struct mapper_opts_t {
     const char *tasks;     /* endpoint of our task socket (master binds) */
@@ -38,6 +37,7 @@ typedef struct mapper_opts_t {
     const char *combiner;  /* -c: plugin whose combine merges per chunk */
     const char *mode;      /* grouped, ordered, unordered */
     const char *arg;       /* --arg */
+    const char *progress;  /* --progress: the master's progress slot file, or NULL */
     char delim;            /* record terminator */
 } mapper_opts_t;
 
@@ -50,6 +50,8 @@ typedef struct mapper {
     void *tasks;           /* PULL, connected to the master */
     void *control;         /* PUSH, connected to the master */
     void *results;         /* PUSH, connected to the reducer */
+    progress_t *progress;  /* owned; NULL when the master gave none */
+    progress_slot_t idle;  /* a private slot used when there is no shared one */
     buf_t header;          /* scratch for headers */
 } mapper_t;
 
@@ -63,6 +65,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "mode", required_argument, NULL, 'M' },
         { "arg", required_argument, NULL, 'a' },
         { "null", no_argument, NULL, '0' },
+        { "progress", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -83,6 +86,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             break;
         case 'M': o->mode = optarg; break;
         case 'a': o->arg = optarg; break;
+        case 'P': o->progress = optarg; break;
         case 'm': o->plugin = optarg; break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
@@ -99,6 +103,11 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
 
 static int s_start(mapper_t *m, err_t *e)
 {
+    if (m->opts.progress) {
+        m->progress = progress_open(m->opts.progress, false, e);
+        if (!m->progress)
+            return e->code;
+    }
     m->plugin = plugin_open(m->opts.plugin, e);
     if (!m->plugin)
         return e->code;
@@ -141,9 +150,10 @@ static int s_send_control(mapper_t *m, const proto_msg_t *msg)
     return transport_send(m->control, &m->header, NULL, 0, 0);
 }
 
-/* Reports a failed record to the master, quoting its first bytes. */
+/* Reports a failed record to the master, which knows the chunk's bytes and
+ * quotes the record itself. */
 static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, int status,
-                       const char *why, const char *rec, size_t rec_len)
+                       const char *why)
 {
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_FAIL);
@@ -152,18 +162,7 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     msg.mapper = m->opts.id;
     msg.offset = offset;
     msg.status = status;
-    char quote[MAPPER_QUOTE * 4 + 1];
-    size_t q = 0;
-    for (size_t i = 0; i < rec_len && i < MAPPER_QUOTE; i++) {
-        unsigned char ch = (unsigned char)rec[i];
-        if (ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\')
-            quote[q++] = (char)ch;
-        else
-            q += (size_t)snprintf(quote + q, sizeof quote - q, "\\x%02x", ch);
-    }
-    quote[q] = '\0';
-    snprintf(msg.text, sizeof msg.text, "%s; the record begins '%s'%s", why, quote,
-             rec_len > MAPPER_QUOTE ? "..." : "");
+    snprintf(msg.text, sizeof msg.text, "%.400s", why);
     return s_send_control(m, &msg);
 }
 
@@ -176,28 +175,45 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     collect_begin(m->collect);
     uint64_t records = 0;
     size_t off = 0;
+    uint32_t next_skip = 0;
     err_t e;
     err_init(&e);
+    progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
+    atomic_store_explicit(&slot->chunk, task->chunk, memory_order_relaxed);
+    atomic_store_explicit(&slot->busy, 1, memory_order_release);
+    int rc = 0;
     while (off < len) {
         const char *rec = data + off;
         const char *end = memchr(rec, m->opts.delim, len - off);
         size_t rec_len = end ? (size_t)(end - rec) : len - off;
+        size_t at = off;
+        off += rec_len + (end ? 1 : 0);
+        while (next_skip < task->n_skip && task->skip[next_skip] < at)
+            next_skip++;
+        if (next_skip < task->n_skip && task->skip[next_skip] == at)
+            continue;
+        /* Publish the record before calling into user code: if map()
+         * crashes or hangs, the master reads exactly which record it was. */
+        atomic_store_explicit(&slot->offset, at, memory_order_relaxed);
+        atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
         mr_bytes_t record = { rec, rec_len };
-        int rc = p->map(state, record, out);
-        if (rc != 0 || collect_error(m->collect, &e) < 0) {
+        int prc = p->map(state, record, out);
+        if (prc != 0 || collect_error(m->collect, &e) < 0) {
             char why[ERR_TEXT_MAX + 32];
             if (collect_error(m->collect, &e) < 0)
-                snprintf(why, sizeof why, "%s", e.text);
+                snprintf(why, sizeof why, "%.400s", e.text);
             else
-                snprintf(why, sizeof why, "map() returned %d", rc);
-            return s_send_fail(m, task, off, rc ? rc : -1, why, rec, rec_len);
+                snprintf(why, sizeof why, "map() returned %d", prc);
+            rc = s_send_fail(m, task, at, prc ? prc : -1, why);
+            goto done;
         }
         records++;
-        off += rec_len + (end ? 1 : 0);
     }
     const buf_t *payload = NULL;
-    if (collect_finish(m->collect, &payload, &e) < 0)
-        return s_send_fail(m, task, 0, e.code, e.text, data, len);
+    if (collect_finish(m->collect, &payload, &e) < 0) {
+        rc = s_send_fail(m, task, 0, e.code, e.text);
+        goto done;
+    }
 
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_RESULT);
@@ -207,7 +223,10 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.records = records;
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);
-    return transport_send(m->results, &m->header, payload->data, payload->len, 0);
+    rc = transport_send(m->results, &m->header, payload->data, payload->len, 0);
+done:
+    atomic_store_explicit(&slot->busy, 0, memory_order_release);
+    return rc;
 }
 
 static int s_serve(mapper_t *m, err_t *e)
@@ -271,6 +290,7 @@ int main(int argc, char **argv)
     collect_destroy(&m.collect);
     plugin_destroy(&m.combiner);
     plugin_destroy(&m.plugin);
+    progress_destroy(&m.progress);
     buf_fini(&m.header);
     return status;
 }

@@ -29,6 +29,9 @@ enum {
     OPT_STATS,
     OPT_VERSION,
     OPT_MAX_ATTEMPTS,
+    OPT_SKIP_BAD,
+    OPT_BAD_RECORDS,
+    OPT_TASK_TIMEOUT,
 };
 
 static const struct option s_options[] = {
@@ -45,6 +48,9 @@ static const struct option s_options[] = {
     { "arg", required_argument, NULL, OPT_ARG },
     { "stats", required_argument, NULL, OPT_STATS },
     { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
+    { "skip-bad", no_argument, NULL, OPT_SKIP_BAD },
+    { "bad-records", required_argument, NULL, OPT_BAD_RECORDS },
+    { "task-timeout", required_argument, NULL, OPT_TASK_TIMEOUT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -72,6 +78,10 @@ void args_usage(FILE *f)
           "      --arg STRING       string passed to the plugins' init\n"
           "      --stats FILE       write job statistics as JSON\n"
           "      --max-attempts N   failures of one chunk before the job fails (default 4)\n"
+          "      --skip-bad         skip a record that makes the plugin fail twice, and go on\n"
+          "      --bad-records FILE write the skipped records to FILE\n"
+          "      --task-timeout SECONDS\n"
+          "                         treat a map() call running longer as a crash (default: off)\n"
           "  -q, --quiet            no progress messages\n"
           "  -h, --help             this text\n"
           "      --version          print the version\n",
@@ -164,6 +174,17 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                 return s_bad(e, "--max-attempts", optarg, "expected a number from 1 to 1000");
             a->max_attempts = (unsigned)n;
             break;
+        case OPT_SKIP_BAD: a->skip_bad = true; break;
+        case OPT_BAD_RECORDS: a->bad_records = optarg; break;
+        case OPT_TASK_TIMEOUT: {
+            char *end = NULL;
+            errno = 0;
+            a->task_timeout = strtod(optarg, &end);
+            if (errno || end == optarg || *end != '\0' || !(a->task_timeout > 0) ||
+                a->task_timeout > 86400 * 7)
+                return s_bad(e, "--task-timeout", optarg, "expected seconds, more than 0");
+            break;
+        }
         case 'q': a->quiet = true; break;
         case 'h': args_usage(stdout); return 1;
         case OPT_VERSION: printf("mr-run %s\n", MR_VERSION_STRING); return 1;
@@ -179,6 +200,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         a->inputs[a->n_inputs++] = "-";
     if (!a->mapper)
         return err_set(e, -EINVAL, "no mapper: give -m PLUGIN.so (see --help)");
+    if (a->bad_records && !a->skip_bad)
+        return err_set(e, -EINVAL, "--bad-records needs --skip-bad");
     if (a->sort && a->mode != ARGS_MODE_AUTO)
         return err_set(e, -EINVAL, "--sort applies to key-grouped output, not to --%s",
                        args_mode_name(a->mode));

@@ -32,6 +32,9 @@ typedef struct args {
     const char *stats;      /* --stats output path, NULL when absent */
     bool quiet;             /* -q */
     unsigned max_attempts;  /* --max-attempts: failures of one chunk before the job fails */
+    bool skip_bad;          /* --skip-bad: skip records that fail twice instead of failing */
+    const char *bad_records; /* --bad-records: file receiving the skipped records, or NULL */
+    double task_timeout;    /* --task-timeout: seconds one map() call may run; 0 is off */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct chunks {
     chunk_t *ring;   /* owned, window entries */
@@ -31,8 +32,10 @@ void chunks_destroy(chunks_t **self_p)
     chunks_t *self = *self_p;
     if (!self)
         return;
-    for (uint64_t i = self->base; i < self->next; i++)
+    for (uint64_t i = self->base; i < self->next; i++) {
         free(self->ring[i % self->window].src.owned);
+        free(self->ring[i % self->window].skip);
+    }
     free(self->ring);
     free(self);
     *self_p = NULL;
@@ -80,9 +83,26 @@ bool chunks_done(chunks_t *self, uint64_t index)
     free(c->src.owned);
     c->src.owned = NULL;
     c->src.data = NULL;
+    free(c->skip);
+    c->skip = NULL;
+    c->n_skip = 0;
     self->n_open--;
     while (self->base < self->next && self->ring[self->base % self->window].state == CHUNK_DONE)
         self->base++;
+    return true;
+}
+
+bool chunks_skip(chunk_t *c, uint64_t offset)
+{
+    uint32_t at = 0;
+    while (at < c->n_skip && c->skip[at] < offset)
+        at++;
+    if (at < c->n_skip && c->skip[at] == offset)
+        return false;
+    c->skip = mem_realloc(c->skip, (c->n_skip + 1) * sizeof *c->skip);
+    memmove(c->skip + at + 1, c->skip + at, (c->n_skip - at) * sizeof *c->skip);
+    c->skip[at] = offset;
+    c->n_skip++;
     return true;
 }
 

@@ -32,6 +32,10 @@ typedef struct chunk {
     uint32_t sends;      /* times sent, for attempt numbers and statistics */
     uint64_t sent_seq;   /* master-wide send order, to tell a mapper's oldest task */
     double sent_at;      /* monotonic time of the last send */
+    bool has_suspect;    /* a failure was pinned to one record */
+    uint64_t suspect;    /* that record's offset in the chunk */
+    uint32_t n_skip;     /* records to skip (--skip-bad) */
+    uint64_t *skip;      /* owned, ascending offsets of those records, NULL if none */
 } chunk_t;
 
 typedef struct chunks chunks_t;
@@ -55,6 +59,10 @@ chunk_t *chunks_get(chunks_t *self, uint64_t index);
 
 /* The PENDING chunk with the lowest index, or NULL. */
 chunk_t *chunks_next_pending(chunks_t *self);
+
+/* Adds offset to c's skip list, keeping it ascending.  Returns false when it
+ * is already there. */
+bool chunks_skip(chunk_t *c, uint64_t offset);
 
 /* Marks index DONE, frees its owned bytes and slides the window.  Returns
  * false when it was already done or is unknown. */

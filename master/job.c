@@ -21,6 +21,7 @@
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
+#include "progress.h"
 #include "proto_msg.h"
 #include "spawn.h"
 #include "transport.h"
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +47,20 @@
 /* Largest control message: headers only, a few hundred bytes. */
 #define JOB_CONTROL_MAX 4096
 
+/* Largest header we encode: a TASK with a full skip list. */
+#define JOB_HEADER_MAX (JOB_CONTROL_MAX + PROTO_SKIP_MAX * 9)
+
+/* Bytes of a failing record quoted in error messages. */
+#define JOB_QUOTE 40
+
 /* How long children get to exit after STOP or SIGTERM before SIGKILL. */
 #define JOB_GRACE_SECONDS 1.5
 
 /* Mappers that may be started as replacements, per original mapper, before
- * the job gives up: a plugin that kills every process it runs in must end
- * the job, not fork forever. */
-#define JOB_RESPAWNS_PER_MAPPER 8
+ * the job gives up.  Crashes on a record are bounded by --max-attempts; this
+ * bounds the rest (a mapper killed again and again from outside, or dying
+ * while idle), so a job ends instead of forking forever. */
+#define JOB_RESPAWNS_PER_MAPPER 64
 
 /* An ipc:// endpoint is a Unix socket path, which the kernel limits to 107
  * bytes; the runtime directory must leave room for the socket names. */
@@ -65,6 +74,10 @@ typedef struct mapper {
     char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
     bool ready;           /* READY received: may get tasks */
     unsigned inflight;    /* tasks sent and not yet answered (ACK or FAIL) */
+    progress_t *progress; /* owned shared progress slot (local mappers) */
+    uint64_t last_calls;  /* progress calls counter at the last change */
+    double last_change;   /* when it last changed, or the mapper went busy */
+    bool timed_out;       /* we killed it for --task-timeout */
 } mapper_t;
 
 typedef enum job_state_t {
@@ -96,6 +109,7 @@ typedef struct job {
     pid_t reducer_pid;       /* 0 once reaped */
     uint64_t send_seq;       /* counter for chunk_t.sent_seq */
     buf_t header;            /* scratch for encoding headers */
+    FILE *bad;               /* --bad-records file, owned, NULL when absent */
     double started;          /* monotonic start time */
 } job_t;
 
@@ -119,16 +133,6 @@ static mapper_t *s_mapper(job_t *job, uint32_t id)
     if (id == 0 || id > job->n_mappers)
         return NULL;
     return &job->mappers[id - 1];
-}
-
-/* Describes where a chunk lies, for error messages. */
-static const char *s_where(job_t *job, const chunk_t *c, char *buf, size_t len)
-{
-    snprintf(buf, len, "chunk %llu (input %s, bytes %llu-%llu)", (unsigned long long)c->index,
-             split_input_name(job->cfg->split, c->src.input),
-             (unsigned long long)c->src.offset,
-             (unsigned long long)(c->src.offset + c->src.len));
-    return buf;
 }
 
 static int s_setup(job_t *job)
@@ -233,6 +237,12 @@ static int s_spawn_mapper(job_t *job)
     if (!m->sock)
         return s_fail(job, e.code, "mapper %u socket: %s", m->id, e.text);
 
+    char progress[JOB_ENDPOINT_MAX];
+    snprintf(progress, sizeof progress, "%s/p%u", job->dir, m->id);
+    m->progress = progress_open(progress, true, &e);
+    if (!m->progress)
+        return s_fail(job, e.code, "mapper %u: %s", m->id, e.text);
+
     char path[PATH_MAX + 16];
     char id[16];
     snprintf(path, sizeof path, "%s/mr-mapper", job->cfg->bin_dir);
@@ -248,6 +258,8 @@ static int s_spawn_mapper(job_t *job)
     argv[n++] = job->results_ep;
     argv[n++] = "--id";
     argv[n++] = id;
+    argv[n++] = "--progress";
+    argv[n++] = progress;
     argv[n++] = "--mode";
     argv[n++] = (char *)args_mode_name(job->cfg->mode);
     argv[n++] = "-m";
@@ -277,6 +289,8 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     proto_msg_init(&msg, PROTO_TASK);
     msg.chunk = c->index;
     msg.attempt = c->sends;
+    msg.n_skip = c->n_skip;
+    memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
     /* Bytes of a mapped file live until split_destroy, after the context is
@@ -292,6 +306,8 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     c->mapper = m->id;
     c->sent_seq = job->send_seq++;
     c->sent_at = proc_now();
+    if (m->inflight == 0)
+        m->last_change = c->sent_at;
     m->inflight++;
     job->st->sends++;
     return 0;
@@ -370,6 +386,89 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
         job->st->mapper_chunks[m->id - 1]++;
 }
 
+/* Quotes the first bytes of the record at offset in c, escaping what is not
+ * printable, into buf. */
+static const char *s_quote(job_t *job, const chunk_t *c, uint64_t offset, char *buf, size_t len)
+{
+    size_t q = 0;
+    buf[0] = '\0';
+    if (!c->src.data || offset >= c->src.len)
+        return buf;
+    const char *rec = c->src.data + offset;
+    size_t n = c->src.len - (size_t)offset;
+    const char *end = memchr(rec, job->cfg->args->delim, n);
+    if (end)
+        n = (size_t)(end - rec);
+    for (size_t i = 0; i < n && i < JOB_QUOTE && q + 5 < len; i++) {
+        unsigned char ch = (unsigned char)rec[i];
+        if (ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\')
+            buf[q++] = (char)ch;
+        else
+            q += (size_t)snprintf(buf + q, len - q, "\\x%02x", ch);
+    }
+    if (n > JOB_QUOTE && q + 4 < len) {
+        memcpy(buf + q, "...", 3);
+        q += 3;
+    }
+    buf[q] = '\0';
+    return buf;
+}
+
+/* Writes the record at offset in c to the --bad-records file. */
+static void s_write_bad(job_t *job, const chunk_t *c, uint64_t offset)
+{
+    if (!job->bad || !c->src.data || offset >= c->src.len)
+        return;
+    const char *rec = c->src.data + offset;
+    size_t n = c->src.len - (size_t)offset;
+    const char *end = memchr(rec, job->cfg->args->delim, n);
+    if (end)
+        n = (size_t)(end - rec);
+    fwrite(rec, 1, n, job->bad);
+    fputc(job->cfg->args->delim, job->bad);
+}
+
+/* One attempt at chunk c failed on the record at offset, for the reason
+ * why.  Re-queues the chunk, skips the record (--skip-bad, when it failed
+ * twice), or fails the job after --max-attempts. */
+static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why)
+{
+    const args_t *a = job->cfg->args;
+    const char *input = split_input_name(job->cfg->split, c->src.input);
+    unsigned long long at = (unsigned long long)(c->src.offset + offset);
+    char quote[JOB_QUOTE * 4 + 8];
+    s_quote(job, c, offset, quote, sizeof quote);
+    c->failures++;
+    job->st->failed_attempts++;
+    c->state = CHUNK_PENDING;
+
+    if (a->skip_bad && c->has_suspect && c->suspect == offset) {
+        if (c->n_skip >= PROTO_SKIP_MAX) {
+            s_fail(job, -E2BIG, "input %s: chunk %llu has more than %d bad records; use a "
+                   "smaller --chunk-size", input, (unsigned long long)c->index, PROTO_SKIP_MAX);
+            return;
+        }
+        chunks_skip(c, offset);
+        s_write_bad(job, c, offset);
+        job->st->skipped++;
+        c->failures = 0;
+        c->has_suspect = false;
+        log_warn("input %s, record at byte offset %llu: %s twice; skipped (--skip-bad). "
+                 "The record begins '%s'", input, at, why, quote);
+        return;
+    }
+    if (c->failures >= a->max_attempts) {
+        s_fail(job, -ECANCELED, "input %s, record at byte offset %llu (chunk %llu): %s; failed "
+               "%u attempts. The record begins '%s'", input, at, (unsigned long long)c->index,
+               why, c->failures, quote);
+        return;
+    }
+    c->has_suspect = true;
+    c->suspect = offset;
+    log_warn("input %s, record at byte offset %llu: %s; retrying (attempt %u of %u)", input, at,
+             why, c->failures + 1, a->max_attempts);
+}
+
 static void s_on_fail(job_t *job, const proto_msg_t *msg)
 {
     mapper_t *m = s_mapper(job, msg->mapper);
@@ -378,21 +477,7 @@ static void s_on_fail(job_t *job, const proto_msg_t *msg)
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
     if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper)
         return;
-    c->failures++;
-    job->st->failed_attempts++;
-    if (c->failures >= job->cfg->args->max_attempts) {
-        s_fail(job, -ECANCELED, "input %s, record at byte offset %llu (chunk %llu): %s; "
-               "failed %u attempts",
-               split_input_name(job->cfg->split, c->src.input),
-               (unsigned long long)(c->src.offset + msg->offset),
-               (unsigned long long)c->index, msg->text, c->failures);
-        return;
-    }
-    log_warn("input %s, record at byte offset %llu: %s; retrying (attempt %u of %u)",
-             split_input_name(job->cfg->split, c->src.input),
-             (unsigned long long)(c->src.offset + msg->offset), msg->text, c->failures + 1,
-             job->cfg->args->max_attempts);
-    c->state = CHUNK_PENDING;
+    s_record_failed(job, c, msg->offset, msg->text);
 }
 
 static void s_on_done(job_t *job, const proto_msg_t *msg)
@@ -452,11 +537,23 @@ static void s_drain_control(job_t *job, long wait_ms)
 
 static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
 {
-    char how[128];
+    char how[160];
     spawn_status_text(status, how, sizeof how);
+    if (m->timed_out)
+        snprintf(how, sizeof how, "was killed: map() ran longer than --task-timeout %g s",
+                 job->cfg->args->task_timeout);
     pid_t pid = m->pid;
     m->pid = 0;
     transport_close(&m->sock, 0);
+    progress_slot_t slot_copy = { 0 };
+    bool busy = false;
+    if (m->progress) {
+        progress_slot_t *slot = progress_slot(m->progress);
+        busy = atomic_load(&slot->busy) != 0;
+        atomic_store(&slot_copy.chunk, atomic_load(&slot->chunk));
+        atomic_store(&slot_copy.offset, atomic_load(&slot->offset));
+    }
+    progress_destroy(&m->progress);
     if (job->state != JOB_RUNNING)
         return;
     job->st->mappers_lost++;
@@ -465,9 +562,10 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
                m->id, how);
         return;
     }
-    /* Its oldest task is the one it was mapping: charge that chunk with a
-     * failed attempt.  The rest were only queued: re-send them free. */
-    chunk_t *oldest = NULL;
+    /* Everything it held goes back to the queue.  The chunk it was mapping
+     * (its progress slot says which, and on which record) is charged with a
+     * failed attempt; the one merely queued behind it is re-sent free. */
+    chunk_t *mapping = NULL;
     size_t pos = 0;
     chunk_t *c;
     unsigned held = 0;
@@ -476,27 +574,51 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
             continue;
         c->state = CHUNK_PENDING;
         held++;
-        if (!oldest || c->sent_seq < oldest->sent_seq)
-            oldest = c;
+        if (busy && c->index == atomic_load(&slot_copy.chunk))
+            mapping = c;
     }
-    log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid,
-             how, held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
-    if (oldest) {
-        oldest->failures++;
-        job->st->failed_attempts++;
-        if (oldest->failures >= job->cfg->args->max_attempts) {
-            char where[256];
-            s_fail(job, -ECANCELED, "%s: a mapper %s while mapping it, %u times",
-                   s_where(job, oldest, where, sizeof where), how, oldest->failures);
-            return;
-        }
+    log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid, how,
+             held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
+    if (mapping) {
+        char why[200];
+        snprintf(why, sizeof why, "mapper %u %s", m->id, how);
+        s_record_failed(job, mapping, atomic_load(&slot_copy.offset), why);
     }
+    if (job->state != JOB_RUNNING)
+        return;
     if (job->respawns_left == 0) {
         s_fail(job, -ECHILD, "too many mappers died (last: mapper %u %s)", m->id, how);
         return;
     }
     job->respawns_left--;
     s_spawn_mapper(job);
+}
+
+/* --task-timeout: kills a mapper whose map() has made no progress (no new
+ * record started) for longer than the timeout while it holds work. */
+static void s_check_timeouts(job_t *job)
+{
+    double limit = job->cfg->args->task_timeout;
+    if (limit <= 0)
+        return;
+    double now = proc_now();
+    for (size_t i = 0; i < job->n_mappers; i++) {
+        mapper_t *m = &job->mappers[i];
+        if (!m->pid || !m->progress || m->timed_out)
+            continue;
+        progress_slot_t *slot = progress_slot(m->progress);
+        uint64_t calls = atomic_load(&slot->calls);
+        if (calls != m->last_calls || m->inflight == 0 || !atomic_load(&slot->busy)) {
+            m->last_calls = calls;
+            m->last_change = now;
+            continue;
+        }
+        if (now - m->last_change > limit) {
+            m->timed_out = true;
+            job->st->timeouts++;
+            kill(m->pid, SIGKILL);
+        }
+    }
 }
 
 static void s_on_reducer_exit(job_t *job, int status)
@@ -618,8 +740,12 @@ static void s_shutdown(job_t *job)
 
 static void s_cleanup(job_t *job)
 {
-    for (size_t i = 0; i < job->n_mappers; i++)
+    for (size_t i = 0; i < job->n_mappers; i++) {
         transport_close(&job->mappers[i].sock, 0);
+        progress_destroy(&job->mappers[i].progress);
+    }
+    if (job->bad && fclose(job->bad) != 0)
+        log_error("--bad-records %s: %s", job->cfg->args->bad_records, strerror(errno));
     transport_close(&job->control, 0);
     transport_close(&job->feed, 0);
     transport_ctx_destroy(&job->ctx);
@@ -655,7 +781,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         .respawns_left = cfg->args->jobs * JOB_RESPAWNS_PER_MAPPER,
         .started = proc_now(),
     };
-    buf_init(&job.header, JOB_CONTROL_MAX);
+    buf_init(&job.header, JOB_HEADER_MAX);
     /* The window: enough chunks that every mapper's credit is full while a
      * few finished ones wait to be merged in order. */
     size_t window = (size_t)cfg->args->jobs * (JOB_CREDIT + 2);
@@ -665,6 +791,17 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
             s_spawn_mapper(&job);
     }
+    /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
+     * map() is caught within 1.25 timeouts. */
+    long tick_ms = 1000;
+    if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
+        tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
+    if (cfg->args->bad_records) {
+        job.bad = fopen(cfg->args->bad_records, "w");
+        if (!job.bad)
+            s_fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
+                   strerror(errno));
+    }
     while (job.state == JOB_RUNNING) {
         s_feed(&job);
         s_maybe_finish(&job);
@@ -672,7 +809,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
             break;
         bool sock_ready = false;
         bool sig_ready = false;
-        int rc = transport_poll(job.control, job.sigfd, 1000, &sock_ready, &sig_ready);
+        int rc = transport_poll(job.control, job.sigfd, tick_ms, &sock_ready, &sig_ready);
         if (rc < 0 && rc != -EINTR) {
             s_fail(&job, rc, "poll: %s", strerror(-rc));
             break;
@@ -681,6 +818,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
             s_drain_control(&job, 0);
         if (sig_ready)
             s_on_signals(&job);
+        s_check_timeouts(&job);
     }
     st->wall_seconds = proc_now() - job.started;
     s_shutdown(&job);

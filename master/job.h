@@ -30,6 +30,8 @@ typedef struct job_stats_t {
     uint64_t resent;          /* chunks sent again after a failure or a death */
     uint64_t failed_attempts; /* plugin failures and mapper crashes charged to chunks */
     uint64_t mappers_lost;    /* mappers that died before the job ended */
+    uint64_t timeouts;        /* mappers killed for exceeding --task-timeout */
+    uint64_t skipped;         /* records skipped by --skip-bad */
     uint32_t n_mappers;       /* mapper ids handed out (replacements included) */
     uint64_t *mapper_chunks;  /* owned: chunks merged per mapper id - 1 */
     double wall_seconds;      /* from start to the reducer's DONE */

@@ -196,6 +196,10 @@ int main(int argc, char **argv)
         .split = split,
     };
     rc = job_run(&cfg, &st, &e);
+    if (st.skipped)
+        log_warn("skipped %llu bad record%s (--skip-bad)%s%s", (unsigned long long)st.skipped,
+                 st.skipped == 1 ? "" : "s", a.bad_records ? "; written to " : "",
+                 a.bad_records ? a.bad_records : "");
     if (rc == 0 && s_output_commit(&out, &e) == 0)
         status = 0;
     else if (st.signal)

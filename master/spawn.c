@@ -59,10 +59,10 @@ const char *spawn_status_text(int status, char *buf, size_t len)
     if (WIFEXITED(status))
         snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+        snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
                  strsignal(WTERMSIG(status)));
     else
-        snprintf(buf, len, "stopped (status 0x%x)", status);
+        snprintf(buf, len, "ended with wait status 0x%x", status);
     return buf;
 }
 

@@ -34,6 +34,8 @@ int stats_write(const char *path, const job_stats_t *st, const char *mode, unsig
     fprintf(f, "  \"resent_chunks\": %llu,\n", (unsigned long long)st->resent);
     fprintf(f, "  \"failed_attempts\": %llu,\n", (unsigned long long)st->failed_attempts);
     fprintf(f, "  \"mappers_lost\": %llu,\n", (unsigned long long)st->mappers_lost);
+    fprintf(f, "  \"timeouts\": %llu,\n", (unsigned long long)st->timeouts);
+    fprintf(f, "  \"skipped_records\": %llu,\n", (unsigned long long)st->skipped);
     fprintf(f, "  \"mapper_chunks\": {");
     for (uint32_t i = 0; i < st->n_mappers; i++)
         fprintf(f, "%s\"%u\": %llu", i ? ", " : "", i + 1,

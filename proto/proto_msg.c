@@ -90,6 +90,13 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         size_t n = strnlen(m->text, PROTO_TEXT_MAX);
         rc |= msgpack_pack_str_with_body(&pk, m->text, n);
     }
+    if (f & PROTO_F_SKIP) {
+        if (m->n_skip > PROTO_SKIP_MAX)
+            return -EMSGSIZE;
+        rc |= msgpack_pack_array(&pk, m->n_skip);
+        for (uint32_t i = 0; i < m->n_skip; i++)
+            rc |= msgpack_pack_uint64(&pk, m->skip[i]);
+    }
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -142,6 +149,20 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
                                         "most %d bytes", PROTO_TEXT_MAX);
         memcpy(m->text, o->via.str.ptr, o->via.str.size);
         m->text[o->via.str.size] = '\0';
+        o++;
+    }
+    if (f & PROTO_F_SKIP) {
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > PROTO_SKIP_MAX)
+            return err_set(e, -EBADMSG, "malformed header: field skip is not an array of at "
+                                        "most %d offsets", PROTO_SKIP_MAX);
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            const msgpack_object *x = &o->via.array.ptr[i];
+            if (x->type != MSGPACK_OBJECT_POSITIVE_INTEGER || (i > 0 && x->via.u64 <= m->skip[i - 1]))
+                return err_set(e, -EBADMSG, "malformed header: skip offsets must be ascending "
+                                            "unsigned integers");
+            m->skip[i] = x->via.u64;
+        }
+        m->n_skip = o->via.array.size;
     }
     return 0;
 }

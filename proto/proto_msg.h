@@ -8,7 +8,7 @@
  *
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
- * status, text).  Types and fields are append-only: never renumber.
+ * status, text, skip).  Types and fields are append-only: never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -38,13 +38,19 @@
 #define PROTO_F_OFFSET (1u << 8)
 #define PROTO_F_STATUS (1u << 9)
 #define PROTO_F_TEXT (1u << 10)
+#define PROTO_F_SKIP (1u << 11)
+
+/* Most records of one chunk that --skip-bad may skip: a chunk with more bad
+ * records than this fails the job (a smaller --chunk-size helps). */
+#define PROTO_SKIP_MAX 256
 
 /* X(number, NAME, fields, has_payload, direction and meaning) */
 #define PROTO_MSG_TYPES(X)                                                                       \
     X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                             \
     /* mapper -> master: initialised, give me work */                                           \
-    X(2, TASK, PROTO_F_CHUNK | PROTO_F_ATTEMPT, true)                                           \
-    /* master -> mapper: map this chunk (payload: the chunk's bytes) */                         \
+    X(2, TASK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_SKIP, true)                            \
+    /* master -> mapper: map this chunk (payload: the chunk's bytes), except the records */     \
+    /* starting at the offsets in skip */                                                       \
     X(3, RESULT, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS, true)       \
     /* mapper -> reducer: a chunk's pairs (payload: proto_pairs_t) */                             \
     X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)           \
@@ -81,6 +87,8 @@ typedef struct proto_msg_t {
     uint64_t offset;                /* FAIL: byte offset of the record within the chunk */
     int64_t status;                 /* 0 or a negative errno-style code */
     char text[PROTO_TEXT_MAX + 1];  /* NUL-terminated description, "" if none */
+    uint32_t n_skip;                /* TASK: entries used in skip */
+    uint64_t skip[PROTO_SKIP_MAX];  /* TASK: record offsets to skip, ascending */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */

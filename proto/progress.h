@@ -1,0 +1,45 @@
+/*
+ * progress.h - a mapper's live progress, shared with the master through a
+ * small memory-mapped file in the job's runtime directory.
+ *
+ * The mapper stores, before every map() call, the chunk it is mapping and
+ * the record's offset in it, and bumps a call counter.  These are plain
+ * stores to memory (a few nanoseconds), so they cost nothing next to map().
+ * The master reads them when it needs them:
+ *   - when the mapper dies, to name the exact record it died on (so a
+ *     poison record is found without bisection, and only the chunk being
+ *     mapped is charged, not the one merely queued behind it);
+ *   - every tick, to see whether map() is stuck on one record longer than
+ *     --task-timeout (ZeroMQ heartbeats cannot tell: libzmq's I/O thread
+ *     answers them while user code spins).
+ */
+#ifndef MR_PROGRESS_H
+#define MR_PROGRESS_H
+
+#include "err.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct progress_slot {
+    _Atomic uint64_t calls;  /* map() calls started, ever */
+    _Atomic uint64_t chunk;  /* chunk being mapped, valid while busy */
+    _Atomic uint64_t offset; /* offset of the record in that chunk */
+    _Atomic uint32_t busy;   /* 1 while a chunk is being mapped */
+} progress_slot_t;
+
+typedef struct progress progress_t;
+
+/* Creates (master) or attaches to (mapper) the slot file at path.  Returns
+ * an owned handle or NULL with e set. */
+progress_t *progress_open(const char *path, bool create, err_t *e);
+
+/* Unmaps and closes; the master also removes the file.  Accepts NULL;
+ * NULLs *self_p. */
+void progress_destroy(progress_t **self_p);
+
+/* The shared slot, valid until progress_destroy. */
+progress_slot_t *progress_slot(progress_t *self);
+
+#endif
