@@ -577,8 +577,11 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
         if (busy && c->index == atomic_load(&slot_copy.chunk))
             mapping = c;
     }
-    log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid, how,
-             held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
+    if (held > 0)
+        log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid,
+                 how, held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
+    else
+        log_warn("mapper %u (pid %d) %s while idle", m->id, (int)pid, how);
     if (mapping) {
         char why[200];
         snprintf(why, sizeof why, "mapper %u %s", m->id, how);
