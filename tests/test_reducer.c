@@ -1,0 +1,322 @@
+/*
+ * test_reducer.c - the real mr-reducer binary, driven over real ZeroMQ
+ * sockets by this test playing the master and the mappers.
+ *
+ * It checks what only the reducer can guarantee: a chunk computed twice is
+ * merged exactly once (the first completion wins, the copy is ACKed as a
+ * duplicate), ordered output comes out in chunk order whatever the arrival
+ * order, hostile frames do not disturb the job, and FINISH with a chunk
+ * missing is an error, not a short output.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "proto_msg.h"
+#include "proto_pairs.h"
+#include "transport.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct harness {
+    char dir[64];          /* temporary directory */
+    char control_ep[128];  /* our PULL: ACK, FAIL, DONE */
+    char results_ep[128];  /* the reducer's PULL */
+    char output[128];      /* the output file */
+    void *ctx;             /* ZeroMQ context */
+    void *control;         /* PULL bound at control_ep */
+    void *results;         /* PUSH connected to results_ep */
+    pid_t pid;             /* the reducer */
+} harness_t;
+
+static void s_start(harness_t *h, const char *mode, bool sort)
+{
+    memset(h, 0, sizeof *h);
+    snprintf(h->dir, sizeof h->dir, "/tmp/mr-test-XXXXXX");
+    assert_non_null(mkdtemp(h->dir));
+    snprintf(h->control_ep, sizeof h->control_ep, "ipc://%s/control", h->dir);
+    snprintf(h->results_ep, sizeof h->results_ep, "ipc://%s/results", h->dir);
+    snprintf(h->output, sizeof h->output, "%s/out", h->dir);
+    h->ctx = transport_ctx_new();
+    err_t e;
+    err_init(&e);
+    h->control = transport_open(h->ctx, TRANSPORT_PULL, h->control_ep, true, 1 << 16, &e);
+    assert_non_null(h->control);
+    h->results = transport_open(h->ctx, TRANSPORT_PUSH, h->results_ep, false, 0, &e);
+    assert_non_null(h->results);
+
+    const char *build = getenv("MR_BUILD_DIR");
+    assert_non_null(build);
+    char reducer[PATH_MAX];
+    char plugin[PATH_MAX];
+    snprintf(reducer, sizeof reducer, "%s/bin/mr-reducer", build);
+    snprintf(plugin, sizeof plugin, "%s/examples/wordcount.so", build);
+    h->pid = fork();
+    assert_true(h->pid >= 0);
+    if (h->pid == 0) {
+        char *argv[] = { reducer, "--results", h->results_ep, "--control", h->control_ep,
+                         "--mode", (char *)mode, "--output", h->output, "-r", plugin,
+                         sort ? "--sort" : NULL, NULL };
+        execv(reducer, argv);
+        _exit(127);
+    }
+}
+
+static void s_stop(harness_t *h)
+{
+    int status = 0;
+    kill(h->pid, SIGKILL);
+    waitpid(h->pid, &status, 0);
+    transport_close(&h->control, 0);
+    transport_close(&h->results, 0);
+    transport_ctx_destroy(&h->ctx);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void s_send(harness_t *h, const proto_msg_t *msg, const buf_t *payload)
+{
+    buf_t header;
+    buf_init(&header, 1 << 16);
+    assert_int_equal(proto_msg_encode(msg, &header), 0);
+    assert_int_equal(transport_send(h->results, &header, payload ? payload->data : NULL,
+                                    payload ? payload->len : 0, 0),
+                     0);
+    buf_fini(&header);
+}
+
+/* Sends a RESULT for chunk from mapper, with one pair per word, each
+ * counting `count`. */
+static void s_result(harness_t *h, uint64_t chunk, uint32_t mapper, const char *const *words,
+                     size_t n, uint64_t count)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = chunk;
+    msg.mapper = mapper;
+    msg.records = n;
+    buf_t payload;
+    buf_init(&payload, 1 << 20);
+    assert_int_equal(proto_pairs_begin(&payload), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(proto_pairs_add(&payload, words[i], strlen(words[i]), &count, 8), 0);
+    proto_pairs_end(&payload, n);
+    s_send(h, &msg, &payload);
+    buf_fini(&payload);
+}
+
+static void s_finish(harness_t *h, uint64_t total)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_FINISH);
+    msg.total = total;
+    s_send(h, &msg, NULL);
+}
+
+/* Receives the next control message within 5 s. */
+static void s_expect(harness_t *h, proto_msg_t *msg)
+{
+    transport_msg_t tm;
+    assert_int_equal(transport_recv(h->control, &tm, 5000), 0);
+    err_t e;
+    err_init(&e);
+    assert_int_equal(proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), msg, &e),
+                     0);
+    transport_msg_close(&tm);
+}
+
+static void s_expect_ack(harness_t *h, uint64_t chunk, uint32_t mapper, bool fresh)
+{
+    proto_msg_t msg;
+    s_expect(h, &msg);
+    assert_int_equal(msg.type, PROTO_ACK);
+    assert_int_equal(msg.chunk, chunk);
+    assert_int_equal(msg.mapper, mapper);
+    assert_int_equal(msg.fresh, fresh);
+}
+
+static char *s_read_n(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    if (len)
+        *len = n;
+    return text;
+}
+
+static char *s_read(const char *path)
+{
+    return s_read_n(path, NULL);
+}
+
+static const char *const s_ab[] = { "apple", "banana" };
+static const char *const s_b[] = { "banana" };
+static const char *const s_c[] = { "cherry" };
+
+/* Usage: results from two mappers, then FINISH: one line per key, sorted. */
+static void test_grouped_merges_and_sorts(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "grouped", true);
+    s_result(&h, 0, 1, s_ab, 2, 1);
+    s_expect_ack(&h, 0, 1, true);
+    s_result(&h, 1, 2, s_b, 1, 5);
+    s_expect_ack(&h, 1, 2, true);
+    s_finish(&h, 2);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.type, PROTO_DONE);
+    assert_int_equal(done.status, 0);
+    assert_int_equal(done.records, 3);
+    assert_int_equal(done.outputs, 2);
+    assert_string_equal(s_read(h.output), "apple\t1\nbanana\t6\n");
+    s_stop(&h);
+}
+
+/* A chunk computed twice (a slow mapper and a re-send) is merged once. */
+static void test_grouped_duplicate_merged_once(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "grouped", true);
+    s_result(&h, 0, 1, s_ab, 2, 1);
+    s_expect_ack(&h, 0, 1, true);
+    s_result(&h, 0, 3, s_ab, 2, 1);
+    s_expect_ack(&h, 0, 3, false);
+    s_result(&h, 1, 2, s_c, 1, 1);
+    s_expect_ack(&h, 1, 2, true);
+    s_result(&h, 1, 1, s_c, 1, 1);
+    s_expect_ack(&h, 1, 1, false);
+    s_finish(&h, 2);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.status, 0);
+    assert_string_equal(s_read(h.output), "apple\t1\nbanana\t1\ncherry\t1\n");
+    s_stop(&h);
+}
+
+/* Results arriving 2, 0, 1 are written 0, 1, 2; late copies are dropped. */
+static void test_ordered_reassembles(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "ordered", false);
+    static const char *const w0[] = { "zero" };
+    static const char *const w1[] = { "one" };
+    static const char *const w2[] = { "two" };
+    s_result(&h, 2, 1, w2, 1, 0x32);
+    s_expect_ack(&h, 2, 1, true);
+    s_result(&h, 0, 2, w0, 1, 0x30);
+    s_expect_ack(&h, 0, 2, true);
+    s_result(&h, 2, 2, w2, 1, 0x32);
+    s_expect_ack(&h, 2, 2, false);
+    s_result(&h, 1, 1, w1, 1, 0x31);
+    s_expect_ack(&h, 1, 1, true);
+    s_result(&h, 0, 1, w0, 1, 0x30);
+    s_expect_ack(&h, 0, 1, false);
+    s_finish(&h, 3);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.status, 0);
+    assert_int_equal(done.outputs, 3);
+    /* Each value is an 8-byte little-endian count, written as is. */
+    char want[64];
+    size_t n = 0;
+    const char *const words[] = { "zero", "one", "two" };
+    for (int i = 0; i < 3; i++) {
+        uint64_t v = 0x30 + (uint64_t)i;
+        n += (size_t)snprintf(want + n, sizeof want - n, "%s\t", words[i]);
+        memcpy(want + n, &v, 8);
+        n += 8;
+        want[n++] = '\n';
+    }
+    size_t len = 0;
+    const char *text = s_read_n(h.output, &len);
+    assert_int_equal(len, n);
+    assert_memory_equal(text, want, n);
+    s_stop(&h);
+}
+
+/* Garbage, a bad payload and an absurd index leave the job intact; the bad
+ * payload is reported to the master as a FAIL of that chunk. */
+static void test_hostile_frames(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "grouped", true);
+    buf_t junk;
+    buf_init(&junk, 64);
+    buf_append(&junk, "\xdd\xff\xff\xff\xff", 5);
+    assert_int_equal(transport_send(h.results, &junk, NULL, 0, 0), 0);
+    assert_int_equal(transport_send(h.results, &junk, "x", 1, 0), 0);
+
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = 0;
+    msg.mapper = 4;
+    buf_reset(&junk);
+    buf_append(&junk, "\x92\xc4\x01", 3);
+    s_send(&h, &msg, &junk);
+    proto_msg_t fail;
+    s_expect(&h, &fail);
+    assert_int_equal(fail.type, PROTO_FAIL);
+    assert_int_equal(fail.chunk, 0);
+    assert_int_equal(fail.mapper, 4);
+    assert_non_null(strstr(fail.text, "malformed"));
+
+    s_result(&h, UINT64_MAX / 2, 1, s_c, 1, 1);
+    s_result(&h, 0, 1, s_ab, 2, 1);
+    s_expect_ack(&h, 0, 1, true);
+    s_finish(&h, 1);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.status, 0);
+    assert_string_equal(s_read(h.output), "apple\t1\nbanana\t1\n");
+    buf_fini(&junk);
+    s_stop(&h);
+}
+
+/* FINISH while a chunk is missing is an error, never a short output. */
+static void test_finish_with_missing_chunk(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "unordered", false);
+    s_result(&h, 1, 1, s_c, 1, 1);
+    s_expect_ack(&h, 1, 1, true);
+    s_finish(&h, 2);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.type, PROTO_DONE);
+    assert_true(done.status < 0);
+    assert_non_null(strstr(done.text, "not all of them were merged"));
+    s_stop(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grouped_merges_and_sorts),
+        cmocka_unit_test(test_grouped_duplicate_merged_once),
+        cmocka_unit_test(test_ordered_reassembles),
+        cmocka_unit_test(test_hostile_frames),
+        cmocka_unit_test(test_finish_with_missing_chunk),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
