@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 #include "plugin.h"
 #include "proc.h"
 #include "progress.h"
@@ -22,13 +23,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The largest chunk a mapper accepts: the splitter's longest record plus a
  * full chunk.  Also the cap on one chunk's encoded output. */
 #define MAPPER_MAX_MSG ((size_t)2 << 30)
 
-typedef struct mapper_opts_t {
+typedef struct mapper_opts {
     const char *tasks;     /* endpoint of our task socket (master binds) */
     const char *control;   /* master's control endpoint */
     const char *results;   /* reducer's results endpoint */
@@ -38,8 +42,16 @@ typedef struct mapper_opts_t {
     const char *mode;      /* grouped, ordered, unordered */
     const char *arg;       /* --arg */
     const char *progress;  /* --progress: the master's progress slot file, or NULL */
+    const char **inputs;   /* --input paths in the master's order, "-" for streams; owned array */
+    size_t n_inputs;       /* entries in inputs */
     char delim;            /* record terminator */
 } mapper_opts_t;
+
+/* An input file the mapper maps itself. */
+typedef struct input_map {
+    char *data;  /* mapping of the whole file, NULL until first used */
+    size_t size; /* its size */
+} input_map_t;
 
 typedef struct mapper {
     mapper_opts_t opts;      /* parsed command line */
@@ -52,6 +64,7 @@ typedef struct mapper {
     void *results;         /* PUSH, connected to the reducer */
     progress_t *progress;  /* owned; NULL when the master gave none */
     progress_slot_t idle;  /* a private slot used when there is no shared one */
+    input_map_t *maps;     /* owned, one per --input, mapped on first use */
     buf_t header;          /* scratch for headers */
 } mapper_t;
 
@@ -66,6 +79,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "arg", required_argument, NULL, 'a' },
         { "null", no_argument, NULL, '0' },
         { "progress", required_argument, NULL, 'P' },
+        { "input", required_argument, NULL, 'i' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -87,6 +101,10 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         case 'M': o->mode = optarg; break;
         case 'a': o->arg = optarg; break;
         case 'P': o->progress = optarg; break;
+        case 'i':
+            o->inputs = mem_realloc(o->inputs, (o->n_inputs + 1) * sizeof *o->inputs);
+            o->inputs[o->n_inputs++] = optarg;
+            break;
         case 'm': o->plugin = optarg; break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
@@ -126,6 +144,7 @@ static int s_start(mapper_t *m, err_t *e)
             comb = m->combiner;
         }
     }
+    m->maps = mem_calloc(m->opts.n_inputs + 1, sizeof *m->maps);
     m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
                              MAPPER_MAX_MSG);
     m->ctx = transport_ctx_new();
@@ -164,6 +183,53 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     msg.status = status;
     snprintf(msg.text, sizeof msg.text, "%.400s", why);
     return s_send_control(m, &msg);
+}
+
+/* Finds the bytes of a TASK that names an input file instead of carrying
+ * them: maps the file on first use.  0 or -errno with e set. */
+static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data, size_t *len,
+                        err_t *e)
+{
+    if (task->input >= m->opts.n_inputs || strcmp(m->opts.inputs[task->input], "-") == 0)
+        return err_set(e, -EPROTO, "chunk %llu names input %u, which this mapper cannot read",
+                       (unsigned long long)task->chunk, task->input);
+    const char *path = m->opts.inputs[task->input];
+    input_map_t *in = &m->maps[task->input];
+    if (!in->data) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            int code = errno;
+            if (fd >= 0)
+                close(fd);
+            return err_set(e, -code, "input %s: %s", path, strerror(code));
+        }
+        in->size = (size_t)st.st_size;
+        in->data = in->size ? mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        close(fd);
+        if (in->data == MAP_FAILED) {
+            in->data = NULL;
+            return err_set(e, -EIO, "input %s: cannot map it", path);
+        }
+    }
+    if (task->offset > in->size || task->length > in->size - task->offset)
+        return err_set(e, -ESPIPE, "input %s: bytes %llu-%llu are past its end (did it "
+                       "change while the job ran?)", path, (unsigned long long)task->offset,
+                       (unsigned long long)(task->offset + task->length));
+    *data = in->data + task->offset;
+    *len = (size_t)task->length;
+    return 0;
+}
+
+/* Drops a mapped file chunk's pages from our resident set once mapped: the
+ * page cache keeps them, and the mapper's memory stays one chunk deep. */
+static void s_task_release(mapper_t *m, const proto_msg_t *task)
+{
+    input_map_t *in = &m->maps[task->input];
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)in->data + task->offset) & ~(page - 1);
+    uintptr_t end = (uintptr_t)in->data + task->offset + task->length;
+    madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
 /* Maps one chunk and sends its RESULT (or a FAIL). */
@@ -250,11 +316,21 @@ static int s_serve(mapper_t *m, err_t *e)
             transport_msg_close(&tm);
             return 0;
         }
-        if (rc == 0 && (msg.type != PROTO_TASK || tm.n_parts != 2))
+        if (rc == 0 && (msg.type != PROTO_TASK ||
+                        tm.n_parts != (msg.input == PROTO_INPUT_INLINE ? 2 : 1)))
             rc = err_set(e, -EBADMSG, "unexpected %s message from the master",
                          proto_type_name(msg.type));
-        if (rc == 0)
+        if (rc == 0 && msg.input == PROTO_INPUT_INLINE) {
             rc = s_map_chunk(m, &msg, transport_msg_data(&tm, 1), transport_msg_size(&tm, 1));
+        } else if (rc == 0) {
+            const char *data = NULL;
+            size_t len = 0;
+            rc = s_task_bytes(m, &msg, &data, &len, e);
+            if (rc == 0) {
+                rc = s_map_chunk(m, &msg, data, len);
+                s_task_release(m, &msg);
+            }
+        }
         transport_msg_close(&tm);
         /* A frame we cannot read means the master and we disagree about the
          * protocol: exit, and the master re-sends what we held. */
@@ -291,6 +367,11 @@ int main(int argc, char **argv)
     plugin_destroy(&m.combiner);
     plugin_destroy(&m.plugin);
     progress_destroy(&m.progress);
+    for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++)
+        if (m.maps[i].data)
+            munmap(m.maps[i].data, m.maps[i].size);
+    free(m.maps);
+    free(m.opts.inputs);
     buf_fini(&m.header);
     return status;
 }

@@ -274,8 +274,19 @@ static int s_spawn_mapper(job_t *job)
     }
     if (a->delim == '\0')
         argv[n++] = "-0";
-    argv[n] = NULL;
-    pid_t pid = spawn_exec(argv, true, &e);
+    /* A local mapper maps the input files itself: chunk bytes never cross
+     * a socket, and the master never touches them. */
+    size_t n_inputs = split_inputs(job->cfg->split);
+    char **full = mem_calloc((size_t)n + 2 * n_inputs + 1, sizeof *full);
+    memcpy(full, argv, (size_t)n * sizeof *argv);
+    for (size_t i = 0; i < n_inputs; i++) {
+        const char *input = split_input_path(job->cfg->split, (uint32_t)i);
+        full[n++] = "--input";
+        full[n++] = (char *)(input ? input : "-");
+    }
+    full[n] = NULL;
+    pid_t pid = spawn_exec(full, true, &e);
+    free(full);
     if (pid < 0)
         return s_fail(job, pid, "%s", e.text);
     m->pid = pid;
@@ -291,12 +302,16 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     msg.attempt = c->sends;
     msg.n_skip = c->n_skip;
     memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
+    msg.offset = c->src.offset;
+    msg.length = c->src.len;
+    /* A chunk of a mapped file is read by the (local) mapper itself; pipe
+     * chunks travel as the payload. */
+    bool inline_bytes = c->src.owned != NULL;
+    msg.input = inline_bytes ? PROTO_INPUT_INLINE : c->src.input;
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    /* Bytes of a mapped file live until split_destroy, after the context is
-     * gone, so ZeroMQ may send them straight from the mapping. */
-    int flags = TRANSPORT_DONTWAIT | (c->src.owned ? 0 : TRANSPORT_ZEROCOPY);
-    int rc = transport_send(m->sock, &job->header, c->src.data, c->src.len, flags);
+    int rc = transport_send(m->sock, &job->header, inline_bytes ? c->src.data : NULL,
+                            c->src.len, TRANSPORT_DONTWAIT);
     if (rc < 0)
         return rc;
     if (c->sends > 0)

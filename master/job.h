@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-typedef struct job_config_t {
+typedef struct job_config {
     const args_t *args;       /* the command line */
     args_mode_t mode;           /* resolved mode, never AUTO */
     const char *reducer_path; /* plugin of the reducer, NULL unless grouped */
@@ -21,7 +21,7 @@ typedef struct job_config_t {
     split_t *split;           /* the opened inputs (borrowed) */
 } job_config_t;
 
-typedef struct job_stats_t {
+typedef struct job_stats {
     uint64_t input_bytes;     /* bytes cut into chunks */
     uint64_t chunks;          /* chunks in the job */
     uint64_t records;         /* input records mapped (from the reducer) */

@@ -96,6 +96,18 @@ const char *split_input_name(const split_t *self, uint32_t input)
     return strcmp(name, "-") == 0 ? "stdin" : name;
 }
 
+size_t split_inputs(const split_t *self)
+{
+    return self->n_inputs;
+}
+
+const char *split_input_path(const split_t *self, uint32_t input)
+{
+    if (input >= self->n_inputs || !self->inputs[input].map)
+        return NULL;
+    return self->inputs[input].name;
+}
+
 /* Cuts the next chunk of a mapped file. */
 static void s_cut_map(split_t *self, input_t *in, split_chunk_t *c)
 {

@@ -22,7 +22,7 @@
 
 typedef struct split split_t;
 
-typedef struct split_chunk_t {
+typedef struct split_chunk {
     uint32_t input;     /* index of the input it came from */
     uint64_t offset;    /* byte offset of its first byte within that input */
     const char *data;   /* its bytes */
@@ -43,6 +43,13 @@ int split_next(split_t *self, split_chunk_t *c, err_t *e);
 
 /* The display name of input i ("-" shows as "stdin"). */
 const char *split_input_name(const split_t *self, uint32_t input);
+
+/* Number of inputs. */
+size_t split_inputs(const split_t *self);
+
+/* The path of input i when it is a regular file that a local mapper can map
+ * itself, else NULL (a pipe, stdin, an empty file). */
+const char *split_input_path(const split_t *self, uint32_t input);
 
 /* Unmaps and closes everything; accepts NULL; NULLs *self_p. */
 void split_destroy(split_t **self_p);

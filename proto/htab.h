@@ -4,9 +4,12 @@
  * Used on the word-count hot path: the mapper's per-chunk combiner and the
  * reducer's key groups.  We write our own rather than take a library one
  * because each insert must hash the key once, find-or-add in one probe
- * sequence, and keep the key bytes inline with the entry (one allocation per
- * distinct key).  Open addressing with linear probing; the slot array keeps
- * the hash so most mismatches cost no key comparison.
+ * sequence, and keep the key and a small value inline with the entry.
+ * Entries come from an arena that htab_clear resets in one step: the mapper
+ * clears its table after every chunk, and a malloc and free per distinct key
+ * per chunk cost more than the counting.  Open addressing with linear
+ * probing; the slot array keeps the hash so most mismatches cost no key
+ * comparison.  Keys are at most 4 GiB.
  */
 #ifndef MR_HTAB_H
 #define MR_HTAB_H
@@ -17,12 +20,13 @@
 
 typedef struct htab htab_t;
 
-typedef struct htab_entry_t {
-    char *value;      /* owned value bytes, NULL when value_len is 0 */
+typedef struct htab_entry {
+    char *value;      /* value bytes: inline after the key, or owned heap memory */
     size_t value_len; /* bytes used in value */
-    size_t value_cap; /* bytes allocated for value */
-    size_t key_len;   /* bytes in key */
-    char key[];       /* the key, inline */
+    size_t value_cap; /* bytes available at value */
+    uint32_t key_len; /* bytes in key */
+    uint32_t on_heap; /* value was moved to the heap (it outgrew the inline room) */
+    char key[];       /* the key, inline, then the inline value room */
 } htab_entry_t;
 
 /* Returns a new empty table, owned by the caller; never NULL. */
@@ -47,7 +51,8 @@ htab_entry_t *htab_next(const htab_t *self, size_t *pos);
 /* Removes every entry, keeping the slot array for reuse. */
 void htab_clear(htab_t *self);
 
-/* Replaces the entry's value with a copy of len bytes at data. */
+/* Replaces the entry's value with a copy of len bytes at data, which may
+ * point into the old value. */
 void htab_value_set(htab_entry_t *e, const void *data, size_t len);
 
 /* Appends len bytes at data to the entry's value. */

@@ -97,6 +97,10 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         for (uint32_t i = 0; i < m->n_skip; i++)
             rc |= msgpack_pack_uint64(&pk, m->skip[i]);
     }
+    if (f & PROTO_F_INPUT)
+        rc |= msgpack_pack_uint32(&pk, m->input);
+    if (f & PROTO_F_LENGTH)
+        rc |= msgpack_pack_uint64(&pk, m->length);
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -133,7 +137,6 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     }
     TAKE_UINT(PROTO_F_TOTAL, total, UINT64_MAX)
     TAKE_UINT(PROTO_F_OFFSET, offset, UINT64_MAX)
-#undef TAKE_UINT
     if (f & PROTO_F_STATUS) {
         if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
             m->status = o->via.i64;
@@ -163,7 +166,11 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
             m->skip[i] = x->via.u64;
         }
         m->n_skip = o->via.array.size;
+        o++;
     }
+    TAKE_UINT(PROTO_F_INPUT, input, UINT32_MAX)
+    TAKE_UINT(PROTO_F_LENGTH, length, UINT64_MAX)
+#undef TAKE_UINT
     return 0;
 }
 

@@ -1,14 +1,15 @@
 /*
  * proto_msg_t.h - every control and data message of mr, and its codec.
  *
- * A message is one ZeroMQ multipart message: a header frame, and for TASK and
- * RESULT a second payload frame.  The header is a msgpack array
+ * A message is one ZeroMQ multipart message: a header frame, and for RESULT
+ * (always) and TASK (when the chunk's bytes travel with it) a second payload
+ * frame.  The header is a msgpack array
  *
  *     [PROTO_VERSION, type, field, field, ...]
  *
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
- * status, text, skip).  Types and fields are append-only: never renumber.
+ * status, text, skip, input, length).  Types and fields are append-only: never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -39,6 +40,12 @@
 #define PROTO_F_STATUS (1u << 9)
 #define PROTO_F_TEXT (1u << 10)
 #define PROTO_F_SKIP (1u << 11)
+#define PROTO_F_INPUT (1u << 12)
+#define PROTO_F_LENGTH (1u << 13)
+
+/* TASK.input when the chunk's bytes are in the payload frame rather than
+ * in an input file the mapper reads itself. */
+#define PROTO_INPUT_INLINE UINT32_MAX
 
 /* Most records of one chunk that --skip-bad may skip: a chunk with more bad
  * records than this fails the job (a smaller --chunk-size helps). */
@@ -48,9 +55,13 @@
 #define PROTO_MSG_TYPES(X)                                                                       \
     X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                             \
     /* mapper -> master: initialised, give me work */                                           \
-    X(2, TASK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_SKIP, true)                            \
-    /* master -> mapper: map this chunk (payload: the chunk's bytes), except the records */     \
-    /* starting at the offsets in skip */                                                       \
+    X(2, TASK,                                                                                   \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_OFFSET | PROTO_F_SKIP | PROTO_F_INPUT |          \
+          PROTO_F_LENGTH,                                                                        \
+      true)                                                                                      \
+    /* master -> mapper: map this chunk, except the records starting at the offsets in */       \
+    /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */         \
+    /* [offset, offset + length) of the mapper's input file number `input`. */                 \
     X(3, RESULT, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS, true)       \
     /* mapper -> reducer: a chunk's pairs (payload: proto_pairs_t) */                             \
     X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)           \
@@ -74,7 +85,7 @@ typedef enum proto_type_t {
 } proto_type_t;
 
 /* One decoded header.  Fields the type does not carry are zero. */
-typedef struct proto_msg_t {
+typedef struct proto_msg {
     proto_type_t type;                /* which message */
     uint64_t chunk;                 /* chunk index, from 0 in input order */
     uint32_t attempt;               /* how many times the chunk was handed out before */
@@ -84,11 +95,13 @@ typedef struct proto_msg_t {
     uint64_t outputs;               /* output lines written */
     bool fresh;                     /* ACK: first completion of the chunk */
     uint64_t total;                 /* FINISH: number of chunks in the job */
-    uint64_t offset;                /* FAIL: byte offset of the record within the chunk */
+    uint64_t offset;                /* FAIL: record offset in the chunk; TASK: chunk offset in the input */
     int64_t status;                 /* 0 or a negative errno-style code */
     char text[PROTO_TEXT_MAX + 1];  /* NUL-terminated description, "" if none */
     uint32_t n_skip;                /* TASK: entries used in skip */
     uint64_t skip[PROTO_SKIP_MAX];  /* TASK: record offsets to skip, ascending */
+    uint32_t input;                 /* TASK: input file number, or PROTO_INPUT_INLINE */
+    uint64_t length;                /* TASK: chunk length in bytes */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */
@@ -102,7 +115,7 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out);
  * which. */
 int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e);
 
-/* Whether messages of this type carry a payload frame. */
+/* Whether messages of this type may carry a payload frame. */
 bool proto_type_has_payload(proto_type_t type);
 
 /* The type's name ("TASK"), or "UNKNOWN"; static storage. */

@@ -29,7 +29,7 @@ int proto_pairs_add(buf_t *b, const void *key, size_t key_len, const void *value
 /* Writes the final pair count into the payload started by proto_pairs_begin. */
 void proto_pairs_end(buf_t *b, uint64_t n_pairs);
 
-typedef struct proto_pairs_t {
+typedef struct proto_pairs {
     msgpack_unpacked up;         /* owns the decoded objects */
     const msgpack_object *items; /* 2 * count binaries, borrowed from up */
     size_t count;                /* number of pairs */

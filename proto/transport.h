@@ -29,7 +29,7 @@ typedef enum transport_kind_t {
 
 /* A received message: up to two parts.  Owned by the caller between
  * transport_recv and transport_msg_close. */
-typedef struct transport_msg_t {
+typedef struct transport_msg {
     zmq_msg_t parts[2]; /* header, payload */
     int n_parts;        /* parts received and open */
 } transport_msg_t;
