@@ -32,6 +32,11 @@ enum {
     OPT_SKIP_BAD,
     OPT_BAD_RECORDS,
     OPT_TASK_TIMEOUT,
+    OPT_LISTEN,
+    OPT_SERVER_KEY,
+    OPT_AUTHORIZED,
+    OPT_INSECURE,
+    OPT_HEARTBEAT,
 };
 
 static const struct option s_options[] = {
@@ -51,6 +56,11 @@ static const struct option s_options[] = {
     { "skip-bad", no_argument, NULL, OPT_SKIP_BAD },
     { "bad-records", required_argument, NULL, OPT_BAD_RECORDS },
     { "task-timeout", required_argument, NULL, OPT_TASK_TIMEOUT },
+    { "listen", required_argument, NULL, OPT_LISTEN },
+    { "server-key", required_argument, NULL, OPT_SERVER_KEY },
+    { "authorized-keys", required_argument, NULL, OPT_AUTHORIZED },
+    { "insecure", no_argument, NULL, OPT_INSECURE },
+    { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -82,6 +92,14 @@ void args_usage(FILE *f)
           "      --bad-records FILE write the skipped records to FILE\n"
           "      --task-timeout SECONDS\n"
           "                         treat a map() call running longer as a crash (default: off)\n"
+          "      --listen tcp://HOST:PORT\n"
+          "                         let mr-mapper --connect processes on other hosts help\n"
+          "      --server-key FILE  this master's CURVE key pair (from mr-keygen)\n"
+          "      --authorized-keys DIR\n"
+          "                         accept remote mappers whose DIR/*.pub key is listed\n"
+          "      --insecure         allow --listen on a non-loopback address without keys\n"
+          "      --heartbeat SECONDS\n"
+          "                         declare a silent remote mapper dead (default 5)\n"
           "  -q, --quiet            no progress messages\n"
           "  -h, --help             this text\n"
           "      --version          print the version\n",
@@ -123,6 +141,13 @@ int args_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+bool args_is_loopback(const char *endpoint)
+{
+    const char *host = endpoint + (strncmp(endpoint, "tcp://", 6) == 0 ? 6 : 0);
+    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0 ||
+           strncmp(host, "[::1]:", 6) == 0;
+}
+
 static int s_bad(err_t *e, const char *flag, const char *value, const char *why)
 {
     return err_set(e, -EINVAL, "invalid value '%s' for %s: %s", value, flag, why);
@@ -138,8 +163,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     a->jobs = cpus > 0 ? (unsigned)cpus : 1;
     a->inputs = mem_calloc((size_t)argc + 1, sizeof *a->inputs);
 
+    a->heartbeat = 5;
+    bool jobs_zero = false;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" group */
     int c;
     uint64_t n = 0;
     while ((c = getopt_long(argc, argv, ":m:r:i:o:j:0qh", s_options, NULL)) != -1) {
@@ -149,9 +176,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         case 'i': a->inputs[a->n_inputs++] = optarg; break;
         case 'o': a->output = optarg; break;
         case 'j':
-            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1024)
-                return s_bad(e, "-j", optarg, "expected a number of processes from 1 to 1024");
+            if (proc_parse_u64(optarg, &n) < 0 || n > 1024)
+                return s_bad(e, "-j", optarg, "expected a number of processes from 1 to 1024 "
+                             "(0 only with --listen)");
             a->jobs = (unsigned)n;
+            jobs_zero = n == 0;
             break;
         case OPT_ORDERED:
         case OPT_UNORDERED:
@@ -185,12 +214,27 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                 return s_bad(e, "--task-timeout", optarg, "expected seconds, more than 0");
             break;
         }
+        case OPT_LISTEN: a->listen = optarg; break;
+        case OPT_SERVER_KEY: a->server_key = optarg; break;
+        case OPT_AUTHORIZED: a->authorized = optarg; break;
+        case OPT_INSECURE: a->insecure = true; break;
+        case OPT_HEARTBEAT: {
+            char *end = NULL;
+            errno = 0;
+            a->heartbeat = strtod(optarg, &end);
+            if (errno || end == optarg || *end != '\0' || !(a->heartbeat >= 0.2) ||
+                a->heartbeat > 3600)
+                return s_bad(e, "--heartbeat", optarg, "expected seconds from 0.2 to 3600");
+            break;
+        }
         case 'q': a->quiet = true; break;
         case 'h': args_usage(stdout); return 1;
         case OPT_VERSION: printf("mr-run %s\n", MR_VERSION_STRING); return 1;
         case ':':
             return err_set(e, -EINVAL, "option %s needs a value (see --help)", argv[optind - 1]);
         default:
+            if (optopt > 0 && optopt < 256)
+                return err_set(e, -EINVAL, "unknown option '-%c' (see --help)", optopt);
             return err_set(e, -EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
         }
     }
@@ -200,6 +244,19 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         a->inputs[a->n_inputs++] = "-";
     if (!a->mapper)
         return err_set(e, -EINVAL, "no mapper: give -m PLUGIN.so (see --help)");
+    if (jobs_zero && !a->listen)
+        return s_bad(e, "-j", "0", "no local mapper is only possible with --listen, where "
+                     "remote mappers do the work");
+    if (!a->listen && (a->server_key || a->authorized || a->insecure))
+        return err_set(e, -EINVAL, "--server-key, --authorized-keys and --insecure need --listen");
+    if (a->listen && strncmp(a->listen, "tcp://", 6) != 0)
+        return s_bad(e, "--listen", a->listen, "expected tcp://HOST:PORT");
+    if (!a->server_key != !a->authorized)
+        return err_set(e, -EINVAL, "--server-key and --authorized-keys go together");
+    if (a->listen && !a->server_key && !a->insecure && !args_is_loopback(a->listen))
+        return err_set(e, -EINVAL, "--listen %s is reachable from other hosts: give "
+                       "--server-key and --authorized-keys (see mr-keygen), or --insecure",
+                       a->listen);
     if (a->bad_records && !a->skip_bad)
         return err_set(e, -EINVAL, "--bad-records needs --skip-bad");
     if (a->sort && a->mode != ARGS_MODE_AUTO)

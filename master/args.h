@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum args_mode_t {
+typedef enum args_mode {
     ARGS_MODE_AUTO,      /* decided from the plugins: grouped if they can reduce */
     ARGS_MODE_GROUPED,   /* key-grouped reduce */
     ARGS_MODE_ORDERED,   /* --ordered: output in input order */
@@ -35,6 +35,11 @@ typedef struct args {
     bool skip_bad;          /* --skip-bad: skip records that fail twice instead of failing */
     const char *bad_records; /* --bad-records: file receiving the skipped records, or NULL */
     double task_timeout;    /* --task-timeout: seconds one map() call may run; 0 is off */
+    const char *listen;     /* --listen tcp://HOST:PORT for remote mappers, or NULL */
+    const char *server_key; /* --server-key: the master's CURVE key file */
+    const char *authorized; /* --authorized-keys: directory of accepted .pub files */
+    bool insecure;          /* --insecure: no CURVE on a non-loopback --listen */
+    double heartbeat;       /* --heartbeat: seconds of silence before a remote mapper is dead */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when
@@ -49,6 +54,9 @@ void args_usage(FILE *f);
 
 /* Parses a size with an optional k/M/G suffix (powers of 1024). */
 int args_parse_size(const char *s, size_t *out);
+
+/* Whether a tcp:// endpoint's host is a loopback address. */
+bool args_is_loopback(const char *endpoint);
 
 /* The mode's name as passed to mr-mapper and mr-reducer. */
 const char *args_mode_name(args_mode_t mode);

@@ -136,7 +136,7 @@ static void s_cut_map(split_t *self, input_t *in, split_chunk_t *c)
 static size_t s_stream_cut(split_t *self, bool eof)
 {
     buf_t *b = &self->pending;
-    if (b->len >= self->chunk_size) {
+    if (b->len > self->chunk_size) {
         const char *p = memrchr(b->data, self->delim, self->chunk_size);
         if (p)
             return (size_t)(p - b->data) + 1;

@@ -177,7 +177,7 @@ static slot_t *s_probe(const htab_t *self, uint64_t h, const void *key, size_t k
         if (!s->entry)
             return s;
         if (s->hash == h && s->entry->key_len == key_len &&
-            memcmp(s->entry->key, key, key_len) == 0)
+            (key_len == 0 || memcmp(s->entry->key, key, key_len) == 0))
             return s;
         i = (i + 1) & self->mask;
     }

@@ -65,7 +65,8 @@ static int s_put(out_t *self, const void *data, size_t len, err_t *e)
             return rc < 0 ? err_set(e, rc, "output %s: %s", self->path, strerror(-rc)) : 0;
         }
     }
-    memcpy(self->buf + self->len, data, len);
+    if (len)
+        memcpy(self->buf + self->len, data, len);
     self->len += len;
     return 0;
 }

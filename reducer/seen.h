@@ -3,10 +3,11 @@
  * twice (a slow mapper and a re-send) is merged exactly once: the first
  * completion wins.
  *
- * A bitmap that slides: everything below `low` is merged, and only the bits
- * from low up are stored.  The master keeps a bounded window in flight, so
+ * A bitmap that slides: everything below `base` (a multiple of 64 at or
+ * below the lowest unmarked index) is merged, and only the bits from base
+ * up are stored.  The master keeps a bounded window in flight, so
  * the stored part stays small however long the job; an index more than
- * SEEN_MAX_AHEAD past low is refused as hostile rather than allocated for.
+ * SEEN_MAX_AHEAD past base is refused as hostile rather than allocated for.
  */
 #ifndef MR_SEEN_H
 #define MR_SEEN_H
@@ -23,7 +24,7 @@ seen_t *seen_new(void);
 void seen_destroy(seen_t **self_p);
 
 /* Marks index.  1 when it is new, 0 when it was already marked, -ERANGE
- * when it is too far ahead of the lowest unmarked index. */
+ * when it is too far ahead of base. */
 int seen_add(seen_t *self, uint64_t index);
 
 /* Number of indexes marked. */

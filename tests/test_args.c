@@ -1,0 +1,440 @@
+/*
+ * test_args.c - tests master/args.c, mr-run's command line: every flag in
+ * its short and long form, defaults, size suffixes, and the errors for bad
+ * values, unknown flags, missing values and flags that exclude each other.
+ */
+#include "args.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* cmocka.h needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Parses mr-run's arguments given as a list of string literals. */
+#define PARSE(a, e, ...)                                                                       \
+    s_parse((a), (e), (char *[]){ "mr-run", __VA_ARGS__, NULL })
+
+static int s_parse(args_t *a, err_t *e, char **argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    err_init(e);
+    return args_parse(a, argc, argv, e);
+}
+
+/* Parses and expects -EINVAL with every needle in the message. */
+static void s_expect_error(char **argv, const char *needle)
+{
+    args_t a;
+    err_t e;
+    int rc = s_parse(&a, &e, argv);
+    args_fini(&a); /* first, so that a failed check leaks nothing */
+    assert_int_equal(rc, -EINVAL);
+    assert_int_equal(e.code, -EINVAL);
+    assert_true(strlen(e.text) > 0);
+    if (needle && !strstr(e.text, needle))
+        fail_msg("error '%s' does not mention '%s'", e.text, needle);
+}
+
+#define EXPECT_ERROR(needle, ...) s_expect_error((char *[]){ "mr-run", __VA_ARGS__, NULL }, (needle))
+
+/* Runs args_parse with stdout sent to a file in a temporary directory;
+ * returns what it printed (malloc'd) and the return code in *rc. */
+static char *s_parse_capturing_stdout(char **argv, int *rc)
+{
+    char dir[] = "/tmp/mr-test-args-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[sizeof dir + 16];
+    snprintf(path, sizeof path, "%s/stdout", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fd, STDOUT_FILENO) >= 0);
+    args_t a;
+    err_t e;
+    *rc = s_parse(&a, &e, argv);
+    fflush(stdout);
+    assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+    close(saved);
+    args_fini(&a);
+    off_t size = lseek(fd, 0, SEEK_END);
+    assert_true(size >= 0);
+    char *text = calloc(1, (size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(pread(fd, text, (size_t)size, 0), size);
+    close(fd);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    return text;
+}
+
+/* 1. The usage example: a mapper and one input; everything else defaults. */
+static void test_usage(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "wordcount.so", "words.txt"), 0);
+    assert_int_equal(e.code, 0);
+    assert_string_equal(a.mapper, "wordcount.so");
+    assert_int_equal(a.n_inputs, 1);
+    assert_string_equal(a.inputs[0], "words.txt");
+    assert_null(a.reducer);
+    assert_null(a.output);
+    assert_null(a.arg);
+    assert_null(a.stats);
+    assert_int_equal(a.mode, ARGS_MODE_AUTO);
+    assert_false(a.sort);
+    assert_false(a.quiet);
+    assert_int_equal(a.chunk_size, 1u << 20);
+    assert_int_equal(a.delim, '\n');
+    assert_int_equal(a.max_attempts, 4);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(a.jobs, cpus > 0 ? (unsigned)cpus : 1u);
+    args_fini(&a);
+    assert_null(a.inputs);
+}
+
+static void test_default_input_is_stdin(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so"), 0);
+    assert_int_equal(a.n_inputs, 1);
+    assert_string_equal(a.inputs[0], "-");
+    args_fini(&a);
+}
+
+static void test_short_flags(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "map.so", "-r", "red.so", "-i", "in1", "-o", "out.txt",
+                           "-j", "3", "-0", "-q", "-i", "in2", "in3"),
+                     0);
+    assert_string_equal(a.mapper, "map.so");
+    assert_string_equal(a.reducer, "red.so");
+    assert_string_equal(a.output, "out.txt");
+    assert_int_equal(a.jobs, 3);
+    assert_int_equal(a.delim, '\0');
+    assert_true(a.quiet);
+    /* -i inputs first in order, then the operands. */
+    assert_int_equal(a.n_inputs, 3);
+    assert_string_equal(a.inputs[0], "in1");
+    assert_string_equal(a.inputs[1], "in2");
+    assert_string_equal(a.inputs[2], "in3");
+    args_fini(&a);
+
+    /* Grouped short flags and attached values. */
+    assert_int_equal(PARSE(&a, &e, "-q0", "-mmap.so", "-j7"), 0);
+    assert_true(a.quiet);
+    assert_int_equal(a.delim, '\0');
+    assert_string_equal(a.mapper, "map.so");
+    assert_int_equal(a.jobs, 7);
+    args_fini(&a);
+}
+
+static void test_long_flags(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "--mapper", "map.so", "--reducer=red.so", "--input", "a",
+                           "--output=o", "--jobs", "1024", "--sort", "--chunk-size", "64k",
+                           "--null", "--arg", "needle", "--stats=s.json", "--max-attempts",
+                           "1000", "--quiet", "b"),
+                     0);
+    assert_string_equal(a.mapper, "map.so");
+    assert_string_equal(a.reducer, "red.so");
+    assert_string_equal(a.output, "o");
+    assert_int_equal(a.jobs, 1024);
+    assert_true(a.sort);
+    assert_int_equal(a.mode, ARGS_MODE_AUTO);
+    assert_int_equal(a.chunk_size, 64 * 1024);
+    assert_int_equal(a.delim, '\0');
+    assert_string_equal(a.arg, "needle");
+    assert_string_equal(a.stats, "s.json");
+    assert_int_equal(a.max_attempts, 1000);
+    assert_true(a.quiet);
+    assert_int_equal(a.n_inputs, 2);
+    assert_string_equal(a.inputs[0], "a");
+    assert_string_equal(a.inputs[1], "b");
+    args_fini(&a);
+
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--ordered"), 0);
+    assert_int_equal(a.mode, ARGS_MODE_ORDERED);
+    args_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "--unordered", "-m", "x.so"), 0);
+    assert_int_equal(a.mode, ARGS_MODE_UNORDERED);
+    args_fini(&a);
+
+    /* An empty --arg is a value, not an absence. */
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--arg", ""), 0);
+    assert_non_null(a.arg);
+    assert_string_equal(a.arg, "");
+    args_fini(&a);
+
+    /* "--" ends the options: a file may be named like a flag. */
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--", "-q"), 0);
+    assert_false(a.quiet);
+    assert_int_equal(a.n_inputs, 1);
+    assert_string_equal(a.inputs[0], "-q");
+    args_fini(&a);
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    int rc = 0;
+    char *text = s_parse_capturing_stdout((char *[]){ "mr-run", "--help", NULL }, &rc);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(text, "usage: mr-run"));
+    free(text);
+
+    text = s_parse_capturing_stdout((char *[]){ "mr-run", "-h", NULL }, &rc);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(text, "usage: mr-run"));
+    free(text);
+
+    /* --help wins over a missing -m. */
+    text = s_parse_capturing_stdout((char *[]){ "mr-run", "--version", NULL }, &rc);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(text, "mr-run " MR_VERSION_STRING));
+    free(text);
+}
+
+/* The usage text documents every flag that args_parse accepts. */
+static void test_usage_lists_every_flag(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    args_usage(f);
+    assert_int_equal(fclose(f), 0);
+    assert_true(size > 0);
+    const char *flags[] = { "-m, --mapper", "-r, --reducer", "-i, --input", "-o, --output",
+                            "-j, --jobs", "--ordered", "--unordered", "--sort",
+                            "--chunk-size", "-0, --null", "--arg", "--stats",
+                            "--max-attempts", "-q, --quiet", "-h, --help", "--version" };
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+        if (!strstr(text, flags[i]))
+            fail_msg("usage does not mention %s", flags[i]);
+    free(text);
+}
+
+static void test_parse_size(void **state)
+{
+    (void)state;
+    size_t v = 12345;
+    assert_int_equal(args_parse_size("0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(args_parse_size("512", &v), 0);
+    assert_int_equal(v, 512);
+    assert_int_equal(args_parse_size("4k", &v), 0);
+    assert_int_equal(v, 4096);
+    assert_int_equal(args_parse_size("4K", &v), 0);
+    assert_int_equal(v, 4096);
+    assert_int_equal(args_parse_size("3M", &v), 0);
+    assert_int_equal(v, (size_t)3 << 20);
+    assert_int_equal(args_parse_size("2m", &v), 0);
+    assert_int_equal(v, (size_t)2 << 20);
+    assert_int_equal(args_parse_size("1G", &v), 0);
+    assert_int_equal(v, (size_t)1 << 30);
+    assert_int_equal(args_parse_size("5g", &v), 0);
+    assert_int_equal(v, (size_t)5 << 30);
+
+    v = 777;
+    const char *bad[] = { "", "k", "-1", "+1", " 1", "1x", "1kb", "1.5k", "1 k", "0x10" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        if (args_parse_size(bad[i], &v) != -EINVAL)
+            fail_msg("args_parse_size(\"%s\") did not fail with -EINVAL", bad[i]);
+        assert_int_equal(v, 777); /* untouched on failure */
+    }
+    assert_int_equal(args_parse_size(NULL, &v), -EINVAL);
+    assert_int_equal(args_parse_size("99999999999999999999", &v), -ERANGE);
+    assert_int_equal(args_parse_size("17179869184G", &v), -ERANGE); /* 2^64 */
+    assert_int_equal(args_parse_size("18014398509481984k", &v), -ERANGE);
+    assert_int_equal(v, 777);
+}
+
+static void test_chunk_size_flag(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--chunk-size", "1"), 0);
+    assert_int_equal(a.chunk_size, 1);
+    args_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--chunk-size=2M"), 0);
+    assert_int_equal(a.chunk_size, (size_t)2 << 20);
+    args_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--chunk-size", "1G"), 0);
+    assert_int_equal(a.chunk_size, (size_t)1 << 30);
+    args_fini(&a);
+
+    EXPECT_ERROR("--chunk-size", "-m", "x.so", "--chunk-size", "0");
+    EXPECT_ERROR("'0k'", "-m", "x.so", "--chunk-size", "0k");
+    EXPECT_ERROR("'2G'", "-m", "x.so", "--chunk-size", "2G");
+    EXPECT_ERROR("'1025M'", "-m", "x.so", "--chunk-size", "1025M");
+    EXPECT_ERROR("'ten'", "-m", "x.so", "--chunk-size", "ten");
+    EXPECT_ERROR("'-5'", "-m", "x.so", "--chunk-size=-5");
+}
+
+static void test_bad_numbers(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("-j", "-m", "x.so", "-j", "0");
+    EXPECT_ERROR("'0'", "-m", "x.so", "--jobs", "0");
+    EXPECT_ERROR("'1025'", "-m", "x.so", "-j", "1025");
+    EXPECT_ERROR("'-1'", "-m", "x.so", "-j", "-1");
+    EXPECT_ERROR("'2x'", "-m", "x.so", "-j", "2x");
+    EXPECT_ERROR("'99999999999999999999'", "-m", "x.so", "-j", "99999999999999999999");
+    EXPECT_ERROR("--max-attempts", "-m", "x.so", "--max-attempts", "0");
+    EXPECT_ERROR("'1001'", "-m", "x.so", "--max-attempts", "1001");
+    EXPECT_ERROR("'many'", "-m", "x.so", "--max-attempts", "many");
+}
+
+static void test_unknown_flags(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("--bogus", "-m", "x.so", "--bogus");
+    EXPECT_ERROR("-x", "-m", "x.so", "-x");
+    EXPECT_ERROR("--bogus", "--bogus=3", "-m", "x.so");
+    /* A flag that takes no value, given one. */
+    EXPECT_ERROR("--sort", "-m", "x.so", "--sort=yes");
+}
+
+/* An unknown letter at the front of a group of short flags: the message
+ * must name it, not some other argument. */
+static void test_unknown_flag_in_group(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("Z", "-m", "x.so", "-qZ");
+    EXPECT_ERROR("Z", "-Zq", "-m", "x.so");
+}
+
+static void test_missing_values(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("-m", "-m");
+    EXPECT_ERROR("--mapper", "--mapper");
+    EXPECT_ERROR("-j", "-m", "x.so", "-j");
+    EXPECT_ERROR("-o", "-m", "x.so", "-o");
+    EXPECT_ERROR("-r", "-m", "x.so", "-r");
+    EXPECT_ERROR("-i", "-m", "x.so", "-i");
+    EXPECT_ERROR("--chunk-size", "-m", "x.so", "--chunk-size");
+    EXPECT_ERROR("--arg", "-m", "x.so", "--arg");
+    EXPECT_ERROR("--stats", "-m", "x.so", "--stats");
+    EXPECT_ERROR("--max-attempts", "-m", "x.so", "--max-attempts");
+}
+
+static void test_exclusive_flags(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("--ordered", "-m", "x.so", "--ordered", "--unordered");
+    EXPECT_ERROR("--unordered", "-m", "x.so", "--unordered", "--ordered");
+    EXPECT_ERROR("--sort", "-m", "x.so", "--sort", "--ordered");
+    EXPECT_ERROR("--ordered", "-m", "x.so", "--ordered", "--sort");
+    EXPECT_ERROR("--unordered", "-m", "x.so", "--unordered", "--sort");
+    EXPECT_ERROR("-r", "-m", "x.so", "-r", "y.so", "--ordered");
+    EXPECT_ERROR("-r", "-m", "x.so", "-r", "y.so", "--unordered");
+}
+
+static void test_missing_mapper(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("-m", "in.txt");
+    EXPECT_ERROR("mapper", "-r", "red.so", "-j", "2");
+    EXPECT_ERROR("-m", "-q");
+}
+
+/* args_parse resets getopt itself: a parse that stopped in the middle of a
+ * group of short flags must not leak into the next parse. */
+static void test_parse_again_after_error(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    int rc = PARSE(&a, &e, "-Zq", "-m", "bad.so");
+    args_fini(&a);
+    assert_int_equal(rc, -EINVAL);
+
+    rc = PARSE(&a, &e, "-m", "good.so", "in.txt");
+    /* Copied out so that args_fini can come before the checks. */
+    bool quiet = a.quiet;
+    const char *mapper = a.mapper;
+    size_t n_inputs = a.n_inputs;
+    const char *input = a.n_inputs ? a.inputs[0] : NULL;
+    args_fini(&a);
+    if (rc != 0)
+        fail_msg("second parse failed: %s", e.text);
+    assert_false(quiet);
+    assert_non_null(mapper);
+    assert_string_equal(mapper, "good.so");
+    assert_int_equal(n_inputs, 1);
+    assert_string_equal(input, "in.txt");
+
+    /* The same after --help stopped early inside a group. */
+    char *text = s_parse_capturing_stdout((char *[]){ "mr-run", "-h0", "-m", "x.so", NULL }, &rc);
+    free(text);
+    assert_int_equal(rc, 1);
+    rc = PARSE(&a, &e, "-m", "good.so");
+    char delim = a.delim;
+    mapper = a.mapper;
+    args_fini(&a);
+    if (rc != 0)
+        fail_msg("parse after --help failed: %s", e.text);
+    assert_int_equal(delim, '\n');
+    assert_string_equal(mapper, "good.so");
+}
+
+static void test_mode_names(void **state)
+{
+    (void)state;
+    assert_string_equal(args_mode_name(ARGS_MODE_AUTO), "auto");
+    assert_string_equal(args_mode_name(ARGS_MODE_GROUPED), "grouped");
+    assert_string_equal(args_mode_name(ARGS_MODE_ORDERED), "ordered");
+    assert_string_equal(args_mode_name(ARGS_MODE_UNORDERED), "unordered");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_default_input_is_stdin),
+        cmocka_unit_test(test_short_flags),
+        cmocka_unit_test(test_long_flags),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_lists_every_flag),
+        cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_chunk_size_flag),
+        cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_unknown_flags),
+        cmocka_unit_test(test_missing_values),
+        cmocka_unit_test(test_exclusive_flags),
+        cmocka_unit_test(test_missing_mapper),
+        cmocka_unit_test(test_mode_names),
+        /* Last: with a stale getopt these two would upset the tests after
+         * them. */
+        cmocka_unit_test(test_parse_again_after_error),
+        cmocka_unit_test(test_unknown_flag_in_group),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

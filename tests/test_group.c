@@ -1,0 +1,678 @@
+/*
+ * test_group.c - tests reducer/group.c, the key-grouped reduce, with small
+ * plugins defined here: combine merges the values of a key as they arrive,
+ * reduce sees every value when there is no combine, --sort output is in
+ * bytewise key order, and a misbehaving combine or reduce is reported.
+ */
+#include "group.h"
+
+#include "mr.h"
+#include "out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* cmocka.h needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* What the test plugins saw, passed to them as their state. */
+typedef struct calls {
+    unsigned combines;   /* combine() calls */
+    unsigned reduces;    /* reduce() calls */
+    size_t max_values;   /* largest n_values reduce() got */
+    size_t total_values; /* n_values summed over reduce() calls */
+} calls_t;
+
+/* ---- "sum": 8-byte counts, combine adds, reduce prints the total. ---- */
+
+static uint64_t s_u64(mr_bytes_t b)
+{
+    uint64_t v = 0;
+    assert_int_equal(b.len, sizeof v);
+    memcpy(&v, b.ptr, sizeof v);
+    return v;
+}
+
+static int s_sum_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
+                         mr_emitter_t *out)
+{
+    (void)key;
+    ((calls_t *)state)->combines++;
+    uint64_t sum = s_u64(a) + s_u64(b);
+    return mr_emit_value(out, &sum, sizeof sum);
+}
+
+static int s_sum_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
+                        mr_emitter_t *out)
+{
+    calls_t *calls = state;
+    calls->reduces++;
+    calls->total_values += n_values;
+    if (n_values > calls->max_values)
+        calls->max_values = n_values;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n_values; i++)
+        sum += s_u64(values[i]);
+    char text[32];
+    int n = snprintf(text, sizeof text, "%" PRIu64, sum);
+    return mr_emit(out, key.ptr, key.len, text, (size_t)n);
+}
+
+/* Emits (word, 1) for each space-separated word of the record. */
+static int s_sum_map(void *state, mr_bytes_t record, mr_emitter_t *out)
+{
+    (void)state;
+    const char *p = record.ptr;
+    const char *end = p + record.len;
+    const uint64_t one = 1;
+    while (p < end) {
+        const char *space = memchr(p, ' ', (size_t)(end - p));
+        const char *stop = space ? space : end;
+        if (stop > p) {
+            int rc = mr_emit(out, p, (size_t)(stop - p), &one, sizeof one);
+            if (rc)
+                return rc;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+static const mr_plugin_t s_sum = {
+    .abi_version = MR_ABI_VERSION,
+    .name = "sum",
+    .map = s_sum_map,
+    .combine = s_sum_combine,
+    .reduce = s_sum_reduce,
+};
+
+/* The same reduce without combine: reduce gets every count. */
+static const mr_plugin_t s_sum_nocombine = {
+    .abi_version = MR_ABI_VERSION,
+    .name = "sum-nocombine",
+    .reduce = s_sum_reduce,
+};
+
+/* ---- "list": string values, no combine; reduce joins them sorted. ---- */
+
+static int s_cmp_bytes(const void *pa, const void *pb)
+{
+    const mr_bytes_t *a = pa;
+    const mr_bytes_t *b = pb;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(a->ptr, b->ptr, n) : 0;
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+static int s_list_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
+                         mr_emitter_t *out)
+{
+    calls_t *calls = state;
+    calls->reduces++;
+    calls->total_values += n_values;
+    if (n_values > calls->max_values)
+        calls->max_values = n_values;
+    /* The values are borrowed: sort a copy of the array, not the bytes. */
+    mr_bytes_t *sorted = malloc(n_values * sizeof *sorted);
+    assert_non_null(sorted);
+    memcpy(sorted, values, n_values * sizeof *sorted);
+    qsort(sorted, n_values, sizeof *sorted, s_cmp_bytes);
+    char joined[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < n_values; i++) {
+        assert_true(len + sorted[i].len + 1 < sizeof joined);
+        if (i)
+            joined[len++] = ',';
+        if (sorted[i].len)
+            memcpy(joined + len, sorted[i].ptr, sorted[i].len);
+        len += sorted[i].len;
+    }
+    free(sorted);
+    return mr_emit(out, key.ptr, key.len, joined, len);
+}
+
+static const mr_plugin_t s_list = {
+    .abi_version = MR_ABI_VERSION,
+    .name = "list",
+    .reduce = s_list_reduce,
+};
+
+/* ---- "max": combine only; the engine writes key<TAB>value itself. ---- */
+
+static int s_max_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
+                         mr_emitter_t *out)
+{
+    (void)key;
+    ((calls_t *)state)->combines++;
+    const mr_bytes_t *m = s_cmp_bytes(&a, &b) >= 0 ? &a : &b;
+    return mr_emit_value(out, m->ptr, m->len);
+}
+
+static const mr_plugin_t s_max = {
+    .abi_version = MR_ABI_VERSION,
+    .name = "max",
+    .combine = s_max_combine,
+};
+
+/* ---- Plugins that break the contract. ---- */
+
+static int s_combine_silent(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
+                            mr_emitter_t *out)
+{
+    (void)state;
+    (void)key;
+    (void)a;
+    (void)b;
+    (void)out;
+    return 0;
+}
+
+static int s_combine_twice(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
+                           mr_emitter_t *out)
+{
+    (void)state;
+    (void)key;
+    int rc = mr_emit_value(out, a.ptr, a.len);
+    return rc ? rc : mr_emit_value(out, b.ptr, b.len);
+}
+
+static int s_combine_fails(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
+                           mr_emitter_t *out)
+{
+    (void)state;
+    (void)key;
+    (void)a;
+    (void)b;
+    (void)out;
+    return 7;
+}
+
+/* Fails on the key "badkey", sums otherwise. */
+static int s_reduce_fails(void *state, mr_bytes_t key, const mr_bytes_t *values,
+                          size_t n_values, mr_emitter_t *out)
+{
+    if (key.len == 6 && memcmp(key.ptr, "badkey", 6) == 0)
+        return 3;
+    return s_sum_reduce(state, key, values, n_values, out);
+}
+
+/* Emits a value too big for out's buffer, so that the write happens now. */
+static int s_reduce_big(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
+                        mr_emitter_t *out)
+{
+    (void)state;
+    (void)values;
+    (void)n_values;
+    size_t len = (size_t)2 << 20;
+    char *big = calloc(1, len);
+    assert_non_null(big);
+    int rc = mr_emit(out, key.ptr, key.len, big, len);
+    free(big);
+    return rc;
+}
+
+/* ---- Helpers. ---- */
+
+static char s_dir[64];
+
+static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int s_setup(void **state)
+{
+    (void)state;
+    snprintf(s_dir, sizeof s_dir, "/tmp/mr-test-group-XXXXXX");
+    return mkdtemp(s_dir) ? 0 : -1;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    return nftw(s_dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static mr_bytes_t s_bytes(const void *ptr, size_t len)
+{
+    return (mr_bytes_t){ ptr, len };
+}
+
+static mr_bytes_t s_str(const char *s)
+{
+    return s_bytes(s, strlen(s));
+}
+
+/* Adds count under key, as an 8-byte value. */
+static void s_add_count(group_t *g, const void *key, size_t key_len, uint64_t count)
+{
+    err_t e;
+    err_init(&e);
+    assert_int_equal(group_add(g, s_bytes(key, key_len), s_bytes(&count, sizeof count), &e), 0);
+}
+
+/* Writes g to a file and returns its contents (malloc'd, NUL-terminated);
+ * the length goes to *len and group_write's result must be 0. */
+static char *s_write(group_t *g, bool sort, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.txt", s_dir);
+    err_t e;
+    err_init(&e);
+    out_t *o = out_open(path, &e);
+    assert_non_null(o);
+    int rc = group_write(g, sort, o, &e);
+    if (rc != 0)
+        fail_msg("group_write: %d %s", rc, e.text);
+    assert_int_equal(out_close(&o, &e), 0);
+
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    assert_true(size >= 0);
+    rewind(f);
+    char *text = malloc((size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+    text[size] = '\0';
+    fclose(f);
+    *len = (size_t)size;
+    return text;
+}
+
+/* An emitter that feeds map()'s pairs straight into a group, standing in
+ * for the mapper, the wire and the reducer's loop. */
+typedef struct feeder {
+    mr_emitter_t base; /* must be first */
+    group_t *group;    /* where the pairs go */
+} feeder_t;
+
+static int s_feed(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
+                  size_t value_len)
+{
+    feeder_t *f = (feeder_t *)base;
+    err_t e;
+    err_init(&e);
+    return group_add(f->group, s_bytes(key, key_len), s_bytes(value, value_len), &e);
+}
+
+/* ---- Tests. ---- */
+
+/* 1. The usage example: map records into pairs, merge them by key, write
+ * one sorted line per key. */
+static void test_usage(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum, &calls);
+    feeder_t feed = { .base.emit = s_feed, .group = g };
+    const char *records[] = { "the cat", "the dog the end" };
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(s_sum.map(&calls, s_str(records[i]), &feed.base), 0);
+    assert_int_equal(group_keys(g), 4);
+    assert_int_equal(calls.combines, 2); /* "the" merged as it arrived */
+
+    /* Pairs as a mapper's combiner would send them: (word, 8-byte count). */
+    s_add_count(g, "cat", 3, 10);
+
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    assert_string_equal(text, "cat\t11\ndog\t1\nend\t1\nthe\t3\n");
+    assert_int_equal(calls.reduces, 4);
+    assert_int_equal(calls.max_values, 1); /* combine left one value per key */
+    free(text);
+
+    group_destroy(&g);
+    assert_null(g);
+    group_destroy(&g); /* accepts NULL */
+}
+
+static void test_combine_merges_per_key(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum, &calls);
+    uint64_t want[50] = { 0 };
+    srand(8);
+    const unsigned adds = 20000;
+    for (unsigned i = 0; i < adds; i++) {
+        unsigned k = (unsigned)rand() % 50;
+        uint64_t count = 1 + (uint64_t)(rand() % 1000);
+        char key[16];
+        int kl = snprintf(key, sizeof key, "key%02u", k);
+        s_add_count(g, key, (size_t)kl, count);
+        want[k] += count;
+    }
+    assert_int_equal(group_keys(g), 50);
+    assert_int_equal(calls.combines, adds - 50);
+
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    char *p = text;
+    for (unsigned k = 0; k < 50; k++) {
+        char line[64];
+        int ll = snprintf(line, sizeof line, "key%02u\t%" PRIu64 "\n", k, want[k]);
+        if (strncmp(p, line, (size_t)ll) != 0)
+            fail_msg("key%02u: want %" PRIu64 ", got line '%.20s'", k, want[k], p);
+        p += ll;
+    }
+    assert_int_equal((size_t)(p - text), len);
+    assert_int_equal(calls.reduces, 50);
+    free(text);
+    group_destroy(&g);
+}
+
+static void test_reduce_sees_all_values(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_list, &calls);
+    err_t e;
+    err_init(&e);
+    const char *pairs[][2] = {
+        { "fruit", "pear" }, { "veg", "leek" },   { "fruit", "apple" }, { "fruit", "" },
+        { "veg", "kale" },   { "nut", "pecan" },  { "fruit", "fig" },   { "fruit", "apple" },
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        assert_int_equal(group_add(g, s_str(pairs[i][0]), s_str(pairs[i][1]), &e), 0);
+    assert_int_equal(group_keys(g), 3);
+
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    /* Every value, duplicates and the empty one included. */
+    assert_string_equal(text, "fruit\t,apple,apple,fig,pear\n"
+                              "nut\tpecan\n"
+                              "veg\tkale,leek\n");
+    assert_int_equal(calls.reduces, 3);
+    assert_int_equal(calls.max_values, 5);
+    assert_int_equal(calls.total_values, 8);
+    free(text);
+    group_destroy(&g);
+
+    /* Counts without combine: reduce does all the adding. */
+    calls = (calls_t){ 0 };
+    g = group_new(&s_sum_nocombine, &calls);
+    for (uint64_t i = 1; i <= 1000; i++)
+        s_add_count(g, "n", 1, i);
+    text = s_write(g, false, &len);
+    assert_string_equal(text, "n\t500500\n");
+    assert_int_equal(calls.max_values, 1000);
+    free(text);
+    group_destroy(&g);
+}
+
+static void test_combine_without_reduce(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_max, &calls);
+    err_t e;
+    err_init(&e);
+    const char *pairs[][2] = { { "a", "m" }, { "b", "x" }, { "a", "z" }, { "a", "c" } };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        assert_int_equal(group_add(g, s_str(pairs[i][0]), s_str(pairs[i][1]), &e), 0);
+    assert_int_equal(calls.combines, 2);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    assert_string_equal(text, "a\tz\nb\tx\n");
+    free(text);
+    group_destroy(&g);
+}
+
+/* Bytewise order: a prefix sorts before its extensions, an embedded NUL
+ * after the prefix, and bytes >= 0x80 after ASCII (unsigned comparison). */
+static void test_sorted_bytewise(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes; /* key bytes */
+        size_t len;        /* their count */
+    } keys[] = {
+        { "b", 1 },    { "\xff", 1 }, { "ab", 2 },   { "a", 1 },     { "\x80", 1 },
+        { "a\0", 2 },  { "abc", 3 },  { "B", 1 },    { "\x7f", 1 },  { "aa", 2 },
+        { "\x80\x01", 2 }, { "\xc3\xa9t\xc3\xa9", 5 },
+    };
+    static const char want[] = "B\t8\n"
+                               "a\t4\n"
+                               "a\0\t6\n"
+                               "aa\t10\n"
+                               "ab\t3\n"
+                               "abc\t7\n"
+                               "b\t1\n"
+                               "\x7f\t9\n"
+                               "\x80\t5\n"
+                               "\x80\x01\t11\n"
+                               "\xc3\xa9t\xc3\xa9\t12\n"
+                               "\xff\t2\n";
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum, &calls);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        s_add_count(g, keys[i].bytes, keys[i].len, i + 1);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(text, want, len);
+    free(text);
+    group_destroy(&g);
+}
+
+/* Thousands of keys, added in a shuffled order: sorted output ascends, and
+ * unsorted output has the same lines. */
+static void test_sorted_many_keys(void **state)
+{
+    (void)state;
+    const unsigned n = 5000;
+    unsigned *order = malloc(n * sizeof *order);
+    assert_non_null(order);
+    for (unsigned i = 0; i < n; i++)
+        order[i] = i;
+    srand(9);
+    for (unsigned i = n - 1; i > 0; i--) {
+        unsigned j = (unsigned)rand() % (i + 1);
+        unsigned t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum, &calls);
+    for (unsigned i = 0; i < n; i++) {
+        /* Keys of different lengths: "k0", "k1", ..., "k4999". */
+        char key[16];
+        int kl = snprintf(key, sizeof key, "k%u", order[i]);
+        s_add_count(g, key, (size_t)kl, order[i]);
+    }
+    free(order);
+    assert_int_equal(group_keys(g), n);
+
+    size_t len = 0;
+    char *sorted = s_write(g, true, &len);
+    size_t lines = 0;
+    char prev[32] = "";
+    for (char *line = sorted; *line; lines++) {
+        char *tab = strchr(line, '\t');
+        char *nl = strchr(line, '\n');
+        assert_non_null(tab);
+        assert_non_null(nl);
+        char key[32];
+        size_t kl = (size_t)(tab - line);
+        assert_true(kl < sizeof key);
+        memcpy(key, line, kl);
+        key[kl] = '\0';
+        if (lines > 0 && strcmp(prev, key) >= 0)
+            fail_msg("'%s' written after '%s'", key, prev);
+        /* Each key still carries its own count. */
+        assert_int_equal(strtoul(key + 1, NULL, 10), strtoul(tab + 1, NULL, 10));
+        memcpy(prev, key, kl + 1);
+        line = nl + 1;
+    }
+    assert_int_equal(lines, n);
+
+    size_t len2 = 0;
+    char *unsorted = s_write(g, false, &len2);
+    assert_int_equal(len2, len);
+    size_t lines2 = 0;
+    for (char *p = unsorted; *p; p++)
+        lines2 += *p == '\n';
+    assert_int_equal(lines2, n);
+    for (unsigned k = 0; k < n; k += 97) {
+        char line[32];
+        snprintf(line, sizeof line, "\nk%u\t%u\n", k, k);
+        /* Search with a leading newline; the first line has none before it. */
+        assert_true(strstr(unsorted, line) || strncmp(unsorted, line + 1, strlen(line + 1)) == 0);
+    }
+    free(sorted);
+    free(unsorted);
+    group_destroy(&g);
+}
+
+/* A plugin may emit an empty key (mr_emit_value, whose key pointer is
+ * NULL): it groups like any other and sorts first. */
+static void test_empty_key(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum, &calls);
+    s_add_count(g, NULL, 0, 2);
+    s_add_count(g, "a", 1, 1);
+    s_add_count(g, NULL, 0, 3);
+    assert_int_equal(group_keys(g), 2);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    /* An empty key writes the value alone. */
+    assert_string_equal(text, "5\na\t1\n");
+    free(text);
+    group_destroy(&g);
+}
+
+static void test_empty_group(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum, &calls);
+    assert_int_equal(group_keys(g), 0);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    assert_int_equal(len, 0);
+    assert_int_equal(calls.reduces, 0);
+    free(text);
+    group_destroy(&g);
+}
+
+static void test_combine_must_emit_once(void **state)
+{
+    (void)state;
+    const mr_plugin_t silent = { .abi_version = MR_ABI_VERSION, .combine = s_combine_silent };
+    const mr_plugin_t twice = { .abi_version = MR_ABI_VERSION, .combine = s_combine_twice };
+    const mr_plugin_t *plugins[] = { &silent, &twice };
+    const char *counts[] = { "0", "2" };
+    for (size_t i = 0; i < 2; i++) {
+        group_t *g = group_new(plugins[i], NULL);
+        err_t e;
+        err_init(&e);
+        /* The first value of a key needs no combine. */
+        assert_int_equal(group_add(g, s_str("k"), s_str("1"), &e), 0);
+        assert_int_equal(group_add(g, s_str("k"), s_str("2"), &e), -EINVAL);
+        assert_int_equal(e.code, -EINVAL);
+        assert_non_null(strstr(e.text, "combine"));
+        assert_non_null(strstr(e.text, counts[i]));
+        group_destroy(&g);
+    }
+}
+
+static void test_combine_error_reported(void **state)
+{
+    (void)state;
+    const mr_plugin_t failing = { .abi_version = MR_ABI_VERSION, .combine = s_combine_fails };
+    group_t *g = group_new(&failing, NULL);
+    err_t e;
+    err_init(&e);
+    assert_int_equal(group_add(g, s_str("k"), s_str("1"), &e), 0);
+    assert_int_equal(group_add(g, s_str("k"), s_str("2"), &e), -ECANCELED);
+    assert_int_equal(e.code, -ECANCELED);
+    assert_non_null(strstr(e.text, "combine"));
+    assert_non_null(strstr(e.text, "7"));
+    group_destroy(&g);
+}
+
+static void test_reduce_error_reported(void **state)
+{
+    (void)state;
+    const mr_plugin_t failing = { .abi_version = MR_ABI_VERSION, .combine = s_sum_combine,
+                                  .reduce = s_reduce_fails };
+    calls_t calls = { 0 };
+    group_t *g = group_new(&failing, &calls);
+    s_add_count(g, "good", 4, 1);
+    s_add_count(g, "badkey", 6, 1);
+    char path[256];
+    snprintf(path, sizeof path, "%s/fail.txt", s_dir);
+    err_t e;
+    err_init(&e);
+    out_t *o = out_open(path, &e);
+    assert_non_null(o);
+    assert_int_equal(group_write(g, true, o, &e), -ECANCELED);
+    assert_int_equal(e.code, -ECANCELED);
+    assert_non_null(strstr(e.text, "reduce"));
+    assert_non_null(strstr(e.text, "3"));
+    assert_non_null(strstr(e.text, "badkey"));
+    err_t ignored;
+    err_init(&ignored);
+    out_close(&o, &ignored);
+    group_destroy(&g);
+}
+
+/* reduce's emit fails when the output cannot be written: the write error
+ * (with the path) comes back from group_write, not a plugin error. */
+static void test_reduce_write_error(void **state)
+{
+    (void)state;
+    const mr_plugin_t big = { .abi_version = MR_ABI_VERSION, .combine = s_sum_combine,
+                              .reduce = s_reduce_big };
+    calls_t calls = { 0 };
+    group_t *g = group_new(&big, &calls);
+    s_add_count(g, "k", 1, 1);
+    err_t e;
+    err_init(&e);
+    out_t *o = out_open("/dev/full", &e);
+    assert_non_null(o);
+    assert_int_equal(group_write(g, false, o, &e), -ENOSPC);
+    assert_non_null(strstr(e.text, "/dev/full"));
+    err_t ignored;
+    err_init(&ignored);
+    out_close(&o, &ignored);
+    group_destroy(&g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_combine_merges_per_key),
+        cmocka_unit_test(test_reduce_sees_all_values),
+        cmocka_unit_test(test_combine_without_reduce),
+        cmocka_unit_test(test_sorted_bytewise),
+        cmocka_unit_test(test_sorted_many_keys),
+        cmocka_unit_test(test_empty_group),
+        cmocka_unit_test(test_combine_must_emit_once),
+        cmocka_unit_test(test_combine_error_reported),
+        cmocka_unit_test(test_reduce_error_reported),
+        cmocka_unit_test(test_reduce_write_error),
+        /* Last: a sanitizer build stops the whole program if it fails. */
+        cmocka_unit_test(test_empty_key),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
