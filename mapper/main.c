@@ -8,6 +8,7 @@
  * (PR_SET_PDEATHSIG), ends it.
  */
 #include "collect.h"
+#include "mapper_int.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,45 +30,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The largest chunk a mapper accepts: the splitter's longest record plus a
- * full chunk.  Also the cap on one chunk's encoded output. */
-#define MAPPER_MAX_MSG ((size_t)2 << 30)
-
-typedef struct mapper_opts {
-    const char *tasks;     /* endpoint of our task socket (master binds) */
-    const char *control;   /* master's control endpoint */
-    const char *results;   /* reducer's results endpoint */
-    uint32_t id;           /* our mapper id */
-    const char *plugin;    /* -m */
-    const char *combiner;  /* -c: plugin whose combine merges per chunk */
-    const char *mode;      /* grouped, ordered, unordered */
-    const char *arg;       /* --arg */
-    const char *progress;  /* --progress: the master's progress slot file, or NULL */
-    const char **inputs;   /* --input paths in the master's order, "-" for streams; owned array */
-    size_t n_inputs;       /* entries in inputs */
-    char delim;            /* record terminator */
-} mapper_opts_t;
-
-/* An input file the mapper maps itself. */
-typedef struct input_map {
-    char *data;  /* mapping of the whole file, NULL until first used */
-    size_t size; /* its size */
-} input_map_t;
-
-typedef struct mapper {
-    mapper_opts_t opts;      /* parsed command line */
-    plugin_t *plugin;      /* owned */
-    plugin_t *combiner;    /* owned, NULL when it is the mapper plugin or absent */
-    collect_t *collect;    /* owned */
-    void *ctx;             /* owned ZeroMQ context */
-    void *tasks;           /* PULL, connected to the master */
-    void *control;         /* PUSH, connected to the master */
-    void *results;         /* PUSH, connected to the reducer */
-    progress_t *progress;  /* owned; NULL when the master gave none */
-    progress_slot_t idle;  /* a private slot used when there is no shared one */
-    input_map_t *maps;     /* owned, one per --input, mapped on first use */
-    buf_t header;          /* scratch for headers */
-} mapper_t;
+static const char s_usage[] =
+    "usage: mr-mapper --connect tcp://HOST:PORT -m PLUGIN.so [-j N] [--persist]\n"
+    "                 [--key NAME.key --server-pub MASTER.pub] [--heartbeat SECONDS]\n"
+    "\n"
+    "Lends this host's cores to an mr-run --listen job on another host.  The plugin\n"
+    "must be the same build as the master's (its digest is compared).\n"
+    "\n"
+    "  --connect EP        the master's --listen endpoint\n"
+    "  -m, PLUGIN.so       the mapper plugin\n"
+    "  -j, --jobs N        worker processes (default 1)\n"
+    "  --persist           serve job after job, reconnecting when the master returns\n"
+    "  --key FILE          this worker's CURVE key pair (mr-keygen)\n"
+    "  --server-pub FILE   the master's public key\n"
+    "  --heartbeat SECONDS give up on a silent master after this long (default 5)\n"
+    "\n"
+    "mr-run starts local mappers itself, with other options.\n";
 
 static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
 {
@@ -80,15 +59,25 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "null", no_argument, NULL, '0' },
         { "progress", required_argument, NULL, 'P' },
         { "input", required_argument, NULL, 'i' },
+        { "connect", required_argument, NULL, 'X' },
+        { "jobs", required_argument, NULL, 'j' },
+        { "key", required_argument, NULL, 'k' },
+        { "server-pub", required_argument, NULL, 'S' },
+        { "persist", no_argument, NULL, 'p' },
+        { "heartbeat", required_argument, NULL, 'H' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
     o->delim = '\n';
     o->mode = "ordered";
+    o->jobs = 1;
+    o->heartbeat = 5;
     int c;
     uint64_t n = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:c:0", options, NULL)) != -1) {
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":m:c:0j:h", options, NULL)) != -1) {
         switch (c) {
         case 't': o->tasks = optarg; break;
         case 'C': o->control = optarg; break;
@@ -108,10 +97,36 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         case 'm': o->plugin = optarg; break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
-        default:
-            return err_set(e, -EINVAL, "bad option '%s' (mr-mapper is started by mr-run)",
-                           argv[optind - 1]);
+        case 'X': o->connect = optarg; break;
+        case 'j':
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1024)
+                return err_set(e, -EINVAL, "invalid -j '%s': expected 1 to 1024", optarg);
+            o->jobs = (unsigned)n;
+            break;
+        case 'k': o->key = optarg; break;
+        case 'S': o->server_pub = optarg; break;
+        case 'p': o->persist = true; break;
+        case 'H': {
+            char *end = NULL;
+            o->heartbeat = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->heartbeat >= 0.2))
+                return err_set(e, -EINVAL, "invalid --heartbeat '%s'", optarg);
+            break;
         }
+        case 'h':
+            fputs(s_usage, stdout);
+            exit(0);
+        default:
+            return err_set(e, -EINVAL, "bad option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    if (o->connect) {
+        if (!o->plugin)
+            return err_set(e, -EINVAL, "--connect needs -m PLUGIN.so, the same build as the "
+                           "master's (see --help)");
+        if (!o->key != !o->server_pub)
+            return err_set(e, -EINVAL, "--key and --server-pub go together");
+        return 0;
     }
     if (!o->tasks || !o->control || !o->results || !o->id || !o->plugin)
         return err_set(e, -EINVAL, "needs --tasks, --control, --results, --id and -m "
@@ -119,13 +134,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
     return 0;
 }
 
-static int s_start(mapper_t *m, err_t *e)
+int mapper__load(mapper_t *m, const char *combiner, err_t *e)
 {
-    if (m->opts.progress) {
-        m->progress = progress_open(m->opts.progress, false, e);
-        if (!m->progress)
-            return e->code;
-    }
     m->plugin = plugin_open(m->opts.plugin, e);
     if (!m->plugin)
         return e->code;
@@ -134,19 +144,31 @@ static int s_start(mapper_t *m, err_t *e)
     if (plugin_init(m->plugin, m->opts.arg, e) < 0)
         return e->code;
     const plugin_t *comb = NULL;
-    if (m->opts.combiner && strcmp(m->opts.mode, "grouped") == 0) {
-        if (strcmp(m->opts.combiner, m->opts.plugin) == 0) {
-            comb = m->plugin;
-        } else {
-            m->combiner = plugin_open(m->opts.combiner, e);
-            if (!m->combiner || plugin_init(m->combiner, m->opts.arg, e) < 0)
-                return e->code;
-            comb = m->combiner;
-        }
+    if (combiner && strcmp(combiner, m->opts.plugin) == 0) {
+        comb = m->plugin;
+    } else if (combiner) {
+        m->combiner = plugin_open(combiner, e);
+        if (!m->combiner || plugin_init(m->combiner, m->opts.arg, e) < 0)
+            return e->code;
+        comb = m->combiner;
     }
-    m->maps = mem_calloc(m->opts.n_inputs + 1, sizeof *m->maps);
     m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
                              MAPPER_MAX_MSG);
+    return 0;
+}
+
+/* A local mapper: everything comes from mr-run's command line. */
+static int s_start(mapper_t *m, err_t *e)
+{
+    if (m->opts.progress) {
+        m->progress = progress_open(m->opts.progress, false, e);
+        if (!m->progress)
+            return e->code;
+    }
+    bool grouped = strcmp(m->opts.mode, "grouped") == 0;
+    if (mapper__load(m, grouped ? m->opts.combiner : NULL, e) < 0)
+        return e->code;
+    m->maps = mem_calloc(m->opts.n_inputs + 1, sizeof *m->maps);
     m->ctx = transport_ctx_new();
     if (!m->ctx)
         return err_set(e, -ENOMEM, "cannot create a ZeroMQ context");
@@ -162,11 +184,11 @@ static int s_start(mapper_t *m, err_t *e)
     return 0;
 }
 
-static int s_send_control(mapper_t *m, const proto_msg_t *msg)
+int mapper__send_control(mapper_t *m, const proto_msg_t *msg)
 {
     buf_reset(&m->header);
     proto_msg_encode(msg, &m->header);
-    return transport_send(m->control, &m->header, NULL, 0, 0);
+    return transport_send(m->dealer ? m->dealer : m->control, &m->header, NULL, 0, 0);
 }
 
 /* Reports a failed record to the master, which knows the chunk's bytes and
@@ -182,7 +204,7 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     msg.offset = offset;
     msg.status = status;
     snprintf(msg.text, sizeof msg.text, "%.400s", why);
-    return s_send_control(m, &msg);
+    return mapper__send_control(m, &msg);
 }
 
 /* Finds the bytes of a TASK that names an input file instead of carrying
@@ -190,7 +212,8 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
 static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data, size_t *len,
                         err_t *e)
 {
-    if (task->input >= m->opts.n_inputs || strcmp(m->opts.inputs[task->input], "-") == 0)
+    if (!m->maps || task->input >= m->opts.n_inputs ||
+        strcmp(m->opts.inputs[task->input], "-") == 0)
         return err_set(e, -EPROTO, "chunk %llu names input %u, which this mapper cannot read",
                        (unsigned long long)task->chunk, task->input);
     const char *path = m->opts.inputs[task->input];
@@ -295,18 +318,50 @@ done:
     return rc;
 }
 
-static int s_serve(mapper_t *m, err_t *e)
+/* Handles what the master sent on the DEALER (remote only): heartbeats. */
+static void s_on_dealer(mapper_t *m)
+{
+    transport_msg_t tm;
+    while (transport_recv(m->dealer, &tm, 0) == 0) {
+        proto_msg_t msg;
+        err_t e;
+        err_init(&e);
+        if (proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), &msg, &e) == 0)
+            m->master_seen = proc_now();
+        transport_msg_close(&tm);
+    }
+}
+
+int mapper__serve(mapper_t *m, err_t *e)
 {
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_READY);
     msg.mapper = m->opts.id;
     msg.pid = (uint64_t)getpid();
-    int rc = s_send_control(m, &msg);
+    int rc = mapper__send_control(m, &msg);
     if (rc < 0)
         return err_set(e, rc, "cannot reach the master: %s", strerror(-rc));
+    m->master_seen = proc_now();
     for (;;) {
         transport_msg_t tm;
-        rc = transport_recv(m->tasks, &tm, -1);
+        if (m->dealer) {
+            /* Remote: watch the master's heartbeats while waiting for work. */
+            transport_poll_item_t items[2] = { { .sock = m->tasks, .fd = -1 },
+                                               { .sock = m->dealer, .fd = -1 } };
+            transport_poll_many(items, 2, 250);
+            if (items[1].ready)
+                s_on_dealer(m);
+            if (proc_now() - m->master_seen > m->opts.heartbeat)
+                return err_set(e, -ETIMEDOUT, "the master has been silent for %.1f s",
+                               proc_now() - m->master_seen);
+            if (!items[0].ready)
+                continue;
+            rc = transport_recv(m->tasks, &tm, 0);
+            if (rc == -EAGAIN)
+                continue;
+        } else {
+            rc = transport_recv(m->tasks, &tm, -1);
+        }
         if (rc == -EINTR)
             continue;
         if (rc < 0)
@@ -352,13 +407,17 @@ int main(int argc, char **argv)
         log_error("%s", e.text);
         return 2;
     }
+    signal(SIGPIPE, SIG_IGN);
     char prefix[32];
     snprintf(prefix, sizeof prefix, "mr-mapper[%u]", m.opts.id);
     log_init(prefix, false);
-    if (s_start(&m, &e) == 0 && s_serve(&m, &e) == 0)
+    if (m.opts.connect) {
+        status = mapper__remote_main(&m, argc, argv);
+    } else if (s_start(&m, &e) == 0 && mapper__serve(&m, &e) == 0) {
         status = 0;
-    else
+    } else {
         log_error("%s", e.text);
+    }
     transport_close(&m.tasks, 0);
     transport_close(&m.control, 0);
     transport_close(&m.results, 0);

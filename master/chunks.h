@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum chunk_state_t {
+typedef enum chunk_state {
     CHUNK_PENDING,  /* cut, waiting for a mapper (new or re-queued) */
     CHUNK_ASSIGNED, /* sent to `mapper`, no answer yet */
     CHUNK_DONE,     /* merged by the reducer: never sent again */

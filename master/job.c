@@ -16,6 +16,7 @@
  * every event is handled on one thread, in one loop.
  */
 #include "job.h"
+#include "job_int.h"
 
 #include "chunks.h"
 #include "log.h"
@@ -39,83 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Tasks a mapper may hold at once: one it maps, one queued so it never
- * waits for the master between chunks.  More would only grow what a dead
- * mapper takes with it and let a slow mapper hoard work. */
-#define JOB_CREDIT 2
-
-/* Largest control message: headers only, a few hundred bytes. */
-#define JOB_CONTROL_MAX 4096
-
-/* Largest header we encode: a TASK with a full skip list. */
-#define JOB_HEADER_MAX (JOB_CONTROL_MAX + PROTO_SKIP_MAX * 9)
-
-/* Bytes of a failing record quoted in error messages. */
-#define JOB_QUOTE 40
-
-/* How long children get to exit after STOP or SIGTERM before SIGKILL. */
-#define JOB_GRACE_SECONDS 1.5
-
-/* Mappers that may be started as replacements, per original mapper, before
- * the job gives up.  Crashes on a record are bounded by --max-attempts; this
- * bounds the rest (a mapper killed again and again from outside, or dying
- * while idle), so a job ends instead of forking forever. */
-#define JOB_RESPAWNS_PER_MAPPER 64
-
-/* An ipc:// endpoint is a Unix socket path, which the kernel limits to 107
- * bytes; the runtime directory must leave room for the socket names. */
-#define JOB_DIR_MAX 96
-#define JOB_ENDPOINT_MAX 128
-
-typedef struct mapper {
-    uint32_t id;          /* 1-based, never reused within a job */
-    pid_t pid;            /* process id, 0 once reaped */
-    void *sock;           /* owned PUSH socket bound to endpoint, NULL when dead */
-    char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
-    bool ready;           /* READY received: may get tasks */
-    unsigned inflight;    /* tasks sent and not yet answered (ACK or FAIL) */
-    progress_t *progress; /* owned shared progress slot (local mappers) */
-    uint64_t last_calls;  /* progress calls counter at the last change */
-    double last_change;   /* when it last changed, or the mapper went busy */
-    bool timed_out;       /* we killed it for --task-timeout */
-} mapper_t;
-
-typedef enum job_state_t {
-    JOB_RUNNING,
-    JOB_SUCCEEDED,
-    JOB_FAILED,
-} job_state_t;
-
-typedef struct job {
-    const job_config_t *cfg;   /* borrowed configuration */
-    job_stats_t *st;           /* borrowed statistics being filled */
-    err_t *e;                /* where the first failure is described */
-    job_state_t state;         /* running, or how it ended */
-    char dir[JOB_DIR_MAX];   /* private runtime directory (0700) */
-    char control_ep[JOB_ENDPOINT_MAX]; /* where mappers and the reducer report */
-    char results_ep[JOB_ENDPOINT_MAX]; /* the reducer's PULL socket */
-    void *ctx;               /* ZeroMQ context, owned */
-    void *control;           /* PULL, bound at control_ep */
-    void *feed;              /* PUSH to the reducer, for FINISH */
-    int sigfd;               /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
-    sigset_t old_mask;       /* signal mask to restore */
-    chunks_t *chunks;        /* chunks in flight */
-    bool input_done;         /* the splitter has no more chunks */
-    bool finish_sent;        /* FINISH went to the reducer */
-    mapper_t *mappers;       /* owned array indexed by id - 1 */
-    size_t n_mappers;        /* entries used in mappers */
-    size_t cap_mappers;      /* entries allocated */
-    unsigned respawns_left;  /* replacement mappers we may still start */
-    pid_t reducer_pid;       /* 0 once reaped */
-    uint64_t send_seq;       /* counter for chunk_t.sent_seq */
-    buf_t header;            /* scratch for encoding headers */
-    FILE *bad;               /* --bad-records file, owned, NULL when absent */
-    double started;          /* monotonic start time */
-} job_t;
-
-static int s_fail(job_t *job, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int s_fail(job_t *job, int code, const char *fmt, ...)
+int job__fail(job_t *job, int code, const char *fmt, ...)
 {
     if (job->state == JOB_FAILED)
         return job->e->code;
@@ -128,7 +53,7 @@ static int s_fail(job_t *job, int code, const char *fmt, ...)
     return err_set(job->e, code, "%s", text);
 }
 
-static mapper_t *s_mapper(job_t *job, uint32_t id)
+mapper_t *job__mapper(job_t *job, uint32_t id)
 {
     if (id == 0 || id > job->n_mappers)
         return NULL;
@@ -141,12 +66,12 @@ static int s_setup(job_t *job)
     if (!tmp || !*tmp)
         tmp = "/tmp";
     if (strlen(tmp) + sizeof "/mr-XXXXXX" > sizeof job->dir)
-        return s_fail(job, -ENAMETOOLONG, "TMPDIR %s is too long for Unix socket paths; "
+        return job__fail(job, -ENAMETOOLONG, "TMPDIR %s is too long for Unix socket paths; "
                       "set TMPDIR to a shorter directory", tmp);
     snprintf(job->dir, sizeof job->dir, "%s/mr-XXXXXX", tmp);
     if (!mkdtemp(job->dir)) {
         job->dir[0] = '\0';
-        return s_fail(job, -errno, "cannot create a runtime directory in %s: %s", tmp,
+        return job__fail(job, -errno, "cannot create a runtime directory in %s: %s", tmp,
                       strerror(errno));
     }
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
@@ -161,20 +86,20 @@ static int s_setup(job_t *job)
     sigprocmask(SIG_BLOCK, &mask, &job->old_mask);
     job->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     if (job->sigfd < 0)
-        return s_fail(job, -errno, "signalfd: %s", strerror(errno));
+        return job__fail(job, -errno, "signalfd: %s", strerror(errno));
 
     job->ctx = transport_ctx_new();
     if (!job->ctx)
-        return s_fail(job, -ENOMEM, "cannot create a ZeroMQ context");
+        return job__fail(job, -ENOMEM, "cannot create a ZeroMQ context");
     err_t e;
     err_init(&e);
     job->control = transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true,
                                   JOB_CONTROL_MAX, &e);
     if (!job->control)
-        return s_fail(job, e.code, "control socket: %s", e.text);
+        return job__fail(job, e.code, "control socket: %s", e.text);
     job->feed = transport_open(job->ctx, TRANSPORT_PUSH, job->results_ep, false, 0, &e);
     if (!job->feed)
-        return s_fail(job, e.code, "reducer socket: %s", e.text);
+        return job__fail(job, e.code, "reducer socket: %s", e.text);
     return 0;
 }
 
@@ -204,44 +129,68 @@ static int s_spawn_reducer(job_t *job)
     }
     if (a->sort)
         argv[n++] = "--sort";
+    char host[256];
+    if (a->listen) {
+        /* Remote mappers push results straight to the reducer's TCP port. */
+        const char *start = a->listen + 6;
+        const char *colon = strrchr(start, ':');
+        snprintf(host, sizeof host, "%.*s", (int)(colon ? colon - start : 0), start);
+        argv[n++] = "--listen-host";
+        argv[n++] = host;
+        if (a->server_key) {
+            argv[n++] = "--server-key";
+            argv[n++] = (char *)a->server_key;
+            argv[n++] = "--authorized-keys";
+            argv[n++] = (char *)a->authorized;
+        }
+    }
     argv[n] = NULL;
     err_t e;
     err_init(&e);
     pid_t pid = spawn_exec(argv, false, &e);
     if (pid < 0)
-        return s_fail(job, pid, "%s", e.text);
+        return job__fail(job, pid, "%s", e.text);
     job->reducer_pid = pid;
     return 0;
 }
 
-static int s_spawn_mapper(job_t *job)
+mapper_t *job__add_mapper(job_t *job)
 {
-    const args_t *a = job->cfg->args;
     if (job->n_mappers == job->cap_mappers) {
         job->cap_mappers = job->cap_mappers ? job->cap_mappers * 2 : 8;
         job->mappers = mem_realloc(job->mappers, job->cap_mappers * sizeof *job->mappers);
         job->st->mapper_chunks = mem_realloc(job->st->mapper_chunks,
                                              job->cap_mappers * sizeof *job->st->mapper_chunks);
+        job->st->mapper_hosts = mem_realloc(job->st->mapper_hosts,
+                                            job->cap_mappers * sizeof *job->st->mapper_hosts);
     }
     mapper_t *m = &job->mappers[job->n_mappers];
     memset(m, 0, sizeof *m);
     m->id = (uint32_t)job->n_mappers + 1;
     job->st->mapper_chunks[job->n_mappers] = 0;
+    job->st->mapper_hosts[job->n_mappers] = NULL;
     job->n_mappers++;
     job->st->n_mappers = (uint32_t)job->n_mappers;
+    return m;
+}
+
+static int s_spawn_mapper(job_t *job)
+{
+    const args_t *a = job->cfg->args;
+    mapper_t *m = job__add_mapper(job);
     snprintf(m->endpoint, sizeof m->endpoint, "ipc://%s/m%u", job->dir, m->id);
 
     err_t e;
     err_init(&e);
     m->sock = transport_open(job->ctx, TRANSPORT_PUSH, m->endpoint, true, 0, &e);
     if (!m->sock)
-        return s_fail(job, e.code, "mapper %u socket: %s", m->id, e.text);
+        return job__fail(job, e.code, "mapper %u socket: %s", m->id, e.text);
 
     char progress[JOB_ENDPOINT_MAX];
     snprintf(progress, sizeof progress, "%s/p%u", job->dir, m->id);
     m->progress = progress_open(progress, true, &e);
     if (!m->progress)
-        return s_fail(job, e.code, "mapper %u: %s", m->id, e.text);
+        return job__fail(job, e.code, "mapper %u: %s", m->id, e.text);
 
     char path[PATH_MAX + 16];
     char id[16];
@@ -288,9 +237,24 @@ static int s_spawn_mapper(job_t *job)
     pid_t pid = spawn_exec(full, true, &e);
     free(full);
     if (pid < 0)
-        return s_fail(job, pid, "%s", e.text);
+        return job__fail(job, pid, "%s", e.text);
     m->pid = pid;
     return 0;
+}
+
+unsigned job__requeue(job_t *job, mapper_t *m)
+{
+    size_t pos = 0;
+    chunk_t *c;
+    unsigned held = 0;
+    while ((c = chunks_iter(job->chunks, &pos))) {
+        if (c->state == CHUNK_ASSIGNED && c->mapper == m->id) {
+            c->state = CHUNK_PENDING;
+            held++;
+        }
+    }
+    m->inflight = 0;
+    return held;
 }
 
 /* Sends chunk c to mapper m. */
@@ -308,10 +272,17 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
      * chunks travel as the payload. */
     bool inline_bytes = c->src.owned != NULL;
     msg.input = inline_bytes ? PROTO_INPUT_INLINE : c->src.input;
+    /* A remote mapper cannot read our files: it gets the bytes, sent straight
+     * from the mapping, which outlives the ZeroMQ context. */
+    if (m->remote && !inline_bytes)
+        msg.input = PROTO_INPUT_INLINE;
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    int rc = transport_send(m->sock, &job->header, inline_bytes ? c->src.data : NULL,
-                            c->src.len, TRANSPORT_DONTWAIT);
+    int flags = TRANSPORT_DONTWAIT | (m->remote && !inline_bytes ? TRANSPORT_ZEROCOPY : 0);
+    int rc = transport_send(m->sock, &job->header,
+                            inline_bytes || m->remote ? c->src.data : NULL, c->src.len, flags);
+    if (rc == -EAGAIN)
+        job->retry_soon = true;
     if (rc < 0)
         return rc;
     if (c->sends > 0)
@@ -341,7 +312,7 @@ static chunk_t *s_next_chunk(job_t *job)
     err_init(&e);
     int rc = split_next(job->cfg->split, &sc, &e);
     if (rc < 0) {
-        s_fail(job, rc, "%s", e.text);
+        job__fail(job, rc, "%s", e.text);
         return NULL;
     }
     if (rc == 0) {
@@ -384,7 +355,7 @@ static void s_maybe_finish(job_t *job)
     proto_msg_encode(&msg, &job->header);
     int rc = transport_send(job->feed, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
     if (rc < 0) {
-        s_fail(job, rc, "cannot reach the reducer: %s", strerror(-rc));
+        job__fail(job, rc, "cannot reach the reducer: %s", strerror(-rc));
         return;
     }
     job->finish_sent = true;
@@ -392,7 +363,7 @@ static void s_maybe_finish(job_t *job)
 
 static void s_on_ack(job_t *job, const proto_msg_t *msg)
 {
-    mapper_t *m = s_mapper(job, msg->mapper);
+    mapper_t *m = job__mapper(job, msg->mapper);
     if (m && m->inflight > 0)
         m->inflight--;
     if (!msg->fresh)
@@ -459,7 +430,7 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
 
     if (a->skip_bad && c->has_suspect && c->suspect == offset) {
         if (c->n_skip >= PROTO_SKIP_MAX) {
-            s_fail(job, -E2BIG, "input %s: chunk %llu has more than %d bad records; use a "
+            job__fail(job, -E2BIG, "input %s: chunk %llu has more than %d bad records; use a "
                    "smaller --chunk-size", input, (unsigned long long)c->index, PROTO_SKIP_MAX);
             return;
         }
@@ -473,7 +444,7 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
         return;
     }
     if (c->failures >= a->max_attempts) {
-        s_fail(job, -ECANCELED, "input %s, record at byte offset %llu (chunk %llu): %s; failed "
+        job__fail(job, -ECANCELED, "input %s, record at byte offset %llu (chunk %llu): %s; failed "
                "%u attempts. The record begins '%s'", input, at, (unsigned long long)c->index,
                why, c->failures, quote);
         return;
@@ -486,7 +457,7 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
 
 static void s_on_fail(job_t *job, const proto_msg_t *msg)
 {
-    mapper_t *m = s_mapper(job, msg->mapper);
+    mapper_t *m = job__mapper(job, msg->mapper);
     if (m && m->inflight > 0)
         m->inflight--;
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
@@ -498,16 +469,35 @@ static void s_on_fail(job_t *job, const proto_msg_t *msg)
 static void s_on_done(job_t *job, const proto_msg_t *msg)
 {
     if (msg->status < 0) {
-        s_fail(job, (int)msg->status, "reducer: %s", msg->text);
+        job__fail(job, (int)msg->status, "reducer: %s", msg->text);
         return;
     }
     if (!job->finish_sent) {
-        s_fail(job, -EPROTO, "reducer finished before the job did");
+        job__fail(job, -EPROTO, "reducer finished before the job did");
         return;
     }
     job->st->records = msg->records;
     job->st->outputs = msg->outputs;
     job->state = JOB_SUCCEEDED;
+}
+
+void job__on_message(job_t *job, const proto_msg_t *msg)
+{
+    switch (msg->type) {
+    case PROTO_READY: {
+        mapper_t *m = job__mapper(job, msg->mapper);
+        if (m && m->sock)
+            m->ready = true;
+        break;
+    }
+    case PROTO_ACK: s_on_ack(job, msg); break;
+    case PROTO_FAIL: s_on_fail(job, msg); break;
+    case PROTO_DONE: s_on_done(job, msg); break;
+    case PROTO_LISTEN: remote__on_listen(job, msg); break;
+    default:
+        log_warn("control message %s refused: not expected by the master",
+                 proto_type_name(msg->type));
+    }
 }
 
 static void s_on_message(job_t *job, transport_msg_t *tm)
@@ -523,20 +513,7 @@ static void s_on_message(job_t *job, transport_msg_t *tm)
         log_warn("control message %s refused: unexpected payload", proto_type_name(msg.type));
         return;
     }
-    switch (msg.type) {
-    case PROTO_READY: {
-        mapper_t *m = s_mapper(job, msg.mapper);
-        if (m && m->sock)
-            m->ready = true;
-        break;
-    }
-    case PROTO_ACK: s_on_ack(job, &msg); break;
-    case PROTO_FAIL: s_on_fail(job, &msg); break;
-    case PROTO_DONE: s_on_done(job, &msg); break;
-    default:
-        log_warn("control message %s refused: not expected by the master",
-                 proto_type_name(msg.type));
-    }
+    job__on_message(job, &msg);
 }
 
 /* Handles every control message already queued, without blocking. */
@@ -573,25 +550,17 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
         return;
     job->st->mappers_lost++;
     if (!m->ready) {
-        s_fail(job, -ECHILD, "mapper %u %s before it was ready (see its message above)",
+        job__fail(job, -ECHILD, "mapper %u %s before it was ready (see its message above)",
                m->id, how);
         return;
     }
     /* Everything it held goes back to the queue.  The chunk it was mapping
      * (its progress slot says which, and on which record) is charged with a
      * failed attempt; the one merely queued behind it is re-sent free. */
-    chunk_t *mapping = NULL;
-    size_t pos = 0;
-    chunk_t *c;
-    unsigned held = 0;
-    while ((c = chunks_iter(job->chunks, &pos))) {
-        if (c->state != CHUNK_ASSIGNED || c->mapper != m->id)
-            continue;
-        c->state = CHUNK_PENDING;
-        held++;
-        if (busy && c->index == atomic_load(&slot_copy.chunk))
-            mapping = c;
-    }
+    chunk_t *mapping = busy ? chunks_get(job->chunks, atomic_load(&slot_copy.chunk)) : NULL;
+    if (mapping && (mapping->state != CHUNK_ASSIGNED || mapping->mapper != m->id))
+        mapping = NULL;
+    unsigned held = job__requeue(job, m);
     if (held > 0)
         log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid,
                  how, held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
@@ -605,7 +574,7 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
     if (job->state != JOB_RUNNING)
         return;
     if (job->respawns_left == 0) {
-        s_fail(job, -ECHILD, "too many mappers died (last: mapper %u %s)", m->id, how);
+        job__fail(job, -ECHILD, "too many mappers died (last: mapper %u %s)", m->id, how);
         return;
     }
     job->respawns_left--;
@@ -649,7 +618,7 @@ static void s_on_reducer_exit(job_t *job, int status)
     if (job->state != JOB_RUNNING)
         return;
     char how[128];
-    s_fail(job, -ECHILD, "the reducer %s", spawn_status_text(status, how, sizeof how));
+    job__fail(job, -ECHILD, "the reducer %s", spawn_status_text(status, how, sizeof how));
 }
 
 static void s_reap(job_t *job)
@@ -678,7 +647,7 @@ static void s_on_signals(job_t *job)
             continue;
         if (job->state == JOB_RUNNING) {
             job->st->signal = (int)si.ssi_signo;
-            s_fail(job, -EINTR, "interrupted by %s", strsignal((int)si.ssi_signo));
+            job__fail(job, -EINTR, "interrupted by %s", strsignal((int)si.ssi_signo));
         }
     }
     s_reap(job);
@@ -707,6 +676,7 @@ static void s_kill_all(job_t *job, int sig)
  * a bounded wait, then SIGKILL and a blocking reap.  No child outlives us. */
 static void s_shutdown(job_t *job)
 {
+    remote__shutdown(job);
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_STOP);
     buf_reset(&job->header);
@@ -766,6 +736,7 @@ static void s_cleanup(job_t *job)
         log_error("--bad-records %s: %s", job->cfg->args->bad_records, strerror(errno));
     transport_close(&job->control, 0);
     transport_close(&job->feed, 0);
+    remote__destroy(job);
     transport_ctx_destroy(&job->ctx);
     if (job->dir[0]) {
         char path[JOB_ENDPOINT_MAX];
@@ -805,19 +776,19 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     size_t window = (size_t)cfg->args->jobs * (JOB_CREDIT + 2);
     job.chunks = chunks_new(window < 16 ? 16 : window);
 
-    if (s_setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
+    if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
             s_spawn_mapper(&job);
     }
     /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
      * map() is caught within 1.25 timeouts. */
-    long tick_ms = 1000;
+    long tick_ms = remote__tick_ms(&job);
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
     if (cfg->args->bad_records) {
         job.bad = fopen(cfg->args->bad_records, "w");
         if (!job.bad)
-            s_fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
+            job__fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
                    strerror(errno));
     }
     while (job.state == JOB_RUNNING) {
@@ -825,18 +796,25 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         s_maybe_finish(&job);
         if (job.state != JOB_RUNNING)
             break;
-        bool sock_ready = false;
-        bool sig_ready = false;
-        int rc = transport_poll(job.control, job.sigfd, tick_ms, &sock_ready, &sig_ready);
+        transport_poll_item_t items[4] = {
+            { .sock = job.control, .fd = -1 },
+            { .sock = NULL, .fd = job.sigfd },
+        };
+        int n = 2;
+        remote__poll_items(&job, items, &n);
+        int rc = transport_poll_many(items, n, job.retry_soon ? 10 : tick_ms);
+        job.retry_soon = false;
         if (rc < 0 && rc != -EINTR) {
-            s_fail(&job, rc, "poll: %s", strerror(-rc));
+            job__fail(&job, rc, "poll: %s", strerror(-rc));
             break;
         }
-        if (sock_ready)
+        if (items[0].ready)
             s_drain_control(&job, 0);
-        if (sig_ready)
+        if (items[1].ready)
             s_on_signals(&job);
+        remote__on_ready(&job, items, 2);
         s_check_timeouts(&job);
+        remote__tick(&job);
     }
     st->wall_seconds = proc_now() - job.started;
     s_shutdown(&job);
@@ -846,6 +824,10 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
 
 void job_stats_fini(job_stats_t *st)
 {
+    for (uint32_t i = 0; st->mapper_hosts && i < st->n_mappers; i++)
+        free(st->mapper_hosts[i]);
+    free(st->mapper_hosts);
+    st->mapper_hosts = NULL;
     free(st->mapper_chunks);
     st->mapper_chunks = NULL;
 }

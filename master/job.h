@@ -34,6 +34,7 @@ typedef struct job_stats {
     uint64_t skipped;         /* records skipped by --skip-bad */
     uint32_t n_mappers;       /* mapper ids handed out (replacements included) */
     uint64_t *mapper_chunks;  /* owned: chunks merged per mapper id - 1 */
+    char **mapper_hosts;      /* owned: host of each remote mapper id - 1, NULL if local */
     double wall_seconds;      /* from start to the reducer's DONE */
     int signal;               /* the signal that interrupted the job, or 0 */
 } job_stats_t;

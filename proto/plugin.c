@@ -6,6 +6,9 @@
 #include "mem.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +115,30 @@ const char *plugin_path(const plugin_t *self)
 const char *plugin_name(const plugin_t *self)
 {
     return self->desc->name ? self->desc->name : self->path;
+}
+
+int plugin_digest(const char *path, unsigned char out[32], err_t *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, -errno, "plugin %s: %s", path, strerror(errno));
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    unsigned char buf[1 << 16];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int code = errno;
+            close(fd);
+            return err_set(e, -code, "plugin %s: %s", path, strerror(code));
+        }
+        crypto_generichash_update(&st, buf, (size_t)n);
+    }
+    close(fd);
+    crypto_generichash_final(&st, out, 32);
+    return 0;
 }
 
 bool plugin_can_reduce(const plugin_t *self)

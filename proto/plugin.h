@@ -39,6 +39,11 @@ const char *plugin_path(const plugin_t *self);
 /* The plugin's name for messages: its descriptor name, else its path. */
 const char *plugin_name(const plugin_t *self);
 
+/* Computes the BLAKE2b-256 digest of the plugin file at path into out
+ * (32 bytes): a remote mapper and the master compare digests, so a mapper
+ * built from other sources is refused.  0 or -errno with e set. */
+int plugin_digest(const char *path, unsigned char out[32], err_t *e);
+
 /* Whether the plugin can reduce (has combine or reduce). */
 bool plugin_can_reduce(const plugin_t *self);
 

@@ -101,6 +101,16 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         rc |= msgpack_pack_uint32(&pk, m->input);
     if (f & PROTO_F_LENGTH)
         rc |= msgpack_pack_uint64(&pk, m->length);
+    if (f & PROTO_F_DIGEST)
+        rc |= msgpack_pack_bin_with_body(&pk, m->digest, PROTO_DIGEST_LEN);
+    if (f & PROTO_F_TASK_PORT)
+        rc |= msgpack_pack_uint32(&pk, m->task_port);
+    if (f & PROTO_F_RESULT_PORT)
+        rc |= msgpack_pack_uint32(&pk, m->result_port);
+    if (f & PROTO_F_MODE)
+        rc |= msgpack_pack_uint32(&pk, m->mode);
+    if (f & PROTO_F_FLAGS)
+        rc |= msgpack_pack_uint32(&pk, m->flags);
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -170,6 +180,17 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     }
     TAKE_UINT(PROTO_F_INPUT, input, UINT32_MAX)
     TAKE_UINT(PROTO_F_LENGTH, length, UINT64_MAX)
+    if (f & PROTO_F_DIGEST) {
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != PROTO_DIGEST_LEN)
+            return err_set(e, -EBADMSG, "malformed header: field digest is not %d bytes",
+                           PROTO_DIGEST_LEN);
+        memcpy(m->digest, o->via.bin.ptr, PROTO_DIGEST_LEN);
+        o++;
+    }
+    TAKE_UINT(PROTO_F_TASK_PORT, task_port, 65535)
+    TAKE_UINT(PROTO_F_RESULT_PORT, result_port, 65535)
+    TAKE_UINT(PROTO_F_MODE, mode, PROTO_MODE_UNORDERED)
+    TAKE_UINT(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)
 #undef TAKE_UINT
     return 0;
 }

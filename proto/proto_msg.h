@@ -9,7 +9,8 @@
  *
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
- * status, text, skip, input, length).  Types and fields are append-only: never renumber.
+ * status, text, skip, input, length, digest, task_port, result_port, mode,
+ * flags).  Types and fields are append-only: never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -42,6 +43,24 @@
 #define PROTO_F_SKIP (1u << 11)
 #define PROTO_F_INPUT (1u << 12)
 #define PROTO_F_LENGTH (1u << 13)
+#define PROTO_F_DIGEST (1u << 14)
+#define PROTO_F_TASK_PORT (1u << 15)
+#define PROTO_F_RESULT_PORT (1u << 16)
+#define PROTO_F_MODE (1u << 17)
+#define PROTO_F_FLAGS (1u << 18)
+
+/* Bytes of a plugin digest (BLAKE2b of the .so file). */
+#define PROTO_DIGEST_LEN 32
+
+/* WELCOME.mode values. */
+#define PROTO_MODE_GROUPED 0
+#define PROTO_MODE_ORDERED 1
+#define PROTO_MODE_UNORDERED 2
+
+/* WELCOME.flags bits. */
+#define PROTO_FLAG_NUL 1u     /* records end with NUL, not newline */
+#define PROTO_FLAG_COMBINE 2u /* combine with the mapper plugin's combine */
+#define PROTO_FLAG_ARG 4u     /* text holds the plugin argument */
 
 /* TASK.input when the chunk's bytes are in the payload frame rather than
  * in an input file the mapper reads itself. */
@@ -76,9 +95,23 @@
     X(7, DONE, PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT, false)         \
     /* reducer -> master: output complete (status 0) or failed (status < 0, text) */           \
     X(8, STOP, 0, false)                                                                         \
-    /* master -> mapper: exit now */
+    /* master -> mapper: exit now (a --persist remote mapper looks for the next job) */        \
+    X(9, HELLO, PROTO_F_PID | PROTO_F_TEXT | PROTO_F_DIGEST, false)                              \
+    /* remote mapper -> master (--listen socket): join; text is the host name */               \
+    X(10, WELCOME,                                                                               \
+      PROTO_F_MAPPER | PROTO_F_TEXT | PROTO_F_TASK_PORT | PROTO_F_RESULT_PORT | PROTO_F_MODE |   \
+          PROTO_F_FLAGS,                                                                         \
+      false)                                                                                     \
+    /* master -> remote mapper: your id, where to pull tasks and push results, the job's */     \
+    /* mode and flags, and the plugin argument in text */                                       \
+    X(11, REFUSE, PROTO_F_STATUS | PROTO_F_TEXT, false)                                          \
+    /* master -> remote mapper: not joining, and why */                                         \
+    X(12, HEARTBEAT, PROTO_F_MAPPER, false)                                                      \
+    /* remote mapper <-> master: still alive, every second */                                   \
+    X(13, LISTEN, PROTO_F_RESULT_PORT, false)                                                    \
+    /* reducer -> master: remote results go to this TCP port */
 
-typedef enum proto_type_t {
+typedef enum proto_type {
 #define PROTO_X_ENUM(num, name, fields, payload) PROTO_##name = num,
     PROTO_MSG_TYPES(PROTO_X_ENUM)
 #undef PROTO_X_ENUM
@@ -102,6 +135,11 @@ typedef struct proto_msg {
     uint64_t skip[PROTO_SKIP_MAX];  /* TASK: record offsets to skip, ascending */
     uint32_t input;                 /* TASK: input file number, or PROTO_INPUT_INLINE */
     uint64_t length;                /* TASK: chunk length in bytes */
+    uint8_t digest[PROTO_DIGEST_LEN]; /* HELLO: digest of the mapper's plugin file */
+    uint32_t task_port;             /* WELCOME: TCP port of the mapper's task socket */
+    uint32_t result_port;           /* WELCOME, LISTEN: TCP port of the reducer */
+    uint32_t mode;                  /* WELCOME: PROTO_MODE_* */
+    uint32_t flags;                 /* WELCOME: PROTO_FLAG_* bits */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */

@@ -17,10 +17,29 @@
 #include <stddef.h>
 #include <zmq.h>
 
-typedef enum transport_kind_t {
-    TRANSPORT_PUSH,
-    TRANSPORT_PULL,
+typedef enum transport_kind {
+    TRANSPORT_PUSH,   /* tasks to one mapper, results to the reducer, control */
+    TRANSPORT_PULL,   /* the receiving end of those */
+    TRANSPORT_ROUTER, /* the master's --listen socket: remote mappers join here */
+    TRANSPORT_DEALER, /* a remote mapper's end of it */
 } transport_kind_t;
+
+/* Options applied before bind or connect. */
+typedef struct transport_opts {
+    size_t max_msg;              /* cap on one received frame; 0: 64 KiB */
+    int (*secure)(void *sock, void *arg); /* sets CURVE options, or NULL */
+    void *secure_arg;            /* passed to secure */
+} transport_opts_t;
+
+/* Longest routing id a ROUTER hands us. */
+#define TRANSPORT_ID_MAX 256
+
+/* One socket or descriptor to poll. */
+typedef struct transport_poll_item {
+    void *sock;   /* a socket, or NULL to poll fd */
+    int fd;       /* a descriptor when sock is NULL */
+    bool ready;   /* set by transport_poll_many: readable */
+} transport_poll_item_t;
 
 /* Send flags. */
 #define TRANSPORT_DONTWAIT 1 /* fail with -EAGAIN instead of blocking */
@@ -46,6 +65,29 @@ void transport_ctx_destroy(void **ctx_p);
 void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, bool bind,
                      size_t max_msg, err_t *e);
 
+/* Like transport_open with options: the socket kind, CURVE setup through
+ * opts->secure.  For a bind to a TCP port 0 (tcp://HOST:0), the port chosen
+ * is available from transport_port. */
+void *transport_open_with(void *ctx, transport_kind_t kind, const char *endpoint, bool bind,
+                          const transport_opts_t *opts, err_t *e);
+
+/* The TCP port a socket was last bound to, or 0. */
+int transport_port(void *sock);
+
+/* Sends a header (and optional payload) to the ROUTER peer with routing id
+ * id.  0 or -errno (-EHOSTUNREACH when the peer is gone). */
+int transport_send_to(void *router, const void *id, size_t id_len, const buf_t *header,
+                      const void *payload, size_t payload_len);
+
+/* Receives one message from a ROUTER: its sender's routing id into id
+ * (TRANSPORT_ID_MAX bytes) and the rest into m.  Like transport_recv. */
+int transport_recv_from(void *router, void *id, size_t *id_len, transport_msg_t *m,
+                        long timeout_ms);
+
+/* Waits up to timeout_ms (-1: forever) until one of the n items is
+ * readable; sets their ready flags.  0 or -errno (EINTR returned). */
+int transport_poll_many(transport_poll_item_t *items, int n, long timeout_ms);
+
 /* Closes a socket, waiting at most linger_ms for queued messages to leave.
  * 0 is the rule (the default, forever, hangs on a dead peer); a final
  * message that must arrive (the reducer's DONE) gets a short bound.
@@ -68,6 +110,10 @@ int transport_recv(void *sock, transport_msg_t *m, long timeout_ms);
 /* Part i of m (0 header, 1 payload) and its size; NULL/0 if absent. */
 const void *transport_msg_data(transport_msg_t *m, int i);
 size_t transport_msg_size(transport_msg_t *m, int i);
+
+/* The address of the peer that sent part i of m ("10.0.0.2"), or "?"; into
+ * buf. */
+const char *transport_msg_peer(transport_msg_t *m, int i, char *buf, size_t len);
 
 /* Releases m's parts; safe on a closed message. */
 void transport_msg_close(transport_msg_t *m);

@@ -12,6 +12,7 @@
  */
 #include "err.h"
 #include "group.h"
+#include "keys.h"
 #include "log.h"
 #include "mem.h"
 #include "out.h"
@@ -21,6 +22,7 @@
 #include "reorder.h"
 #include "seen.h"
 #include "transport.h"
+#include "zap.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -41,13 +43,13 @@
 /* How long the final DONE may wait to leave before we exit anyway. */
 #define REDUCER_DONE_LINGER_MS 5000
 
-typedef enum reducer_mode_t {
+typedef enum reducer_mode {
     REDUCER_GROUPED,
     REDUCER_ORDERED,
     REDUCER_UNORDERED,
 } reducer_mode_t;
 
-typedef struct reducer_opts_t {
+typedef struct reducer_opts {
     const char *results;  /* endpoint to bind */
     const char *control;  /* master's control endpoint */
     reducer_mode_t mode;    /* what to do with results */
@@ -55,6 +57,9 @@ typedef struct reducer_opts_t {
     const char *plugin;   /* -r: the reducer plugin (grouped) */
     const char *arg;      /* --arg */
     bool sort;            /* --sort */
+    const char *listen_host; /* --listen-host: also take remote results on a TCP port */
+    const char *server_key;  /* --server-key: CURVE key pair for that port */
+    const char *authorized;  /* --authorized-keys: who may push to it */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -72,7 +77,11 @@ typedef struct reducer {
     seen_t *seen;         /* owned, grouped and unordered modes */
     out_t *out;           /* owned output writer */
     void *ctx;            /* owned ZeroMQ context */
-    void *results;        /* PULL, bound */
+    void *results;        /* PULL, bound at the ipc:// endpoint for local mappers */
+    void *remote;         /* PULL on a TCP port for remote mappers, or NULL */
+    keys_pair_t server;   /* our CURVE keys for remote, when secure */
+    keys_allow_t *allow;  /* owned allow-list, when secure */
+    zap_t *zap;           /* owned ZAP handler, when secure */
     void *control;        /* PUSH to the master */
     buf_t header;         /* scratch */
     uint64_t records;     /* input records of merged chunks */
@@ -97,6 +106,9 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "output", required_argument, NULL, 'o' },
         { "arg", required_argument, NULL, 'a' },
         { "sort", no_argument, NULL, 's' },
+        { "listen-host", required_argument, NULL, 'L' },
+        { "server-key", required_argument, NULL, 'K' },
+        { "authorized-keys", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -113,6 +125,9 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'r': o->plugin = optarg; break;
         case 'a': o->arg = optarg; break;
         case 's': o->sort = true; break;
+        case 'L': o->listen_host = optarg; break;
+        case 'K': o->server_key = optarg; break;
+        case 'A': o->authorized = optarg; break;
         default:
             return err_set(e, -EINVAL, "bad option '%s' (mr-reducer is started by mr-run)",
                            argv[optind - 1]);
@@ -137,6 +152,40 @@ static int s_send_control(reducer_t *r, const proto_msg_t *msg)
     return transport_send(r->control, &r->header, NULL, 0, 0);
 }
 
+static int s_secure_server(void *sock, void *arg)
+{
+    reducer_t *r = arg;
+    err_t e;
+    err_init(&e);
+    return keys_curve_server(sock, &r->server, &e);
+}
+
+/* Binds the TCP port remote mappers push results to (a CURVE server with a
+ * ZAP allow-list when keys are given) and tells the master which port. */
+static int s_listen(reducer_t *r, err_t *e)
+{
+    transport_opts_t opts = { .max_msg = REDUCER_MAX_MSG };
+    if (r->opts.server_key) {
+        if (keys_read_secret(r->opts.server_key, &r->server, e) < 0 ||
+            keys_load_authorized(r->opts.authorized, &r->allow, e) < 0)
+            return e->code;
+        r->zap = zap_start(r->ctx, r->allow, false, e);
+        if (!r->zap)
+            return e->code;
+        opts.secure = s_secure_server;
+        opts.secure_arg = r;
+    }
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:*", r->opts.listen_host);
+    r->remote = transport_open_with(r->ctx, TRANSPORT_PULL, endpoint, true, &opts, e);
+    if (!r->remote)
+        return e->code;
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_LISTEN);
+    msg.result_port = (uint32_t)transport_port(r->remote);
+    return s_send_control(r, &msg);
+}
+
 static int s_start(reducer_t *r, err_t *e)
 {
     r->out = out_open(r->opts.output, e);
@@ -158,7 +207,9 @@ static int s_start(reducer_t *r, err_t *e)
     else
         r->seen = seen_new();
     r->results = transport_open(r->ctx, TRANSPORT_PULL, r->opts.results, true, REDUCER_MAX_MSG, e);
-    return r->results ? 0 : e->code;
+    if (!r->results)
+        return e->code;
+    return r->opts.listen_host ? s_listen(r, e) : 0;
 }
 
 static int s_write_pairs(reducer_t *r, const proto_pairs_t *pairs, err_t *e)
@@ -269,7 +320,13 @@ static int s_serve(reducer_t *r, err_t *e)
     for (;;) {
         result_t *item = mem_calloc(1, sizeof *item);
         msgpack_unpacked_init(&item->pairs.up);
-        int rc = transport_recv(r->results, &item->tm, -1);
+        transport_poll_item_t items[2] = { { .sock = r->results, .fd = -1 },
+                                           { .sock = r->remote, .fd = -1 } };
+        int rc = transport_poll_many(items, r->remote ? 2 : 1, -1);
+        if (rc == 0)
+            rc = transport_recv(items[0].ready ? r->results : r->remote, &item->tm, 0);
+        if (rc == -EAGAIN)
+            rc = -EINTR;
         if (rc == -EINTR) {
             s_result_free(item);
             continue;
@@ -347,6 +404,9 @@ int main(int argc, char **argv)
     seen_destroy(&r.seen);
     plugin_destroy(&r.plugin);
     transport_close(&r.results, 0);
+    transport_close(&r.remote, 0);
+    zap_stop(&r.zap);
+    keys_allow_destroy(&r.allow);
     transport_close(&r.control, REDUCER_DONE_LINGER_MS);
     transport_ctx_destroy(&r.ctx);
     buf_fini(&r.header);

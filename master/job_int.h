@@ -1,0 +1,147 @@
+/*
+ * job_int.h - the master's job state, shared by the two modules of its event
+ * loop: job.c (local processes, chunks, the loop itself) and remote.c
+ * (mappers on other hosts, --listen).  Internal: names are job__ and
+ * remote__.
+ */
+#ifndef MR_JOB_INT_H
+#define MR_JOB_INT_H
+
+#include "buf.h"
+#include "chunks.h"
+#include "job.h"
+#include "progress.h"
+#include "proto_msg.h"
+#include "transport.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Tasks a mapper may hold at once: one it maps, one queued so it never
+ * waits for the master between chunks.  More would only grow what a dead
+ * mapper takes with it and let a slow mapper hoard work. */
+#define JOB_CREDIT 2
+
+/* Largest control message: headers only, a few hundred bytes. */
+#define JOB_CONTROL_MAX 4096
+
+/* Largest header we encode: a TASK with a full skip list. */
+#define JOB_HEADER_MAX (JOB_CONTROL_MAX + PROTO_SKIP_MAX * 9)
+
+/* Bytes of a failing record quoted in error messages. */
+#define JOB_QUOTE 40
+
+/* How long children get to exit after STOP or SIGTERM before SIGKILL. */
+#define JOB_GRACE_SECONDS 1.5
+
+/* Mappers that may be started as replacements, per original mapper, before
+ * the job gives up.  Crashes on a record are bounded by --max-attempts; this
+ * bounds the rest (a mapper killed again and again from outside, or dying
+ * while idle), so a job ends instead of forking forever. */
+#define JOB_RESPAWNS_PER_MAPPER 64
+
+/* An ipc:// endpoint is a Unix socket path, which the kernel limits to 107
+ * bytes; the runtime directory must leave room for the socket names. */
+#define JOB_DIR_MAX 96
+#define JOB_ENDPOINT_MAX 128
+
+typedef struct mapper {
+    uint32_t id;          /* 1-based, never reused within a job */
+    pid_t pid;            /* process id, 0 once reaped */
+    void *sock;           /* owned PUSH socket bound to endpoint, NULL when dead */
+    char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
+    bool ready;           /* READY received: may get tasks */
+    unsigned inflight;    /* tasks sent and not yet answered (ACK or FAIL) */
+    progress_t *progress; /* owned shared progress slot (local mappers) */
+    uint64_t last_calls;  /* progress calls counter at the last change */
+    double last_change;   /* when it last changed, or the mapper went busy */
+    bool timed_out;       /* we killed it for --task-timeout */
+    bool remote;          /* attached over --listen from another host */
+    char rid[TRANSPORT_ID_MAX]; /* remote: its routing id on the --listen socket */
+    size_t rid_len;       /* remote: bytes in rid */
+    char host[64];        /* remote: the host name it gave */
+    double last_seen;     /* remote: when we last heard from it */
+} mapper_t;
+
+typedef enum job_state {
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    JOB_FAILED,
+} job_state_t;
+
+typedef struct job {
+    const job_config_t *cfg;   /* borrowed configuration */
+    job_stats_t *st;           /* borrowed statistics being filled */
+    err_t *e;                /* where the first failure is described */
+    job_state_t state;         /* running, or how it ended */
+    char dir[JOB_DIR_MAX];   /* private runtime directory (0700) */
+    char control_ep[JOB_ENDPOINT_MAX]; /* where mappers and the reducer report */
+    char results_ep[JOB_ENDPOINT_MAX]; /* the reducer's PULL socket */
+    void *ctx;               /* ZeroMQ context, owned */
+    void *control;           /* PULL, bound at control_ep */
+    void *feed;              /* PUSH to the reducer, for FINISH */
+    int sigfd;               /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
+    sigset_t old_mask;       /* signal mask to restore */
+    chunks_t *chunks;        /* chunks in flight */
+    bool input_done;         /* the splitter has no more chunks */
+    bool finish_sent;        /* FINISH went to the reducer */
+    mapper_t *mappers;       /* owned array indexed by id - 1 */
+    size_t n_mappers;        /* entries used in mappers */
+    size_t cap_mappers;      /* entries allocated */
+    unsigned respawns_left;  /* replacement mappers we may still start */
+    pid_t reducer_pid;       /* 0 once reaped */
+    uint64_t send_seq;       /* counter for chunk_t.sent_seq */
+    buf_t header;            /* scratch for encoding headers */
+    FILE *bad;               /* --bad-records file, owned, NULL when absent */
+    double started;          /* monotonic start time */
+    bool retry_soon;         /* a send found no peer yet: poll again shortly */
+    struct remote *remote;   /* owned --listen state, NULL without --listen */
+} job_t;
+
+/* Ends the job as failed with a message (the first failure wins); returns
+ * code. */
+int job__fail(job_t *job, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The mapper with id, or NULL. */
+mapper_t *job__mapper(job_t *job, uint32_t id);
+
+/* A new mapper slot with the next id, its socket and process still to be
+ * made.  The pointer is valid until the next call (the array may move). */
+mapper_t *job__add_mapper(job_t *job);
+
+/* Handles a decoded control message from a mapper or the reducer. */
+void job__on_message(job_t *job, const proto_msg_t *msg);
+
+/* Puts every chunk m holds back in the queue, uncharged; returns how many. */
+unsigned job__requeue(job_t *job, mapper_t *m);
+
+/* The --listen side, in remote.c.  Each is a no-op without --listen. */
+
+/* Binds the --listen socket and starts the ZAP handler; 0 or job__fail. */
+int remote__setup(job_t *job);
+
+/* Appends the sockets remote.c wants polled to items[*n...]. */
+void remote__poll_items(job_t *job, transport_poll_item_t *items, int *n);
+
+/* Handles what became readable among the items remote__poll_items added,
+ * which start at items[first]. */
+void remote__on_ready(job_t *job, const transport_poll_item_t *items, int first);
+
+/* Sends heartbeats and declares silent remote mappers dead. */
+void remote__tick(job_t *job);
+
+/* How often remote__tick must run, in ms (a quarter of --heartbeat). */
+long remote__tick_ms(const job_t *job);
+
+/* The reducer announced its TCP port for remote results (LISTEN). */
+void remote__on_listen(job_t *job, const proto_msg_t *msg);
+
+/* Tells every remote mapper the job is over (STOP). */
+void remote__shutdown(job_t *job);
+
+/* Closes the --listen socket and stops the ZAP handler. */
+void remote__destroy(job_t *job);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * remote.c - the master's --listen side: mappers on other hosts.
+ *
+ * A remote mr-mapper connects a DEALER to the master's ROUTER at --listen
+ * and says HELLO with the digest of its plugin file.  The master refuses a
+ * different plugin or protocol version (REFUSE, with the reason, logged on
+ * both sides).  Otherwise it binds a PUSH socket for that mapper on an
+ * ephemeral TCP port, exactly like a local mapper's ipc:// one, and answers
+ * WELCOME with the mapper's id, that port, the reducer's TCP port (which the
+ * reducer announced with LISTEN), the mode and the plugin argument.  From
+ * then on the mapper is one more entry in the mapper table: it says READY,
+ * gets TASKs within its credit (the chunk's bytes travel in the payload),
+ * PUSHes RESULTs to the reducer, and reports READY and FAIL on the DEALER.
+ *
+ * Liveness: a remote mapper sends HEARTBEAT every second from a thread of
+ * its own (so a long map() does not silence it) and the master sends one to
+ * each remote mapper.  A mapper silent for --heartbeat seconds (host down,
+ * cable pulled, SIGKILL) is dead: its socket is closed, which drops what
+ * PUSH had queued to it, and the chunks it held are re-sent.  Unlike a
+ * local crash, this charges no chunk: the network failed, not the record.
+ *
+ * With --server-key, every TCP socket here is a CURVE server and a ZAP
+ * handler admits only the public keys of --authorized-keys.
+ */
+#include "job_int.h"
+
+#include "keys.h"
+#include "log.h"
+#include "mem.h"
+#include "plugin.h"
+#include "proc.h"
+#include "zap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seconds between the master's heartbeats to each remote mapper. */
+#define REMOTE_BEAT_SECONDS 1.0
+
+/* How long a remote mapper's task socket may linger at close so that its
+ * STOP reaches it. */
+#define REMOTE_LINGER_MS 500
+
+struct remote {
+    void *join;               /* ROUTER bound at --listen, owned */
+    char host[256];           /* host part of --listen: where task sockets bind */
+    uint32_t result_port;     /* the reducer's TCP port; 0 until its LISTEN */
+    unsigned char digest[PROTO_DIGEST_LEN]; /* digest of the -m plugin file */
+    double next_beat;         /* when heartbeats are next due */
+    bool announced;           /* "waiting for remote mappers" was printed */
+    keys_pair_t server;       /* our CURVE key pair, when secure */
+    bool secure;              /* --server-key given */
+    keys_allow_t *allow;      /* owned allow-list, when secure */
+    zap_t *zap;               /* owned ZAP handler, when secure */
+};
+
+static int s_secure_server(void *sock, void *arg)
+{
+    struct remote *r = arg;
+    err_t e;
+    err_init(&e);
+    return keys_curve_server(sock, &r->server, &e);
+}
+
+/* Splits "tcp://HOST:PORT" into HOST; 0 or -EINVAL. */
+static int s_host(const char *endpoint, char *host, size_t len)
+{
+    const char *start = endpoint + 6;
+    const char *colon = strrchr(start, ':');
+    if (strncmp(endpoint, "tcp://", 6) != 0 || !colon || colon == start ||
+        (size_t)(colon - start) >= len)
+        return -EINVAL;
+    memcpy(host, start, (size_t)(colon - start));
+    host[colon - start] = '\0';
+    return 0;
+}
+
+int remote__setup(job_t *job)
+{
+    const args_t *a = job->cfg->args;
+    if (!a->listen)
+        return 0;
+    struct remote *r = mem_calloc(1, sizeof *r);
+    job->remote = r;
+    err_t e;
+    err_init(&e);
+    if (s_host(a->listen, r->host, sizeof r->host) < 0)
+        return job__fail(job, -EINVAL, "--listen %s: expected tcp://HOST:PORT", a->listen);
+    if (plugin_digest(a->mapper, r->digest, &e) < 0)
+        return job__fail(job, e.code, "%s", e.text);
+    if (a->server_key) {
+        if (keys_read_secret(a->server_key, &r->server, &e) < 0)
+            return job__fail(job, e.code, "--server-key: %s", e.text);
+        if (keys_load_authorized(a->authorized, &r->allow, &e) < 0)
+            return job__fail(job, e.code, "--authorized-keys: %s", e.text);
+        r->zap = zap_start(job->ctx, r->allow, false, &e);
+        if (!r->zap)
+            return job__fail(job, e.code, "ZAP handler: %s", e.text);
+        r->secure = true;
+    }
+    transport_opts_t opts = { .max_msg = 1 << 16 };
+    if (r->secure) {
+        opts.secure = s_secure_server;
+        opts.secure_arg = r;
+    }
+    r->join = transport_open_with(job->ctx, TRANSPORT_ROUTER, a->listen, true, &opts, &e);
+    if (!r->join)
+        return job__fail(job, e.code, "--listen: %s", e.text);
+    log_info("listening for remote mappers on %s (%s)", a->listen,
+             r->secure ? "CURVE, authorized keys only" : "insecure");
+    return 0;
+}
+
+void remote__poll_items(job_t *job, transport_poll_item_t *items, int *n)
+{
+    struct remote *r = job->remote;
+    /* HELLOs wait in the socket until the reducer's port is known. */
+    if (r && r->join && r->result_port)
+        items[(*n)++] = (transport_poll_item_t){ .sock = r->join, .fd = -1 };
+}
+
+static void s_reply(job_t *job, const char *rid, size_t rid_len, const proto_msg_t *msg)
+{
+    buf_reset(&job->header);
+    proto_msg_encode(msg, &job->header);
+    transport_send_to(job->remote->join, rid, rid_len, &job->header, NULL, 0);
+}
+
+static void s_refuse(job_t *job, const char *rid, size_t rid_len, int code, const char *why,
+                     const char *who)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_REFUSE);
+    msg.status = code;
+    snprintf(msg.text, sizeof msg.text, "%.400s", why);
+    s_reply(job, rid, rid_len, &msg);
+    log_warn("refused a remote mapper (%s): %s", who, why);
+}
+
+static void s_hex(const unsigned char *d, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_msg_t *hello,
+                      const char *peer)
+{
+    struct remote *r = job->remote;
+    const args_t *a = job->cfg->args;
+    char who[300];
+    snprintf(who, sizeof who, "host %.64s, pid %llu, from %s", hello->text,
+             (unsigned long long)hello->pid, peer);
+    if (memcmp(hello->digest, r->digest, PROTO_DIGEST_LEN) != 0) {
+        char ours[17];
+        char theirs[17];
+        s_hex(r->digest, ours);
+        s_hex(hello->digest, theirs);
+        char why[300];
+        snprintf(why, sizeof why, "its plugin differs from the master's %.120s (digest %s..., "
+                 "the mapper's is %s...): use the same build on every host", a->mapper, ours,
+                 theirs);
+        s_refuse(job, rid, rid_len, -EPROTO, why, who);
+        return;
+    }
+    if (a->arg && strlen(a->arg) > PROTO_TEXT_MAX) {
+        s_refuse(job, rid, rid_len, -E2BIG, "--arg is too long to send to a remote mapper",
+                 who);
+        return;
+    }
+    mapper_t *m = job__add_mapper(job);
+    m->remote = true;
+    memcpy(m->rid, rid, rid_len);
+    m->rid_len = rid_len;
+    snprintf(m->host, sizeof m->host, "%.63s", hello->text);
+    m->last_seen = proc_now();
+    job->st->mapper_hosts[m->id - 1] = mem_strdup(m->host);
+
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:*", r->host);
+    transport_opts_t opts = { .max_msg = 1 << 16 };
+    if (r->secure) {
+        opts.secure = s_secure_server;
+        opts.secure_arg = r;
+    }
+    err_t e;
+    err_init(&e);
+    m->sock = transport_open_with(job->ctx, TRANSPORT_PUSH, endpoint, true, &opts, &e);
+    if (!m->sock) {
+        s_refuse(job, rid, rid_len, e.code, e.text, who);
+        return;
+    }
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_WELCOME);
+    msg.mapper = m->id;
+    msg.task_port = (uint32_t)transport_port(m->sock);
+    msg.result_port = r->result_port;
+    msg.mode = job->cfg->mode == ARGS_MODE_GROUPED     ? PROTO_MODE_GROUPED
+               : job->cfg->mode == ARGS_MODE_UNORDERED ? PROTO_MODE_UNORDERED
+                                                       : PROTO_MODE_ORDERED;
+    if (a->delim == '\0')
+        msg.flags |= PROTO_FLAG_NUL;
+    if (job->cfg->reducer_path && strcmp(job->cfg->reducer_path, a->mapper) == 0)
+        msg.flags |= PROTO_FLAG_COMBINE;
+    if (a->arg) {
+        msg.flags |= PROTO_FLAG_ARG;
+        snprintf(msg.text, sizeof msg.text, "%s", a->arg);
+    }
+    s_reply(job, rid, rid_len, &msg);
+    log_info("remote mapper %u joined (%s)", m->id, who);
+}
+
+static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg_t *tm)
+{
+    char peer[64];
+    transport_msg_peer(tm, 0, peer, sizeof peer);
+    proto_msg_t msg;
+    err_t e;
+    err_init(&e);
+    int rc = proto_msg_decode(transport_msg_data(tm, 0), transport_msg_size(tm, 0), &msg, &e);
+    if (rc == -EPROTO) {
+        char why[ERR_TEXT_MAX + 32];
+        snprintf(why, sizeof why, "%s; this master speaks %d", e.text, PROTO_VERSION);
+        s_refuse(job, rid, rid_len, rc, why, peer);
+        return;
+    }
+    if (rc < 0) {
+        log_warn("dropped a message from %s on --listen: %s", peer, e.text);
+        return;
+    }
+    if (msg.type == PROTO_HELLO) {
+        s_welcome(job, rid, rid_len, &msg, peer);
+        return;
+    }
+    mapper_t *m = job__mapper(job, msg.mapper);
+    if (!m || !m->remote || !m->sock) {
+        log_warn("dropped %s from %s: no such remote mapper %u", proto_type_name(msg.type),
+                 peer, msg.mapper);
+        return;
+    }
+    m->last_seen = proc_now();
+    if (msg.type == PROTO_HEARTBEAT)
+        return;
+    if ((msg.type != PROTO_READY && msg.type != PROTO_FAIL) || m->rid_len != rid_len ||
+        memcmp(m->rid, rid, rid_len) != 0) {
+        log_warn("dropped %s from %s: not expected from remote mapper %u",
+                 proto_type_name(msg.type), peer, msg.mapper);
+        return;
+    }
+    job__on_message(job, &msg);
+}
+
+void remote__on_ready(job_t *job, const transport_poll_item_t *items, int first)
+{
+    struct remote *r = job->remote;
+    if (!r || !r->join || !r->result_port || !items[first].ready)
+        return;
+    char rid[TRANSPORT_ID_MAX];
+    size_t rid_len = 0;
+    transport_msg_t tm;
+    while (job->state == JOB_RUNNING &&
+           transport_recv_from(r->join, rid, &rid_len, &tm, 0) == 0) {
+        s_on_join(job, rid, rid_len, &tm);
+        transport_msg_close(&tm);
+    }
+}
+
+long remote__tick_ms(const job_t *job)
+{
+    if (!job->remote)
+        return 1000;
+    long ms = (long)(job->cfg->args->heartbeat * 250);
+    return ms < 50 ? 50 : ms > 250 ? 250 : ms;
+}
+
+void remote__tick(job_t *job)
+{
+    struct remote *r = job->remote;
+    if (!r || job->state != JOB_RUNNING)
+        return;
+    double now = proc_now();
+    bool beat = now >= r->next_beat;
+    if (beat)
+        r->next_beat = now + REMOTE_BEAT_SECONDS;
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_HEARTBEAT);
+    unsigned live = 0;
+    for (size_t i = 0; i < job->n_mappers; i++) {
+        mapper_t *m = &job->mappers[i];
+        if (!m->sock)
+            continue;
+        if (!m->remote) {
+            live++;
+            continue;
+        }
+        if (now - m->last_seen > job->cfg->args->heartbeat) {
+            transport_close(&m->sock, 0);
+            unsigned held = job__requeue(job, m);
+            job->st->mappers_lost++;
+            log_warn("remote mapper %u (%s) silent for %.1f s: declared dead; re-sending the "
+                     "%u chunk%s it held", m->id, m->host, now - m->last_seen, held,
+                     held == 1 ? "" : "s");
+            continue;
+        }
+        live++;
+        if (beat) {
+            msg.mapper = m->id;
+            buf_reset(&job->header);
+            proto_msg_encode(&msg, &job->header);
+            transport_send_to(r->join, m->rid, m->rid_len, &job->header, NULL, 0);
+        }
+    }
+    if (live == 0 && !r->announced) {
+        r->announced = true;
+        log_info("waiting for remote mappers: mr-mapper --connect %s -m %s", job->cfg->args->listen,
+                 job->cfg->args->mapper);
+    }
+}
+
+void remote__on_listen(job_t *job, const proto_msg_t *msg)
+{
+    if (job->remote)
+        job->remote->result_port = msg->result_port;
+}
+
+void remote__shutdown(job_t *job)
+{
+    if (!job->remote)
+        return;
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_STOP);
+    buf_reset(&job->header);
+    proto_msg_encode(&msg, &job->header);
+    for (size_t i = 0; i < job->n_mappers; i++) {
+        mapper_t *m = &job->mappers[i];
+        if (m->remote && m->sock) {
+            transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
+            transport_close(&m->sock, REMOTE_LINGER_MS);
+        }
+    }
+}
+
+void remote__destroy(job_t *job)
+{
+    struct remote *r = job->remote;
+    if (!r)
+        return;
+    transport_close(&r->join, 0);
+    zap_stop(&r->zap);
+    keys_allow_destroy(&r->allow);
+    free(r);
+    job->remote = NULL;
+}
