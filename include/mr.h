@@ -40,7 +40,7 @@ extern "C" {
 #define MR_PLUGIN_SYMBOL "mr_plugin"
 
 /* A borrowed run of bytes; valid only during the callback that received it. */
-typedef struct mr_bytes_t {
+typedef struct mr_bytes {
     const void *ptr; /* first byte; may be NULL when len is 0 */
     size_t len;      /* number of bytes */
 } mr_bytes_t;
@@ -52,8 +52,8 @@ typedef struct mr_bytes_t {
  * engine cannot accept the pair (for example, the output of one chunk grew
  * past the engine's cap); a callback should then stop and return that value.
  */
-typedef struct mr_emitter_t mr_emitter_t;
-struct mr_emitter_t {
+typedef struct mr_emitter mr_emitter_t;
+struct mr_emitter {
     int (*emit)(mr_emitter_t *self, const void *key, size_t key_len, const void *value,
                 size_t value_len);
 };
