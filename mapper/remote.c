@@ -53,6 +53,7 @@ typedef struct session {
     pthread_t beat;             /* heartbeat thread */
     bool beating;               /* beat was started */
     atomic_bool stop;           /* tells beat to end */
+    void *watch;                /* reports a refused CURVE handshake, owned */
 } session_t;
 
 static int s_secure_client(void *sock, void *arg)
@@ -120,6 +121,9 @@ static int s_join(session_t *s, err_t *e)
     for (;;) {
         transport_msg_t tm;
         rc = transport_recv(m->dealer, &tm, 250);
+        if (s->watch && transport_auth_failed(s->watch))
+            return err_set(e, -EACCES, "the master at %s refused our key %s (it is not in its "
+                           "--authorized-keys)", m->opts.connect, m->opts.key);
         if (rc == -EAGAIN || rc == -EINTR) {
             if (proc_now() > deadline)
                 return err_set(e, -ETIMEDOUT, "no answer from the master at %s within %d s "
@@ -188,6 +192,8 @@ static int s_session(mapper_t *m, err_t *e)
     m->dealer = s_open(&s, TRANSPORT_DEALER, m->opts.connect, e);
     if (!m->dealer)
         rc = e->code;
+    else if (s.secure)
+        s.watch = transport_watch_auth(m->ctx, m->dealer, "join");
     if (rc == 0)
         rc = s_join(&s, e);
     if (rc == 0) {
@@ -199,6 +205,7 @@ static int s_session(mapper_t *m, err_t *e)
         pthread_join(s.beat, NULL);
     transport_close(&m->tasks, 0);
     transport_close(&m->results, 0);
+    transport_close(&s.watch, 0);
     transport_close(&m->dealer, 0);
     transport_ctx_destroy(&m->ctx);
     collect_destroy(&m->collect);

@@ -41,6 +41,18 @@ int stats_write(const char *path, const job_stats_t *st, const char *mode, unsig
         fprintf(f, "%s\"%u\": %llu", i ? ", " : "", i + 1,
                 (unsigned long long)st->mapper_chunks[i]);
     fprintf(f, "},\n");
+    fprintf(f, "  \"mapper_hosts\": {");
+    const char *sep = "";
+    for (uint32_t i = 0; st->mapper_hosts && i < st->n_mappers; i++) {
+        if (!st->mapper_hosts[i])
+            continue;
+        fprintf(f, "%s\"%u\": \"", sep, i + 1);
+        for (const char *p = st->mapper_hosts[i]; *p; p++)
+            fputc(*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ? '?' : *p, f);
+        fputc('"', f);
+        sep = ", ";
+    }
+    fprintf(f, "},\n");
     fprintf(f, "  \"wall_seconds\": %.6f\n", st->wall_seconds);
     fprintf(f, "}\n");
     int bad = ferror(f);

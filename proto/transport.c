@@ -83,6 +83,51 @@ void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, boo
     return transport_open_with(ctx, kind, endpoint, bind, &opts, e);
 }
 
+void *transport_watch_auth(void *ctx, void *sock, const char *name)
+{
+    char endpoint[128];
+    snprintf(endpoint, sizeof endpoint, "inproc://mr-watch-%s-%p", name, sock);
+    if (zmq_socket_monitor(sock, endpoint, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) < 0)
+        return NULL;
+    void *watch = zmq_socket(ctx, ZMQ_PAIR);
+    if (watch && zmq_connect(watch, endpoint) < 0) {
+        zmq_close(watch);
+        return NULL;
+    }
+    int linger = 0;
+    if (watch)
+        zmq_setsockopt(watch, ZMQ_LINGER, &linger, sizeof linger);
+    return watch;
+}
+
+bool transport_auth_failed(void *watch)
+{
+    bool failed = false;
+    for (;;) {
+        /* A monitor event is two frames: 16-bit event and 32-bit value,
+         * then the peer's endpoint. */
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, watch, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            return failed;
+        }
+        if (zmq_msg_size(&part) >= 2) {
+            uint16_t event;
+            memcpy(&event, zmq_msg_data(&part), sizeof event);
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                failed = true;
+        }
+        while (zmq_msg_more(&part)) {
+            zmq_msg_close(&part);
+            zmq_msg_init(&part);
+            if (zmq_msg_recv(&part, watch, ZMQ_DONTWAIT) < 0)
+                break;
+        }
+        zmq_msg_close(&part);
+    }
+}
+
 int transport_port(void *sock)
 {
     char endpoint[256];

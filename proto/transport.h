@@ -71,6 +71,15 @@ void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, boo
 void *transport_open_with(void *ctx, transport_kind_t kind, const char *endpoint, bool bind,
                           const transport_opts_t *opts, err_t *e);
 
+/* Watches sock's handshakes: returns a socket (owned; close it with
+ * transport_close before sock) on which transport_auth_failed reports a
+ * refused CURVE handshake, or NULL. */
+void *transport_watch_auth(void *ctx, void *sock, const char *name);
+
+/* Whether the watched socket's peer refused our credentials (ZAP said no)
+ * since the last call.  Never blocks. */
+bool transport_auth_failed(void *watch);
+
 /* The TCP port a socket was last bound to, or 0. */
 int transport_port(void *sock);
 
