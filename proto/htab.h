@@ -55,7 +55,8 @@ void htab_clear(htab_t *self);
  * point into the old value. */
 void htab_value_set(htab_entry_t *e, const void *data, size_t len);
 
-/* Appends len bytes at data to the entry's value. */
+/* Appends len bytes at data to the entry's value; data must not point into
+ * that value. */
 void htab_value_append(htab_entry_t *e, const void *data, size_t len);
 
 /* The hash function used by the table, exported for tests. */

@@ -160,7 +160,8 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
         if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > PROTO_TEXT_MAX)
             return err_set(e, -EBADMSG, "malformed header: field text is not a string of at "
                                         "most %d bytes", PROTO_TEXT_MAX);
-        memcpy(m->text, o->via.str.ptr, o->via.str.size);
+        if (o->via.str.size) /* msgpack-c gives NULL for "" */
+            memcpy(m->text, o->via.str.ptr, o->via.str.size);
         m->text[o->via.str.size] = '\0';
         o++;
     }
@@ -216,14 +217,15 @@ int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e)
     const msgpack_object *o = root->via.array.ptr;
     uint64_t version = 0;
     uint64_t type = 0;
-    if ((rc = s_uint(&o[0], UINT32_MAX, &version, "version", e)) < 0 ||
-        (rc = s_uint(&o[1], UINT32_MAX, &type, "type", e)) < 0)
+    if ((rc = s_uint(&o[0], UINT32_MAX, &version, "version", e)) < 0)
         goto done;
     if (version != PROTO_VERSION) {
         rc = err_set(e, -EPROTO, "protocol version %llu, expected %d",
                      (unsigned long long)version, PROTO_VERSION);
         goto done;
     }
+    if ((rc = s_uint(&o[1], UINT32_MAX, &type, "type", e)) < 0)
+        goto done;
     const type_info_t *info = s_info((uint32_t)type);
     if (!info) {
         rc = err_set(e, -EBADMSG, "malformed header: unknown message type %llu",

@@ -145,7 +145,9 @@ typedef struct proto_msg {
 /* Zeroes m and sets its type. */
 void proto_msg_init(proto_msg_t *m, proto_type_t type);
 
-/* Appends m's header frame to out.  0 or -EMSGSIZE when out's cap is hit. */
+/* Appends m's header frame to out.  0, -EMSGSIZE when out's cap is hit
+ * (out then holds a partial frame: discard it), or -EINVAL for an unknown
+ * type. */
 int proto_msg_encode(const proto_msg_t *m, buf_t *out);
 
 /* Decodes one header frame into m.  0, -EBADMSG (malformed, wrong field
