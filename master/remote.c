@@ -353,6 +353,7 @@ void remote__destroy(job_t *job)
     transport_close(&r->join, 0);
     zap_stop(&r->zap);
     keys_allow_destroy(&r->allow);
+    keys_pair_fini(&r->server);
     free(r);
     job->remote = NULL;
 }

@@ -36,8 +36,8 @@
 #define KEYS_ZMQ_ZAP_ENFORCE_DOMAIN 93
 
 /* The 85 characters of Z85 (ZeroMQ RFC 32), in value order. */
-static const char s_z85_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                     ".-:+=^!/*?&<>()[]{}@%$#";
+static const char s_z85_alphabet[] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
 typedef struct keys_entry {
     uint8_t key[KEYS_BIN_LEN]; /* the decoded public key */

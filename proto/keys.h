@@ -71,12 +71,13 @@ int keys_write(const keys_pair_t *pair, const char *basename, bool overwrite, er
 
 /* Reads a .key file into pair.  0 or -errno: -ENOENT (missing), -EPERM (group
  * or others may read or write it), -EBADMSG (malformed: e names the file and
- * line), -EKEYREJECTED (the public key is not the secret key's), -EFBIG. */
+ * line), -EKEYREJECTED (the public key is not the secret key's), -EFBIG (over
+ * 4 KiB), -EINVAL (not a regular file), or open's -errno.  e names the file. */
 int keys_read_secret(const char *path, keys_pair_t *pair, err_t *e);
 
 /* Reads a .pub file's public key into z85out (KEYS_Z85_LEN + 1 bytes).
  * 0 or -errno: -ENOENT, -EBADMSG (malformed, or it holds a secret key: e
- * names the file and line), -EFBIG. */
+ * names the file and line), -EFBIG, -EINVAL, or open's -errno. */
 int keys_read_public(const char *path, char *z85out, err_t *e);
 
 /* Checks that text is exactly one key in Z85 (40 characters of the Z85
@@ -119,8 +120,10 @@ int keys_load_authorized(const char *dir, keys_allow_t **allow_p, err_t *e);
  * KEYS_ZAP_DOMAIN.  Where libzmq supports it (the ZMQ_ZAP_ENFORCE_DOMAIN
  * draft option, present in Debian's build), also makes the socket fail closed
  * when no ZAP handler is bound, instead of accepting any client key.  Must be
- * called before zmq_bind/zmq_connect: options apply to later endpoints only.
- * 0 or -errno (-ENOTSUP: libzmq has no CURVE) with the reason in e. */
+ * called before zmq_bind/zmq_connect: options apply to the endpoints bound
+ * or connected afterwards, all of them (an ipc:// endpoint on the same socket
+ * is CURVE too).  0 or -errno (-ENOTSUP: libzmq has no CURVE; -EBADMSG: the
+ * secret key is not Z85) with the reason in e. */
 int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e);
 
 /* Makes sock a CURVE client with its own pair, that will only talk to the
@@ -131,8 +134,10 @@ int keys_curve_client(void *sock, const keys_pair_t *client, const char *server_
 
 /* Leaves sock unencrypted (NULL mechanism) but sets the ZAP domain, which is
  * what makes libzmq ask the ZAP handler about plain peers at all: the handler
- * then refuses them unless it was started with allow_null (--insecure).
- * Before zmq_bind/zmq_connect.  0 or -errno. */
+ * then refuses them unless it was started with allow_null (--insecure).  Like
+ * keys_curve_server it fails closed where libzmq can, so a handler must run.
+ * A socket left alone (no domain) never consults ZAP.  Before zmq_bind/
+ * zmq_connect.  0 or -errno. */
 int keys_null_server(void *sock, err_t *e);
 
 #endif

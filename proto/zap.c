@@ -32,11 +32,11 @@
 #define ZAP_FRAMES_MAX 8
 
 struct zap {
-    pthread_t thread;              /* the handler thread */
-    void *sock;                    /* REP socket at ZAP_ENDPOINT; the thread's once it runs */
-    int wake[2];                   /* pipe: zap_stop writes [1], the thread polls [0] */
-    keys_allow_t *allow;           /* owned copy of the allow-list */
-    bool allow_null;               /* answer 200 to plain peers (--insecure) */
+    pthread_t thread;               /* the handler thread */
+    void *sock;                     /* REP socket at ZAP_ENDPOINT; the thread's once it runs */
+    int wake[2];                    /* pipe: zap_stop writes [1], the thread polls [0] */
+    keys_allow_t *allow;            /* owned copy of the allow-list, NULL for none */
+    bool allow_null;                /* answer 200 to plain peers (--insecure) */
     atomic_uint_least64_t accepted; /* requests answered 200 */
     atomic_uint_least64_t refused;  /* requests answered 400 */
 };
@@ -209,6 +209,10 @@ static void *s_run(void *arg)
         if (rc < 0)
             log_error("ZAP: %s", zmq_strerror(-rc));
     }
+    /* Unbind first: zmq_close frees the inproc name only later, in libzmq's
+     * reaper thread, and a zap_start right after zap_stop would find it
+     * still taken. */
+    zmq_unbind(self->sock, ZAP_ENDPOINT);
     zmq_close(self->sock);
     self->sock = NULL;
     return NULL;
@@ -287,8 +291,8 @@ void zap_stop(zap_t **self_p)
 zap_stats_t zap_stats(const zap_t *self)
 {
     zap_stats_t stats = {
-        .accepted = atomic_load(&((zap_t *)self)->accepted),
-        .refused = atomic_load(&((zap_t *)self)->refused),
+        .accepted = atomic_load(&self->accepted),
+        .refused = atomic_load(&self->refused),
     };
     return stats;
 }

@@ -407,6 +407,7 @@ int main(int argc, char **argv)
     transport_close(&r.remote, 0);
     zap_stop(&r.zap);
     keys_allow_destroy(&r.allow);
+    keys_pair_fini(&r.server);
     transport_close(&r.control, REDUCER_DONE_LINGER_MS);
     transport_ctx_destroy(&r.ctx);
     buf_fini(&r.header);
