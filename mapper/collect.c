@@ -26,7 +26,8 @@ struct collect {
     void *combiner_state;       /* borrowed */
     htab_t *table;              /* owned; per-chunk combined values */
     buf_t payload;              /* owned; the RESULT payload */
-    uint64_t n_pairs;           /* pairs in payload */
+    uint64_t n_pairs;           /* pairs (or lines) in payload */
+    bool lines;                 /* payload holds output lines, not pairs */
     capture_t capture;          /* combine's emitter */
     int error;                  /* first failure in this chunk, 0 if none */
     char error_text[256];       /* its description */
@@ -88,12 +89,37 @@ static int s_emit_combined(collect_t *self, const void *key, size_t key_len, con
     return 0;
 }
 
+/* Lines mode: the finished line, with one reservation and plain copies. */
+static int s_emit_line(collect_t *self, const void *key, size_t key_len, const void *value,
+                       size_t value_len)
+{
+    buf_t *b = &self->payload;
+    if (buf_reserve(b, key_len + value_len + 2) < 0)
+        return s_set_error(self, -EMSGSIZE, "the chunk's output is larger than the cap on one "
+                           "result");
+    char *p = b->data + b->len;
+    if (key_len) {
+        memcpy(p, key, key_len);
+        p += key_len;
+        *p++ = '\t';
+    }
+    if (value_len)
+        memcpy(p, value, value_len);
+    p += value_len;
+    *p++ = '\n';
+    b->len = (size_t)(p - b->data);
+    self->n_pairs++;
+    return 0;
+}
+
 static int s_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                   size_t value_len)
 {
     collect_t *self = (collect_t *)base;
     if (self->error)
         return self->error;
+    if (self->lines)
+        return s_emit_line(self, key, key_len, value, value_len);
     if (self->combiner)
         return s_emit_combined(self, key, key_len, value, value_len);
     return s_emit_plain(self, key, key_len, value, value_len);
@@ -114,6 +140,23 @@ collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t
     return self;
 }
 
+collect_t *collect_new_lines(size_t max_bytes)
+{
+    collect_t *self = collect_new(NULL, NULL, max_bytes);
+    self->lines = true;
+    return self;
+}
+
+bool collect_is_lines(const collect_t *self)
+{
+    return self->lines;
+}
+
+uint64_t collect_lines(const collect_t *self)
+{
+    return self->lines ? self->n_pairs : 0;
+}
+
 void collect_destroy(collect_t **self_p)
 {
     collect_t *self = *self_p;
@@ -131,7 +174,10 @@ void collect_begin(collect_t *self)
     self->error = 0;
     self->error_text[0] = '\0';
     self->n_pairs = 0;
-    proto_pairs_begin(&self->payload);
+    if (self->lines)
+        buf_reset(&self->payload);
+    else
+        proto_pairs_begin(&self->payload);
     if (self->table)
         htab_clear(self->table);
 }
@@ -161,7 +207,8 @@ int collect_finish(collect_t *self, const buf_t **payload, err_t *e)
     }
     if (collect_error(self, e) < 0)
         return self->error;
-    proto_pairs_end(&self->payload, self->n_pairs);
+    if (!self->lines)
+        proto_pairs_end(&self->payload, self->n_pairs);
     *payload = &self->payload;
     return 0;
 }

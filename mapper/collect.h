@@ -14,6 +14,7 @@
 #include "err.h"
 #include "mr.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct collect collect_t;
@@ -27,6 +28,17 @@ void collect_destroy(collect_t **self_p);
 
 /* Starts a chunk, forgetting the previous one. */
 void collect_begin(collect_t *self);
+
+/* A collector for --ordered and --unordered jobs: each pair is written at
+ * once as its finished output line (key<TAB>value, or value), so the
+ * reducer only has to write the chunk's bytes.  Owned by the caller. */
+collect_t *collect_new_lines(size_t max_bytes);
+
+/* Whether the payload holds lines (collect_new_lines) rather than pairs. */
+bool collect_is_lines(const collect_t *self);
+
+/* Output lines in the current chunk (lines mode). */
+uint64_t collect_lines(const collect_t *self);
 
 /* The emitter to hand to map(); valid until collect_destroy. */
 mr_emitter_t *collect_emitter(collect_t *self);

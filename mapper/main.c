@@ -152,8 +152,11 @@ int mapper__load(mapper_t *m, const char *combiner, err_t *e)
             return e->code;
         comb = m->combiner;
     }
-    m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
-                             MAPPER_MAX_MSG);
+    if (strcmp(m->opts.mode, "grouped") == 0)
+        m->collect = collect_new(comb ? plugin_desc(comb) : NULL,
+                                 comb ? plugin_state(comb) : NULL, MAPPER_MAX_MSG);
+    else
+        m->collect = collect_new_lines(MAPPER_MAX_MSG);
     return 0;
 }
 
@@ -310,6 +313,8 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.attempt = task->attempt;
     msg.mapper = m->opts.id;
     msg.records = records;
+    msg.outputs = collect_lines(m->collect);
+    msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);
     rc = transport_send(m->results, &m->header, payload->data, payload->len, 0);

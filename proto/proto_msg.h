@@ -57,6 +57,9 @@
 #define PROTO_MODE_ORDERED 1
 #define PROTO_MODE_UNORDERED 2
 
+/* RESULT.flags bits. */
+#define PROTO_RESULT_LINES 1u /* the payload is output lines, not pairs */
+
 /* WELCOME.flags bits. */
 #define PROTO_FLAG_NUL 1u     /* records end with NUL, not newline */
 #define PROTO_FLAG_COMBINE 2u /* combine with the mapper plugin's combine */
@@ -81,8 +84,12 @@
     /* master -> mapper: map this chunk, except the records starting at the offsets in */       \
     /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */         \
     /* [offset, offset + length) of the mapper's input file number `input`. */                 \
-    X(3, RESULT, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS, true)       \
-    /* mapper -> reducer: a chunk's pairs (payload: proto_pairs_t) */                             \
+    X(3, RESULT,                                                                                 \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |     \
+          PROTO_F_FLAGS,                                                                         \
+      true)                                                                                      \
+    /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                   \
+    /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                        \
     X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)           \
     /* reducer -> master: chunk received; fresh = first completion, merged */                  \
     X(5, FAIL,                                                                                   \

@@ -225,6 +225,32 @@ static int s_write_pairs(reducer_t *r, const proto_pairs_t *pairs, err_t *e)
     return 0;
 }
 
+/* Writes (or, key-grouped, merges) one fresh result.  Lines need no work
+ * per record: the mapper formatted them. */
+static int s_write_result(reducer_t *r, result_t *item, err_t *e)
+{
+    if (item->header.flags & PROTO_RESULT_LINES)
+        return out_write(r->out, transport_msg_data(&item->tm, 1),
+                         transport_msg_size(&item->tm, 1), item->header.outputs, e);
+    return s_write_pairs(r, &item->pairs, e);
+}
+
+/* Checks that a RESULT's payload is what this mode expects and decodes
+ * pairs.  0 or -EBADMSG with the reason in why. */
+static int s_check_result(reducer_t *r, result_t *item, err_t *why)
+{
+    if (item->tm.n_parts != 2)
+        return err_set(why, -EBADMSG, "RESULT without a payload");
+    bool lines = (item->header.flags & PROTO_RESULT_LINES) != 0;
+    if (lines != (r->opts.mode != REDUCER_GROUPED))
+        return err_set(why, -EBADMSG, "RESULT of %s where %s were expected",
+                       lines ? "lines" : "pairs", lines ? "pairs" : "lines");
+    if (lines)
+        return 0;
+    return proto_pairs_decode(transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
+                              &item->pairs, why);
+}
+
 static int s_ack(reducer_t *r, const proto_msg_t *res, bool fresh)
 {
     proto_msg_t msg;
@@ -255,11 +281,7 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
 {
     err_t why;
     err_init(&why);
-    if (item->tm.n_parts != 2 ||
-        proto_pairs_decode(transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
-                           &item->pairs, &why) < 0) {
-        if (!why.code)
-            err_set(&why, -EBADMSG, "RESULT without a payload");
+    if (s_check_result(r, item, &why) < 0) {
         log_warn("chunk %llu from mapper %u: %s", (unsigned long long)item->header.chunk,
                  item->header.mapper, why.text);
         s_refuse(r, &item->header, &why);
@@ -276,7 +298,7 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
             r->records += header.records;
             result_t *next;
             while (rc == 0 && (next = reorder_pop(r->reorder))) {
-                rc = s_write_pairs(r, &next->pairs, e);
+                rc = s_write_result(r, next, e);
                 s_result_free(next);
             }
         }
@@ -284,7 +306,7 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
         fresh = seen_add(r->seen, header.chunk);
         if (fresh == 1) {
             r->records += header.records;
-            rc = s_write_pairs(r, &item->pairs, e);
+            rc = s_write_result(r, item, e);
         }
     }
     s_result_free(item);

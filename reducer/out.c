@@ -83,6 +83,14 @@ int out_line(out_t *self, const void *key, size_t key_len, const void *value, si
     return 0;
 }
 
+int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e)
+{
+    int rc = s_put(self, data, len, e);
+    if (rc == 0)
+        self->lines += n_lines;
+    return rc;
+}
+
 uint64_t out_lines(const out_t *self)
 {
     return self->lines;

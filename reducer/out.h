@@ -22,6 +22,9 @@ out_t *out_open(const char *path, err_t *e);
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e);
 
+/* Writes len bytes holding n_lines finished lines. */
+int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e);
+
 /* Lines written so far. */
 uint64_t out_lines(const out_t *self);
 

@@ -450,6 +450,30 @@ static void test_combine_error_reported(void **state)
 /* mr_emit_value gives an empty key with a NULL pointer: with a combiner it
  * is one more key, merged like the others.  Last in the list: a sanitizer
  * build stops the whole program when this fails. */
+/* Lines mode: each emit becomes its finished output line. */
+static void test_lines_mode(void **state)
+{
+    (void)state;
+    collect_t *c = collect_new_lines((size_t)1 << 20);
+    assert_true(collect_is_lines(c));
+    collect_begin(c);
+    mr_emitter_t *out = collect_emitter(c);
+    assert_int_equal(mr_emit(out, "k", 1, "v", 1), 0);
+    assert_int_equal(mr_emit_value(out, "only", 4), 0);
+    assert_int_equal(mr_emit_value(out, NULL, 0), 0);
+    const buf_t *payload = NULL;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(collect_finish(c, &payload, &e), 0);
+    assert_int_equal(collect_lines(c), 3);
+    assert_int_equal(payload->len, 10);
+    assert_memory_equal(payload->data, "k\tv\nonly\n\n", 10);
+    collect_begin(c);
+    assert_int_equal(collect_lines(c), 0);
+    collect_destroy(&c);
+    assert_null(c);
+}
+
 static void test_combiner_empty_key(void **state)
 {
     (void)state;
@@ -485,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_combine_must_emit_once),
         cmocka_unit_test(test_combine_error_reported),
         cmocka_unit_test(test_combiner_empty_key),
+        cmocka_unit_test(test_lines_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,6 +116,25 @@ static void s_result(harness_t *h, uint64_t chunk, uint32_t mapper, const char *
     buf_fini(&payload);
 }
 
+/* Sends a RESULT of finished lines, as mappers do in ordered and
+ * unordered jobs. */
+static void s_lines(harness_t *h, uint64_t chunk, uint32_t mapper, const char *text,
+                    uint64_t n_lines)
+{
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = chunk;
+    msg.mapper = mapper;
+    msg.records = n_lines;
+    msg.outputs = n_lines;
+    msg.flags = PROTO_RESULT_LINES;
+    buf_t payload;
+    buf_init(&payload, 1 << 20);
+    buf_append(&payload, text, strlen(text));
+    s_send(h, &msg, &payload);
+    buf_fini(&payload);
+}
+
 static void s_finish(harness_t *h, uint64_t total)
 {
     proto_msg_t msg;
@@ -217,39 +236,45 @@ static void test_ordered_reassembles(void **state)
     (void)state;
     harness_t h;
     s_start(&h, "ordered", false);
-    static const char *const w0[] = { "zero" };
-    static const char *const w1[] = { "one" };
-    static const char *const w2[] = { "two" };
-    s_result(&h, 2, 1, w2, 1, 0x32);
+    s_lines(&h, 2, 1, "two\n", 1);
     s_expect_ack(&h, 2, 1, true);
-    s_result(&h, 0, 2, w0, 1, 0x30);
+    s_lines(&h, 0, 2, "zero\nnought\n", 2);
     s_expect_ack(&h, 0, 2, true);
-    s_result(&h, 2, 2, w2, 1, 0x32);
+    s_lines(&h, 2, 2, "two\n", 1);
     s_expect_ack(&h, 2, 2, false);
-    s_result(&h, 1, 1, w1, 1, 0x31);
+    s_lines(&h, 1, 1, "one\n", 1);
     s_expect_ack(&h, 1, 1, true);
-    s_result(&h, 0, 1, w0, 1, 0x30);
+    s_lines(&h, 0, 1, "zero\nnought\n", 2);
     s_expect_ack(&h, 0, 1, false);
     s_finish(&h, 3);
     proto_msg_t done;
     s_expect(&h, &done);
     assert_int_equal(done.status, 0);
-    assert_int_equal(done.outputs, 3);
-    /* Each value is an 8-byte little-endian count, written as is. */
-    char want[64];
-    size_t n = 0;
-    const char *const words[] = { "zero", "one", "two" };
-    for (int i = 0; i < 3; i++) {
-        uint64_t v = 0x30 + (uint64_t)i;
-        n += (size_t)snprintf(want + n, sizeof want - n, "%s\t", words[i]);
-        memcpy(want + n, &v, 8);
-        n += 8;
-        want[n++] = '\n';
-    }
-    size_t len = 0;
-    const char *text = s_read_n(h.output, &len);
-    assert_int_equal(len, n);
-    assert_memory_equal(text, want, n);
+    assert_int_equal(done.outputs, 4);
+    assert_string_equal(s_read(h.output), "zero\nnought\none\ntwo\n");
+    s_stop(&h);
+}
+
+/* A result of the wrong kind (pairs in an ordered job) is refused as a
+ * FAIL of that chunk, never written. */
+static void test_ordered_refuses_pairs(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "ordered", false);
+    s_result(&h, 0, 3, s_ab, 2, 1);
+    proto_msg_t fail;
+    s_expect(&h, &fail);
+    assert_int_equal(fail.type, PROTO_FAIL);
+    assert_int_equal(fail.chunk, 0);
+    assert_non_null(strstr(fail.text, "where lines were expected"));
+    s_lines(&h, 0, 1, "fine\n", 1);
+    s_expect_ack(&h, 0, 1, true);
+    s_finish(&h, 1);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.status, 0);
+    assert_string_equal(s_read(h.output), "fine\n");
     s_stop(&h);
 }
 
@@ -298,7 +323,7 @@ static void test_finish_with_missing_chunk(void **state)
     (void)state;
     harness_t h;
     s_start(&h, "unordered", false);
-    s_result(&h, 1, 1, s_c, 1, 1);
+    s_lines(&h, 1, 1, "cherry\n", 1);
     s_expect_ack(&h, 1, 1, true);
     s_finish(&h, 2);
     proto_msg_t done;
@@ -315,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_grouped_merges_and_sorts),
         cmocka_unit_test(test_grouped_duplicate_merged_once),
         cmocka_unit_test(test_ordered_reassembles),
+        cmocka_unit_test(test_ordered_refuses_pairs),
         cmocka_unit_test(test_hostile_frames),
         cmocka_unit_test(test_finish_with_missing_chunk),
     };
