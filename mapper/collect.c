@@ -13,10 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Merged values up to this size are captured without touching the heap:
+ * a word count's 8-byte counts, most sums and maxima. */
+#define COLLECT_SMALL_VALUE 64
+
 /* The emitter handed to combine(): it captures the one merged value. */
 typedef struct capture {
     mr_emitter_t base;  /* must be first: combine calls base.emit */
-    buf_t value;      /* the value emitted */
+    buf_t value;      /* the value emitted, when larger than small */
+    char small[COLLECT_SMALL_VALUE]; /* the value emitted, when it fits */
+    const char *data; /* where the value is: small or value.data */
+    size_t len;       /* its length */
     unsigned n_emits; /* how many times combine emitted */
 } capture_t;
 
@@ -49,8 +56,18 @@ static int s_capture_emit(mr_emitter_t *base, const void *key, size_t key_len, c
     (void)key_len;
     capture_t *c = (capture_t *)base;
     c->n_emits++;
+    c->len = value_len;
+    if (value_len <= sizeof c->small) {
+        if (value_len)
+            memcpy(c->small, value, value_len);
+        c->data = c->small;
+        return 0;
+    }
     buf_reset(&c->value);
-    return buf_append(&c->value, value, value_len);
+    c->data = c->value.data;
+    int rc = buf_append(&c->value, value, value_len);
+    c->data = c->value.data;
+    return rc;
 }
 
 static int s_emit_plain(collect_t *self, const void *key, size_t key_len, const void *value,
@@ -85,7 +102,7 @@ static int s_emit_combined(collect_t *self, const void *key, size_t key_len, con
     }
     if (cap->n_emits != 1)
         return s_set_error(self, -EINVAL, "combine() must emit exactly one value");
-    htab_value_set(e, cap->value.data, cap->value.len);
+    htab_value_set(e, cap->data, cap->len);
     return 0;
 }
 

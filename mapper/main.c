@@ -317,7 +317,10 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);
-    rc = transport_send(m->results, &m->header, payload->data, payload->len, 0);
+    /* An empty payload (a chunk with no output) is still a payload frame:
+     * transport_send takes NULL to mean none. */
+    rc = transport_send(m->results, &m->header, payload->data ? payload->data : "",
+                        payload->len, 0);
 done:
     atomic_store_explicit(&slot->busy, 0, memory_order_release);
     return rc;

@@ -169,11 +169,14 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" group */
     int c;
     uint64_t n = 0;
-    while ((c = getopt_long(argc, argv, ":m:r:i:o:j:0qh", s_options, NULL)) != -1) {
+    /* The leading '-' keeps operands in place among options (case 1), so
+     * "a -i b" reads a before b, as the user wrote it. */
+    while ((c = getopt_long(argc, argv, "-:m:r:i:o:j:0qh", s_options, NULL)) != -1) {
         switch (c) {
         case 'm': a->mapper = optarg; break;
         case 'r': a->reducer = optarg; break;
-        case 'i': a->inputs[a->n_inputs++] = optarg; break;
+        case 'i':
+        case 1: a->inputs[a->n_inputs++] = optarg; break;
         case 'o': a->output = optarg; break;
         case 'j':
             if (proc_parse_u64(optarg, &n) < 0 || n > 1024)

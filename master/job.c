@@ -271,16 +271,17 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     /* A chunk of a mapped file is read by the (local) mapper itself; pipe
      * chunks travel as the payload. */
     bool inline_bytes = c->src.owned != NULL;
-    msg.input = inline_bytes ? PROTO_INPUT_INLINE : c->src.input;
-    /* A remote mapper cannot read our files: it gets the bytes, sent straight
+    /* A remote mapper cannot read our files, nor can anyone open stdin
+     * redirected from a file by name: those get the bytes, sent straight
      * from the mapping, which outlives the ZeroMQ context. */
-    if (m->remote && !inline_bytes)
-        msg.input = PROTO_INPUT_INLINE;
+    bool from_map = !inline_bytes &&
+                    (m->remote || !split_input_path(job->cfg->split, c->src.input));
+    msg.input = inline_bytes || from_map ? PROTO_INPUT_INLINE : c->src.input;
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    int flags = TRANSPORT_DONTWAIT | (m->remote && !inline_bytes ? TRANSPORT_ZEROCOPY : 0);
+    int flags = TRANSPORT_DONTWAIT | (from_map ? TRANSPORT_ZEROCOPY : 0);
     int rc = transport_send(m->sock, &job->header,
-                            inline_bytes || m->remote ? c->src.data : NULL, c->src.len, flags);
+                            inline_bytes || from_map ? c->src.data : NULL, c->src.len, flags);
     if (rc == -EAGAIN)
         job->retry_soon = true;
     if (rc < 0)
@@ -311,6 +312,10 @@ static chunk_t *s_next_chunk(job_t *job)
     err_t e;
     err_init(&e);
     int rc = split_next(job->cfg->split, &sc, &e);
+    if (rc == -EAGAIN) {
+        job->wait_input = true;
+        return NULL;
+    }
     if (rc < 0) {
         job__fail(job, rc, "%s", e.text);
         return NULL;
@@ -776,6 +781,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     size_t window = (size_t)cfg->args->jobs * (JOB_CREDIT + 2);
     job.chunks = chunks_new(window < 16 ? 16 : window);
 
+    split_set_nonblocking(cfg->split, true);
     if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
             s_spawn_mapper(&job);
@@ -801,6 +807,11 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
             { .sock = NULL, .fd = job.sigfd },
         };
         int n = 2;
+        int input_fd = job.wait_input ? split_wait_fd(cfg->split) : -1;
+        if (input_fd >= 0)
+            items[n++] = (transport_poll_item_t){ .sock = NULL, .fd = input_fd };
+        job.wait_input = false;
+        int first_remote = n;
         remote__poll_items(&job, items, &n);
         int rc = transport_poll_many(items, n, job.retry_soon ? 10 : tick_ms);
         job.retry_soon = false;
@@ -812,7 +823,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
             s_drain_control(&job, 0);
         if (items[1].ready)
             s_on_signals(&job);
-        remote__on_ready(&job, items, 2);
+        remote__on_ready(&job, items, first_remote);
         s_check_timeouts(&job);
         remote__tick(&job);
     }

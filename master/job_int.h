@@ -97,6 +97,7 @@ typedef struct job {
     FILE *bad;               /* --bad-records file, owned, NULL when absent */
     double started;          /* monotonic start time */
     bool retry_soon;         /* a send found no peer yet: poll again shortly */
+    bool wait_input;         /* the input stream had nothing ready: poll it */
     struct remote *remote;   /* owned --listen state, NULL without --listen */
 } job_t;
 

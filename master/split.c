@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <unistd.h>
 
 typedef struct input {
@@ -30,6 +31,7 @@ struct split {
     size_t current;    /* input being cut */
     size_t chunk_size; /* target chunk size */
     char delim;        /* record terminator */
+    bool nonblock;     /* split_next returns -EAGAIN instead of waiting for a stream */
     buf_t pending;     /* stream bytes read but not yet cut */
     size_t scanned;    /* bytes of pending known to hold no terminator past the cut */
 };
@@ -96,6 +98,19 @@ const char *split_input_name(const split_t *self, uint32_t input)
     return strcmp(name, "-") == 0 ? "stdin" : name;
 }
 
+void split_set_nonblocking(split_t *self, bool on)
+{
+    self->nonblock = on;
+}
+
+int split_wait_fd(const split_t *self)
+{
+    if (self->current >= self->n_inputs)
+        return -1;
+    const input_t *in = &self->inputs[self->current];
+    return in->map || in->eof ? -1 : in->fd;
+}
+
 size_t split_inputs(const split_t *self)
 {
     return self->n_inputs;
@@ -103,7 +118,10 @@ size_t split_inputs(const split_t *self)
 
 const char *split_input_path(const split_t *self, uint32_t input)
 {
-    if (input >= self->n_inputs || !self->inputs[input].map)
+    /* stdin redirected from a file is mapped too, but a mapper cannot open
+     * it by name. */
+    if (input >= self->n_inputs || !self->inputs[input].map ||
+        strcmp(self->inputs[input].name, "-") == 0)
         return NULL;
     return self->inputs[input].name;
 }
@@ -173,6 +191,9 @@ static int s_cut_stream(split_t *self, input_t *in, split_chunk_t *c, err_t *e)
                            "than %zu bytes", split_input_name(self, (uint32_t)self->current),
                            (unsigned long long)in->offset, (size_t)SPLIT_MAX_RECORD);
         size_t room = b->cap - b->len;
+        struct pollfd pfd = { in->fd, POLLIN, 0 };
+        if (self->nonblock && poll(&pfd, 1, 0) == 0)
+            return -EAGAIN;
         ssize_t n = read(in->fd, b->data + b->len, room);
         if (n < 0) {
             if (errno == EINTR)

@@ -13,6 +13,7 @@
 
 #include "err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,12 +38,21 @@ typedef struct split_chunk {
 split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, char delim,
                    err_t *e);
 
-/* Produces the next chunk: 1 and *c filled, 0 at the end of all inputs, or
- * -errno with e naming the input. */
+/* Produces the next chunk: 1 and *c filled, 0 at the end of all inputs,
+ * -EAGAIN (non-blocking mode: a stream has nothing ready yet), or -errno
+ * with e naming the input. */
 int split_next(split_t *self, split_chunk_t *c, err_t *e);
 
 /* The display name of input i ("-" shows as "stdin"). */
 const char *split_input_name(const split_t *self, uint32_t input);
+
+/* With on, split_next returns -EAGAIN instead of blocking when a stream
+ * has no bytes ready, so the master's loop keeps serving signals and
+ * messages while it waits for a slow pipe. */
+void split_set_nonblocking(split_t *self, bool on);
+
+/* The descriptor to poll for readability after -EAGAIN, or -1. */
+int split_wait_fd(const split_t *self);
 
 /* Number of inputs. */
 size_t split_inputs(const split_t *self);

@@ -169,6 +169,42 @@ static void s_grow(htab_t *self)
     self->mask = new_mask;
 }
 
+/* Key equality without a call for the short keys of word counts: two
+ * overlapping loads cover 8 to 16 bytes (never reading outside either
+ * key), and shorter keys compare 4 bytes or less at a time. */
+static inline bool s_key_eq(const char *a, const char *b, size_t len)
+{
+    uint64_t x;
+    uint64_t y;
+    if (len >= 8 && len <= 16) {
+        uint64_t x2;
+        uint64_t y2;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&x2, a + len - 8, 8);
+        memcpy(&y2, b + len - 8, 8);
+        return ((x ^ y) | (x2 ^ y2)) == 0;
+    }
+    if (len >= 4 && len < 8) {
+        uint32_t u;
+        uint32_t v;
+        uint32_t u2;
+        uint32_t v2;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&u2, a + len - 4, 4);
+        memcpy(&v2, b + len - 4, 4);
+        return ((u ^ v) | (u2 ^ v2)) == 0;
+    }
+    if (len < 4) {
+        for (size_t i = 0; i < len; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    return memcmp(a, b, len) == 0;
+}
+
 static slot_t *s_probe(const htab_t *self, uint64_t h, const void *key, size_t key_len)
 {
     size_t i = h & self->mask;
@@ -176,8 +212,7 @@ static slot_t *s_probe(const htab_t *self, uint64_t h, const void *key, size_t k
         slot_t *s = &self->slots[i];
         if (!s->entry)
             return s;
-        if (s->hash == h && s->entry->key_len == key_len &&
-            (key_len == 0 || memcmp(s->entry->key, key, key_len) == 0))
+        if (s->hash == h && s->entry->key_len == key_len && s_key_eq(s->entry->key, key, key_len))
             return s;
         i = (i + 1) & self->mask;
     }
@@ -253,7 +288,8 @@ static void s_value_reserve(htab_entry_t *e, size_t need)
 
 void htab_value_set(htab_entry_t *e, const void *data, size_t len)
 {
-    s_value_reserve(e, len);
+    if (len > e->value_cap)
+        s_value_reserve(e, len);
     if (len)
         memmove(e->value, data, len);
     e->value_len = len;

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# it_signals.sh - mr-run never leaves work behind.  A job interrupted by
+# SIGINT, SIGTERM or SIGHUP stops every mr-mapper and mr-reducer it started
+# within 2 seconds, exits with 128 + the signal, writes no output file and
+# removes its runtime directory; Ctrl-C (SIGINT to the whole process group)
+# does the same.  When mr-run is killed outright (SIGKILL) its children end
+# by themselves (PR_SET_PDEATHSIG) within 5 seconds.  A job that succeeds
+# leaves no child process and no runtime directory either.
+#
+# The job is kept busy by a test plugin whose map sleeps 1 ms per record, on
+# input that would take about a minute, so it is always mid-job when the
+# signal lands.
+# shellcheck disable=SC2010 # ls of a directory whose names this script chose
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib/it.sh"
+it_init
+
+W=$IT_WORK
+mkdir -p "$W/out"
+it_build_plugin slow <<'EOF'
+/* Copies each record after sleeping 1 ms: a job that runs long on little
+ * input, with mappers always inside map() when a signal arrives. */
+#include "mr.h"
+#include <errno.h>
+#include <time.h>
+static int m(void *s, mr_bytes_t r, mr_emitter_t *o)
+{
+    (void)s;
+    struct timespec ts = { 0, 1000000 };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+    return mr_emit_value(o, r.ptr, r.len);
+}
+const mr_plugin_t mr_plugin = { .abi_version = MR_ABI_VERSION, .name = "slow", .map = m };
+EOF
+SLOW=$W/slow.so
+seq 1 100000 | sed 's/^/record /' >"$W/long.txt"
+seq 1 2000 | sed 's/^/record /' >"$W/short.txt"
+
+# start_job NAME [MR-RUN ARGS...]: starts the slow job in the background
+# with -o $W/out/NAME.out, sets PID, and waits for it (wait_started).
+start_job() {
+    local name=$1
+    shift
+    "$MR_RUN" -q -m "$SLOW" -j 2 --chunk-size 16k "$@" -o "$W/out/$name.out" "$W/long.txt" \
+        2>"$W/$name.err" &
+    PID=$!
+    IT_BG_PIDS+=("$PID")
+    wait_started
+}
+
+# wait_started: waits (up to 15 s) until job $PID runs its two mappers and
+# its reducer, and half a second more so the mappers are at work; sets KIDS
+# to mr-run's children.  Returns 1 if they never appear.
+wait_started() {
+    KIDS=
+    local i
+    for i in $(seq 1 150); do
+        if [ "$(it_children_named "$PID" mr-mapper)" -ge 2 ] &&
+            [ "$(it_children_named "$PID" mr-reducer)" -ge 1 ]; then
+            sleep 0.5
+            KIDS=$(it_children "$PID" | tr '\n' ' ')
+            return 0
+        fi
+        it_alive "$PID" || break
+        sleep 0.1
+    done
+    return 1
+}
+
+# exit_status PID SECONDS: waits up to SECONDS for PID to exit and sets
+# STATUS to its exit status, or kills it and sets STATUS to "hung".  (Not
+# run in $(...): a subshell cannot wait for its parent's children.)
+exit_status() {
+    if it_wait_gone "$2" "$1"; then
+        wait "$1"
+        STATUS=$?
+    else
+        kill -KILL "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+        STATUS=hung
+    fi
+}
+
+# leftovers NAME: the output file and its temporary siblings, if any.
+leftovers() {
+    ls -A "$W/out" | grep -F -- "$1.out"
+}
+
+# interrupted SIG STATUS [GROUP]: a job gets SIG (the whole process group
+# when GROUP is set, as Ctrl-C in a terminal does) and must clean up.
+interrupted() {
+    local sig=$1 want=$2 group=${3:-}
+    local name=sig$sig${group:+_group}
+    local what="SIG$sig to mr-run"
+    [ -n "$group" ] && what="SIG$sig to mr-run's process group"
+    [ -n "$group" ] && set -m
+    start_job "$name"
+    local started=$?
+    [ -n "$group" ] && set +m
+    if [ $started -ne 0 ]; then
+        it_not_ok "$what: the job starts 2 mappers and a reducer" "$(cat "$W/$name.err")"
+        kill -KILL "$PID" 2>/dev/null
+        wait "$PID" 2>/dev/null
+        return
+    fi
+    it_ok "$what: the job starts 2 mappers and a reducer ($KIDS)"
+    local found expected
+    found=$(it_stray_children | sort | tr '\n' ' ')
+    # shellcheck disable=SC2086 # KIDS is a list of pids
+    expected=$(printf '%s\n' $KIDS | sort | tr '\n' ' ')
+    it_equal "$what: the test finds those children by their runtime path" "$expected" "$found"
+    if [ -n "$group" ]; then
+        kill -s "$sig" -- "-$PID"
+    else
+        kill -s "$sig" "$PID"
+    fi
+    # shellcheck disable=SC2086
+    if it_wait_gone 2 $KIDS; then
+        it_ok "$what: every child is gone within 2 seconds"
+    else
+        it_not_ok "$what: every child is gone within 2 seconds" "still running:$IT_STILL_ALIVE"
+    fi
+    exit_status "$PID" 10
+    it_equal "$what: mr-run exits with status $want" "$want" "$STATUS"
+    it_equal "$what: no output file (nor its temporary) at -o" "" "$(leftovers "$name")"
+    it_no_children "$what: no mr-mapper or mr-reducer left at all"
+    it_no_runtime_dir "$what: no runtime directory left in TMPDIR"
+}
+
+interrupted INT 130
+interrupted TERM 143
+interrupted HUP 129
+interrupted INT 130 group
+
+# SIGINT while mr-run waits for input: stdin is a pipe whose writer stays
+# open and silent (like `tail -f log | mr-run ...`).  The signal must not
+# wait for the next byte of input.  The FIFO's writer is fd 3 of this shell;
+# closing it afterwards ends the input, so a mr-run stuck in read() exits.
+mkfifo "$W/fifo"
+exec 3<>"$W/fifo"
+"$MR_RUN" -q -m "$MR_EXAMPLES/upper.so" -j 2 -o "$W/out/idle.out" <"$W/fifo" 2>"$W/idle.err" 3>&- &
+PID=$!
+IT_BG_PIDS+=("$PID")
+what="SIGINT to mr-run waiting on an idle stdin"
+if wait_started; then
+    it_ok "$what: the job starts 2 mappers and a reducer ($KIDS)"
+    kill -INT "$PID"
+    # shellcheck disable=SC2086
+    if it_wait_gone 2 $KIDS; then
+        it_ok "$what: every child is gone within 2 seconds"
+    else
+        it_not_ok "$what: every child is gone within 2 seconds" "still running:$IT_STILL_ALIVE"
+    fi
+    if it_wait_gone 1 "$PID"; then
+        it_ok "$what: mr-run exits before its input ends"
+    else
+        it_not_ok "$what: mr-run exits before its input ends" "still running: $PID"
+    fi
+    exec 3>&-
+    exit_status "$PID" 10
+    it_equal "$what: mr-run exits with status 130" 130 "$STATUS"
+    it_equal "$what: no output file (nor its temporary) at -o" "" "$(leftovers idle)"
+    it_no_children "$what: no mr-mapper or mr-reducer left at all"
+    it_no_runtime_dir "$what: no runtime directory left in TMPDIR"
+else
+    exec 3>&-
+    it_not_ok "$what: the job starts 2 mappers and a reducer" "$(cat "$W/idle.err")"
+fi
+
+# SIGKILL: mr-run cannot clean up, but its children must not outlive it.
+if start_job sigkill; then
+    it_ok "SIGKILL to mr-run: the job starts 2 mappers and a reducer ($KIDS)"
+    kill -KILL "$PID"
+    wait "$PID" 2>/dev/null
+    # shellcheck disable=SC2086
+    if it_wait_gone 5 $KIDS; then
+        it_ok "SIGKILL to mr-run: every child exits by itself within 5 seconds"
+    else
+        it_not_ok "SIGKILL to mr-run: every child exits by itself within 5 seconds" \
+            "still running:$IT_STILL_ALIVE"
+    fi
+    it_no_children "SIGKILL to mr-run: no mr-mapper or mr-reducer left at all"
+else
+    it_not_ok "SIGKILL to mr-run: the job starts 2 mappers and a reducer" "$(cat "$W/sigkill.err")"
+fi
+# What a killed mr-run cannot remove; the checks below start clean.
+rm -rf "$TMPDIR"/mr-* "$W/out"/.sigkill.out.* "$W/out"/sigkill.out
+
+# A job that succeeds: its children, seen while it runs, are gone (reaped,
+# not left to init) the moment mr-run returns.
+"$MR_RUN" -q -m "$SLOW" -j 2 --chunk-size 1k -o "$W/out/ok.out" "$W/short.txt" 2>"$W/ok.err" &
+PID=$!
+IT_BG_PIDS+=("$PID")
+seen=
+while it_alive "$PID"; do
+    for k in $(it_children "$PID"); do
+        case " $seen " in *" $k "*) ;; *) seen="$seen $k" ;; esac
+    done
+    sleep 0.05
+done
+wait "$PID"
+rc=$?
+it_status_ok "a successful job exits 0" "$rc" "$W/ok.err"
+it_same "a successful job writes its output" "$W/short.txt" "$W/out/ok.out"
+it_check "a successful job was seen running children ($seen)" test -n "$seen"
+# shellcheck disable=SC2086
+if [ -n "$seen" ] && ! it_wait_gone 0 $seen; then
+    it_not_ok "a successful job leaves no child process" "still running:$IT_STILL_ALIVE"
+else
+    it_ok "a successful job leaves no child process"
+fi
+it_no_children "a successful job: no mr-mapper or mr-reducer left at all"
+it_no_runtime_dir "a successful job: no runtime directory left in TMPDIR"
+it_equal "a successful job: nothing but the output in its directory" "ok.out" \
+    "$(ls -A "$W/out" | grep -F ok.out | tr '\n' ' ' | sed 's/ $//')"
+it_done
