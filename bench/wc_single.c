@@ -55,8 +55,7 @@ int main(int argc, char **argv)
             continue;
         size_t len = i - s;
         size_t j = h & (cap - 1);
-        while (table[j].word &&
-               (table[j].len != len || memcmp(table[j].word, p + s, len) != 0))
+        while (table[j].word && (table[j].len != len || memcmp(table[j].word, p + s, len) != 0))
             j = (j + 1) & (cap - 1);
         if (!table[j].word) {
             table[j].word = (const char *)p + s;

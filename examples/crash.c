@@ -38,10 +38,12 @@ static int cr_init(const char *arg, void **state)
     static const struct {
         const char *prefix;
         how_t how;
-    } kinds[] = { { "abort:", HOW_ABORT }, { "fail:", HOW_FAIL }, { "hang:", HOW_HANG },
-                  { "exit:", HOW_EXIT } };
+    } kinds[] = {
+        { "abort:", HOW_ABORT }, { "fail:", HOW_FAIL }, { "hang:", HOW_HANG }, { "exit:", HOW_EXIT }
+    };
     if (!arg || !*arg) {
-        fprintf(stderr, "crash.so: give the trigger string with --arg [abort:|fail:|hang:|exit:]STRING\n");
+        fprintf(stderr,
+                "crash.so: give the trigger string with --arg [abort:|fail:|hang:|exit:]STRING\n");
         return 1;
     }
     crash_t *c = calloc(1, sizeof *c);

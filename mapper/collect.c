@@ -19,25 +19,25 @@
 
 /* The emitter handed to combine(): it captures the one merged value. */
 typedef struct capture {
-    mr_emitter_t base;  /* must be first: combine calls base.emit */
-    buf_t value;      /* the value emitted, when larger than small */
+    mr_emitter_t base;               /* must be first: combine calls base.emit */
+    buf_t value;                     /* the value emitted, when larger than small */
     char small[COLLECT_SMALL_VALUE]; /* the value emitted, when it fits */
-    const char *data; /* where the value is: small or value.data */
-    size_t len;       /* its length */
-    unsigned n_emits; /* how many times combine emitted */
+    const char *data;                /* where the value is: small or value.data */
+    size_t len;                      /* its length */
+    unsigned n_emits;                /* how many times combine emitted */
 } capture_t;
 
 struct collect {
-    mr_emitter_t base;            /* must be first: map calls base.emit */
-    const mr_plugin_t *combiner;  /* borrowed; NULL without combining */
-    void *combiner_state;       /* borrowed */
-    htab_t *table;              /* owned; per-chunk combined values */
-    buf_t payload;              /* owned; the RESULT payload */
-    uint64_t n_pairs;           /* pairs (or lines) in payload */
-    bool lines;                 /* payload holds output lines, not pairs */
-    capture_t capture;          /* combine's emitter */
-    int error;                  /* first failure in this chunk, 0 if none */
-    char error_text[256];       /* its description */
+    mr_emitter_t base;           /* must be first: map calls base.emit */
+    const mr_plugin_t *combiner; /* borrowed; NULL without combining */
+    void *combiner_state;        /* borrowed */
+    htab_t *table;               /* owned; per-chunk combined values */
+    buf_t payload;               /* owned; the RESULT payload */
+    uint64_t n_pairs;            /* pairs (or lines) in payload */
+    bool lines;                  /* payload holds output lines, not pairs */
+    capture_t capture;           /* combine's emitter */
+    int error;                   /* first failure in this chunk, 0 if none */
+    char error_text[256];        /* its description */
 };
 
 static int s_set_error(collect_t *self, int code, const char *text)
@@ -112,7 +112,8 @@ static int s_emit_line(collect_t *self, const void *key, size_t key_len, const v
 {
     buf_t *b = &self->payload;
     if (buf_reserve(b, key_len + value_len + 2) < 0)
-        return s_set_error(self, -EMSGSIZE, "the chunk's output is larger than the cap on one "
+        return s_set_error(self, -EMSGSIZE,
+                           "the chunk's output is larger than the cap on one "
                            "result");
     char *p = b->data + b->len;
     if (key_len) {
@@ -217,8 +218,7 @@ int collect_finish(collect_t *self, const buf_t **payload, err_t *e)
         size_t pos = 0;
         htab_entry_t *entry;
         while ((entry = htab_next(self->table, &pos))) {
-            if (s_emit_plain(self, entry->key, entry->key_len, entry->value,
-                             entry->value_len) < 0)
+            if (s_emit_plain(self, entry->key, entry->key_len, entry->value, entry->value_len) < 0)
                 break;
         }
     }

@@ -8,9 +8,9 @@
  * (PR_SET_PDEATHSIG), ends it.
  */
 #include "collect.h"
-#include "mapper_int.h"
 #include "err.h"
 #include "log.h"
+#include "mapper_int.h"
 #include "mem.h"
 #include "plugin.h"
 #include "proc.h"
@@ -19,13 +19,13 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,23 +113,22 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
                 return err_set(e, -EINVAL, "invalid --heartbeat '%s'", optarg);
             break;
         }
-        case 'h':
-            fputs(s_usage, stdout);
-            exit(0);
-        default:
-            return err_set(e, -EINVAL, "bad option '%s' (see --help)", argv[optind - 1]);
+        case 'h': fputs(s_usage, stdout); exit(0);
+        default: return err_set(e, -EINVAL, "bad option '%s' (see --help)", argv[optind - 1]);
         }
     }
     if (o->connect) {
         if (!o->plugin)
-            return err_set(e, -EINVAL, "--connect needs -m PLUGIN.so, the same build as the "
+            return err_set(e, -EINVAL,
+                           "--connect needs -m PLUGIN.so, the same build as the "
                            "master's (see --help)");
         if (!o->key != !o->server_pub)
             return err_set(e, -EINVAL, "--key and --server-pub go together");
         return 0;
     }
     if (!o->tasks || !o->control || !o->results || !o->id || !o->plugin)
-        return err_set(e, -EINVAL, "needs --tasks, --control, --results, --id and -m "
+        return err_set(e, -EINVAL,
+                       "needs --tasks, --control, --results, --id and -m "
                        "(mr-mapper is started by mr-run)");
     return 0;
 }
@@ -153,8 +152,8 @@ int mapper__load(mapper_t *m, const char *combiner, err_t *e)
         comb = m->combiner;
     }
     if (strcmp(m->opts.mode, "grouped") == 0)
-        m->collect = collect_new(comb ? plugin_desc(comb) : NULL,
-                                 comb ? plugin_state(comb) : NULL, MAPPER_MAX_MSG);
+        m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
+                                 MAPPER_MAX_MSG);
     else
         m->collect = collect_new_lines(MAPPER_MAX_MSG);
     return 0;
@@ -239,8 +238,10 @@ static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data,
         }
     }
     if (task->offset > in->size || task->length > in->size - task->offset)
-        return err_set(e, -ESPIPE, "input %s: bytes %llu-%llu are past its end (did it "
-                       "change while the job ran?)", path, (unsigned long long)task->offset,
+        return err_set(e, -ESPIPE,
+                       "input %s: bytes %llu-%llu are past its end (did it "
+                       "change while the job ran?)",
+                       path, (unsigned long long)task->offset,
                        (unsigned long long)(task->offset + task->length));
     *data = in->data + task->offset;
     *len = (size_t)task->length;
@@ -319,8 +320,8 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     proto_msg_encode(&msg, &m->header);
     /* An empty payload (a chunk with no output) is still a payload frame:
      * transport_send takes NULL to mean none. */
-    rc = transport_send(m->results, &m->header, payload->data ? payload->data : "",
-                        payload->len, 0);
+    rc =
+        transport_send(m->results, &m->header, payload->data ? payload->data : "", payload->len, 0);
 done:
     atomic_store_explicit(&slot->busy, 0, memory_order_release);
     return rc;
@@ -379,8 +380,8 @@ int mapper__serve(mapper_t *m, err_t *e)
             transport_msg_close(&tm);
             return 0;
         }
-        if (rc == 0 && (msg.type != PROTO_TASK ||
-                        tm.n_parts != (msg.input == PROTO_INPUT_INLINE ? 2 : 1)))
+        if (rc == 0 &&
+            (msg.type != PROTO_TASK || tm.n_parts != (msg.input == PROTO_INPUT_INLINE ? 2 : 1)))
             rc = err_set(e, -EBADMSG, "unexpected %s message from the master",
                          proto_type_name(msg.type));
         if (rc == 0 && msg.input == PROTO_INPUT_INLINE) {

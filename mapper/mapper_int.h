@@ -22,24 +22,24 @@
 #define MAPPER_MAX_MSG ((size_t)2 << 30)
 
 typedef struct mapper_opts {
-    const char *tasks;     /* endpoint of our task socket (master binds) */
-    const char *control;   /* master's control endpoint */
-    const char *results;   /* reducer's results endpoint */
-    uint32_t id;           /* our mapper id */
-    const char *plugin;    /* -m */
-    const char *combiner;  /* -c: plugin whose combine merges per chunk */
-    const char *mode;      /* grouped, ordered, unordered */
-    const char *arg;       /* --arg */
-    const char *progress;  /* --progress: the master's progress slot file, or NULL */
-    const char **inputs;   /* --input paths in the master's order, "-" for streams; owned array */
-    size_t n_inputs;       /* entries in inputs */
-    char delim;            /* record terminator */
-    const char *connect;   /* --connect: a remote master's --listen endpoint, or NULL */
-    unsigned jobs;         /* -j: worker processes for --connect */
-    const char *key;       /* --key: our CURVE key pair file */
-    const char *server_pub;/* --server-pub: the master's public key file */
-    bool persist;          /* --persist: serve job after job */
-    double heartbeat;      /* --heartbeat: seconds of master silence that end a job */
+    const char *tasks;      /* endpoint of our task socket (master binds) */
+    const char *control;    /* master's control endpoint */
+    const char *results;    /* reducer's results endpoint */
+    uint32_t id;            /* our mapper id */
+    const char *plugin;     /* -m */
+    const char *combiner;   /* -c: plugin whose combine merges per chunk */
+    const char *mode;       /* grouped, ordered, unordered */
+    const char *arg;        /* --arg */
+    const char *progress;   /* --progress: the master's progress slot file, or NULL */
+    const char **inputs;    /* --input paths in the master's order, "-" for streams; owned array */
+    size_t n_inputs;        /* entries in inputs */
+    char delim;             /* record terminator */
+    const char *connect;    /* --connect: a remote master's --listen endpoint, or NULL */
+    unsigned jobs;          /* -j: worker processes for --connect */
+    const char *key;        /* --key: our CURVE key pair file */
+    const char *server_pub; /* --server-pub: the master's public key file */
+    bool persist;           /* --persist: serve job after job */
+    double heartbeat;       /* --heartbeat: seconds of master silence that end a job */
 } mapper_opts_t;
 
 /* An input file the mapper maps itself. */
@@ -49,20 +49,20 @@ typedef struct input_map {
 } input_map_t;
 
 typedef struct mapper {
-    mapper_opts_t opts;      /* parsed command line */
-    plugin_t *plugin;      /* owned */
-    plugin_t *combiner;    /* owned, NULL when it is the mapper plugin or absent */
-    collect_t *collect;    /* owned */
-    void *ctx;             /* owned ZeroMQ context */
-    void *tasks;           /* PULL, connected to the master */
-    void *control;         /* PUSH, connected to the master */
-    void *results;         /* PUSH, connected to the reducer */
-    progress_t *progress;  /* owned; NULL when the master gave none */
-    progress_slot_t idle;  /* a private slot used when there is no shared one */
-    input_map_t *maps;     /* owned, one per --input, mapped on first use */
-    buf_t header;          /* scratch for headers */
-    void *dealer;          /* remote: DEALER to the master's --listen, owned */
-    double master_seen;    /* remote: when the master last spoke */
+    mapper_opts_t opts;   /* parsed command line */
+    plugin_t *plugin;     /* owned */
+    plugin_t *combiner;   /* owned, NULL when it is the mapper plugin or absent */
+    collect_t *collect;   /* owned */
+    void *ctx;            /* owned ZeroMQ context */
+    void *tasks;          /* PULL, connected to the master */
+    void *control;        /* PUSH, connected to the master */
+    void *results;        /* PUSH, connected to the reducer */
+    progress_t *progress; /* owned; NULL when the master gave none */
+    progress_slot_t idle; /* a private slot used when there is no shared one */
+    input_map_t *maps;    /* owned, one per --input, mapped on first use */
+    buf_t header;         /* scratch for headers */
+    void *dealer;         /* remote: DEALER to the master's --listen, owned */
+    double master_seen;   /* remote: when the master last spoke */
 } mapper_t;
 
 /* Sends a control message to the master (ipc PUSH, or the DEALER when

@@ -44,16 +44,16 @@
 #define REMOTE_MAX_MSG ((size_t)2 << 30)
 
 typedef struct session {
-    mapper_t *m;                /* the mapper being set up (borrowed) */
-    char host[256];             /* host part of --connect */
-    keys_pair_t client;         /* our CURVE keys, when secure */
-    char server_pub[64];        /* the master's public key (Z85), when secure */
-    bool secure;                /* --key given */
+    mapper_t *m;                  /* the mapper being set up (borrowed) */
+    char host[256];               /* host part of --connect */
+    keys_pair_t client;           /* our CURVE keys, when secure */
+    char server_pub[64];          /* the master's public key (Z85), when secure */
+    bool secure;                  /* --key given */
     char arg[PROTO_TEXT_MAX + 1]; /* the plugin argument from WELCOME */
-    pthread_t beat;             /* heartbeat thread */
-    bool beating;               /* beat was started */
-    atomic_bool stop;           /* tells beat to end */
-    void *watch;                /* reports a refused CURVE handshake, owned */
+    pthread_t beat;               /* heartbeat thread */
+    bool beating;                 /* beat was started */
+    atomic_bool stop;             /* tells beat to end */
+    void *watch;                  /* reports a refused CURVE handshake, owned */
 } session_t;
 
 static int s_secure_client(void *sock, void *arg)
@@ -122,13 +122,17 @@ static int s_join(session_t *s, err_t *e)
         transport_msg_t tm;
         rc = transport_recv(m->dealer, &tm, 250);
         if (s->watch && transport_auth_failed(s->watch))
-            return err_set(e, -EACCES, "the master at %s refused our key %s (it is not in its "
-                           "--authorized-keys)", m->opts.connect, m->opts.key);
+            return err_set(e, -EACCES,
+                           "the master at %s refused our key %s (it is not in its "
+                           "--authorized-keys)",
+                           m->opts.connect, m->opts.key);
         if (rc == -EAGAIN || rc == -EINTR) {
             if (proc_now() > deadline)
-                return err_set(e, -ETIMEDOUT, "no answer from the master at %s within %d s "
+                return err_set(e, -ETIMEDOUT,
+                               "no answer from the master at %s within %d s "
                                "(is mr-run --listen running there, and does it accept our "
-                               "key?)", m->opts.connect, REMOTE_JOIN_SECONDS);
+                               "key?)",
+                               m->opts.connect, REMOTE_JOIN_SECONDS);
             continue;
         }
         if (rc < 0)

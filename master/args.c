@@ -128,9 +128,21 @@ int args_parse_size(const char *s, size_t *out)
     unsigned shift = 0;
     switch (*end) {
     case '\0': break;
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
     default: return -EINVAL;
     }
     if (*end != '\0')
@@ -180,7 +192,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         case 'o': a->output = optarg; break;
         case 'j':
             if (proc_parse_u64(optarg, &n) < 0 || n > 1024)
-                return s_bad(e, "-j", optarg, "expected a number of processes from 1 to 1024 "
+                return s_bad(e, "-j", optarg,
+                             "expected a number of processes from 1 to 1024 "
                              "(0 only with --listen)");
             a->jobs = (unsigned)n;
             jobs_zero = n == 0;
@@ -248,7 +261,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     if (!a->mapper)
         return err_set(e, -EINVAL, "no mapper: give -m PLUGIN.so (see --help)");
     if (jobs_zero && !a->listen)
-        return s_bad(e, "-j", "0", "no local mapper is only possible with --listen, where "
+        return s_bad(e, "-j", "0",
+                     "no local mapper is only possible with --listen, where "
                      "remote mappers do the work");
     if (!a->listen && (a->server_key || a->authorized || a->insecure))
         return err_set(e, -EINVAL, "--server-key, --authorized-keys and --insecure need --listen");
@@ -257,7 +271,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     if (!a->server_key != !a->authorized)
         return err_set(e, -EINVAL, "--server-key and --authorized-keys go together");
     if (a->listen && !a->server_key && !a->insecure && !args_is_loopback(a->listen))
-        return err_set(e, -EINVAL, "--listen %s is reachable from other hosts: give "
+        return err_set(e, -EINVAL,
+                       "--listen %s is reachable from other hosts: give "
                        "--server-key and --authorized-keys (see mr-keygen), or --insecure",
                        a->listen);
     if (a->bad_records && !a->skip_bad)
@@ -266,8 +281,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL, "--sort applies to key-grouped output, not to --%s",
                        args_mode_name(a->mode));
     if (a->reducer && a->mode != ARGS_MODE_AUTO)
-        return err_set(e, -EINVAL, "-r is not used with --%s: that output comes straight "
-                       "from the mapper", args_mode_name(a->mode));
+        return err_set(e, -EINVAL,
+                       "-r is not used with --%s: that output comes straight "
+                       "from the mapper",
+                       args_mode_name(a->mode));
     return 0;
 }
 

@@ -18,28 +18,28 @@ typedef enum args_mode {
 } args_mode_t;
 
 typedef struct args {
-    const char *mapper;     /* -m: mapper plugin path (borrowed from argv) */
-    const char *reducer;    /* -r: reducer plugin path, NULL for the default */
-    const char **inputs;    /* owned array of borrowed paths; "-" is stdin */
-    size_t n_inputs;        /* entries in inputs */
-    const char *output;     /* -o: output path, NULL for stdout */
-    unsigned jobs;          /* -j: local mapper processes */
-    args_mode_t mode;         /* --ordered / --unordered, else AUTO */
-    bool sort;              /* --sort: key-grouped output in bytewise key order */
-    size_t chunk_size;      /* --chunk-size in bytes */
-    char delim;             /* record terminator: '\n', or '\0' with -0 */
-    const char *arg;        /* --arg for the plugins, NULL when absent */
-    const char *stats;      /* --stats output path, NULL when absent */
-    bool quiet;             /* -q */
-    unsigned max_attempts;  /* --max-attempts: failures of one chunk before the job fails */
-    bool skip_bad;          /* --skip-bad: skip records that fail twice instead of failing */
+    const char *mapper;      /* -m: mapper plugin path (borrowed from argv) */
+    const char *reducer;     /* -r: reducer plugin path, NULL for the default */
+    const char **inputs;     /* owned array of borrowed paths; "-" is stdin */
+    size_t n_inputs;         /* entries in inputs */
+    const char *output;      /* -o: output path, NULL for stdout */
+    unsigned jobs;           /* -j: local mapper processes */
+    args_mode_t mode;        /* --ordered / --unordered, else AUTO */
+    bool sort;               /* --sort: key-grouped output in bytewise key order */
+    size_t chunk_size;       /* --chunk-size in bytes */
+    char delim;              /* record terminator: '\n', or '\0' with -0 */
+    const char *arg;         /* --arg for the plugins, NULL when absent */
+    const char *stats;       /* --stats output path, NULL when absent */
+    bool quiet;              /* -q */
+    unsigned max_attempts;   /* --max-attempts: failures of one chunk before the job fails */
+    bool skip_bad;           /* --skip-bad: skip records that fail twice instead of failing */
     const char *bad_records; /* --bad-records: file receiving the skipped records, or NULL */
-    double task_timeout;    /* --task-timeout: seconds one map() call may run; 0 is off */
-    const char *listen;     /* --listen tcp://HOST:PORT for remote mappers, or NULL */
-    const char *server_key; /* --server-key: the master's CURVE key file */
-    const char *authorized; /* --authorized-keys: directory of accepted .pub files */
-    bool insecure;          /* --insecure: no CURVE on a non-loopback --listen */
-    double heartbeat;       /* --heartbeat: seconds of silence before a remote mapper is dead */
+    double task_timeout;     /* --task-timeout: seconds one map() call may run; 0 is off */
+    const char *listen;      /* --listen tcp://HOST:PORT for remote mappers, or NULL */
+    const char *server_key;  /* --server-key: the master's CURVE key file */
+    const char *authorized;  /* --authorized-keys: directory of accepted .pub files */
+    bool insecure;           /* --insecure: no CURVE on a non-loopback --listen */
+    double heartbeat;        /* --heartbeat: seconds of silence before a remote mapper is dead */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when

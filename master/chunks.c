@@ -11,11 +11,11 @@
 #include <string.h>
 
 struct chunks {
-    chunk_t *ring;   /* owned, window entries */
-    size_t window;   /* ring size */
-    uint64_t base;   /* lowest index not done */
-    uint64_t next;   /* next index to cut */
-    size_t n_open;   /* entries in [base, next) not done */
+    chunk_t *ring; /* owned, window entries */
+    size_t window; /* ring size */
+    uint64_t base; /* lowest index not done */
+    uint64_t next; /* next index to cut */
+    size_t n_open; /* entries in [base, next) not done */
 };
 
 chunks_t *chunks_new(size_t window)

@@ -25,8 +25,8 @@ typedef enum chunk_state {
 
 typedef struct chunk {
     uint64_t index;      /* position in input order, from 0 */
-    split_chunk_t src;     /* input, offset and bytes (owned bytes freed on done) */
-    chunk_state_t state;   /* see chunk_state_t */
+    split_chunk_t src;   /* input, offset and bytes (owned bytes freed on done) */
+    chunk_state_t state; /* see chunk_state_t */
     uint32_t mapper;     /* holder while ASSIGNED */
     uint32_t failures;   /* attempts that failed (plugin error or mapper crash) */
     uint32_t sends;      /* times sent, for attempt numbers and statistics */

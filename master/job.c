@@ -30,8 +30,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,13 +66,15 @@ static int s_setup(job_t *job)
     if (!tmp || !*tmp)
         tmp = "/tmp";
     if (strlen(tmp) + sizeof "/mr-XXXXXX" > sizeof job->dir)
-        return job__fail(job, -ENAMETOOLONG, "TMPDIR %s is too long for Unix socket paths; "
-                      "set TMPDIR to a shorter directory", tmp);
+        return job__fail(job, -ENAMETOOLONG,
+                         "TMPDIR %s is too long for Unix socket paths; "
+                         "set TMPDIR to a shorter directory",
+                         tmp);
     snprintf(job->dir, sizeof job->dir, "%s/mr-XXXXXX", tmp);
     if (!mkdtemp(job->dir)) {
         job->dir[0] = '\0';
         return job__fail(job, -errno, "cannot create a runtime directory in %s: %s", tmp,
-                      strerror(errno));
+                         strerror(errno));
     }
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
     snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
@@ -93,8 +95,8 @@ static int s_setup(job_t *job)
         return job__fail(job, -ENOMEM, "cannot create a ZeroMQ context");
     err_t e;
     err_init(&e);
-    job->control = transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true,
-                                  JOB_CONTROL_MAX, &e);
+    job->control =
+        transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true, JOB_CONTROL_MAX, &e);
     if (!job->control)
         return job__fail(job, e.code, "control socket: %s", e.text);
     job->feed = transport_open(job->ctx, TRANSPORT_PUSH, job->results_ep, false, 0, &e);
@@ -159,10 +161,10 @@ mapper_t *job__add_mapper(job_t *job)
     if (job->n_mappers == job->cap_mappers) {
         job->cap_mappers = job->cap_mappers ? job->cap_mappers * 2 : 8;
         job->mappers = mem_realloc(job->mappers, job->cap_mappers * sizeof *job->mappers);
-        job->st->mapper_chunks = mem_realloc(job->st->mapper_chunks,
-                                             job->cap_mappers * sizeof *job->st->mapper_chunks);
-        job->st->mapper_hosts = mem_realloc(job->st->mapper_hosts,
-                                            job->cap_mappers * sizeof *job->st->mapper_hosts);
+        job->st->mapper_chunks =
+            mem_realloc(job->st->mapper_chunks, job->cap_mappers * sizeof *job->st->mapper_chunks);
+        job->st->mapper_hosts =
+            mem_realloc(job->st->mapper_hosts, job->cap_mappers * sizeof *job->st->mapper_hosts);
     }
     mapper_t *m = &job->mappers[job->n_mappers];
     memset(m, 0, sizeof *m);
@@ -274,14 +276,14 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     /* A remote mapper cannot read our files, nor can anyone open stdin
      * redirected from a file by name: those get the bytes, sent straight
      * from the mapping, which outlives the ZeroMQ context. */
-    bool from_map = !inline_bytes &&
-                    (m->remote || !split_input_path(job->cfg->split, c->src.input));
+    bool from_map =
+        !inline_bytes && (m->remote || !split_input_path(job->cfg->split, c->src.input));
     msg.input = inline_bytes || from_map ? PROTO_INPUT_INLINE : c->src.input;
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
     int flags = TRANSPORT_DONTWAIT | (from_map ? TRANSPORT_ZEROCOPY : 0);
-    int rc = transport_send(m->sock, &job->header,
-                            inline_bytes || from_map ? c->src.data : NULL, c->src.len, flags);
+    int rc = transport_send(m->sock, &job->header, inline_bytes || from_map ? c->src.data : NULL,
+                            c->src.len, flags);
     if (rc == -EAGAIN)
         job->retry_soon = true;
     if (rc < 0)
@@ -435,8 +437,10 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
 
     if (a->skip_bad && c->has_suspect && c->suspect == offset) {
         if (c->n_skip >= PROTO_SKIP_MAX) {
-            job__fail(job, -E2BIG, "input %s: chunk %llu has more than %d bad records; use a "
-                   "smaller --chunk-size", input, (unsigned long long)c->index, PROTO_SKIP_MAX);
+            job__fail(job, -E2BIG,
+                      "input %s: chunk %llu has more than %d bad records; use a "
+                      "smaller --chunk-size",
+                      input, (unsigned long long)c->index, PROTO_SKIP_MAX);
             return;
         }
         chunks_skip(c, offset);
@@ -445,13 +449,15 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
         c->failures = 0;
         c->has_suspect = false;
         log_warn("input %s, record at byte offset %llu: %s twice; skipped (--skip-bad). "
-                 "The record begins '%s'", input, at, why, quote);
+                 "The record begins '%s'",
+                 input, at, why, quote);
         return;
     }
     if (c->failures >= a->max_attempts) {
-        job__fail(job, -ECANCELED, "input %s, record at byte offset %llu (chunk %llu): %s; failed "
-               "%u attempts. The record begins '%s'", input, at, (unsigned long long)c->index,
-               why, c->failures, quote);
+        job__fail(job, -ECANCELED,
+                  "input %s, record at byte offset %llu (chunk %llu): %s; failed "
+                  "%u attempts. The record begins '%s'",
+                  input, at, (unsigned long long)c->index, why, c->failures, quote);
         return;
     }
     c->has_suspect = true;
@@ -555,8 +561,8 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
         return;
     job->st->mappers_lost++;
     if (!m->ready) {
-        job__fail(job, -ECHILD, "mapper %u %s before it was ready (see its message above)",
-               m->id, how);
+        job__fail(job, -ECHILD, "mapper %u %s before it was ready (see its message above)", m->id,
+                  how);
         return;
     }
     /* Everything it held goes back to the queue.  The chunk it was mapping
@@ -567,8 +573,8 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
         mapping = NULL;
     unsigned held = job__requeue(job, m);
     if (held > 0)
-        log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid,
-                 how, held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
+        log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid, how,
+                 held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
     else
         log_warn("mapper %u (pid %d) %s while idle", m->id, (int)pid, how);
     if (mapping) {
@@ -795,7 +801,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         job.bad = fopen(cfg->args->bad_records, "w");
         if (!job.bad)
             job__fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
-                   strerror(errno));
+                      strerror(errno));
     }
     while (job.state == JOB_RUNNING) {
         s_feed(&job);

@@ -14,7 +14,7 @@
 
 typedef struct job_config {
     const args_t *args;       /* the command line */
-    args_mode_t mode;           /* resolved mode, never AUTO */
+    args_mode_t mode;         /* resolved mode, never AUTO */
     const char *reducer_path; /* plugin of the reducer, NULL unless grouped */
     const char *output_path;  /* file the reducer writes, NULL for stdout */
     const char *bin_dir;      /* directory holding mr-mapper and mr-reducer */

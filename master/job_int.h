@@ -48,21 +48,21 @@
 #define JOB_ENDPOINT_MAX 128
 
 typedef struct mapper {
-    uint32_t id;          /* 1-based, never reused within a job */
-    pid_t pid;            /* process id, 0 once reaped */
-    void *sock;           /* owned PUSH socket bound to endpoint, NULL when dead */
+    uint32_t id;                     /* 1-based, never reused within a job */
+    pid_t pid;                       /* process id, 0 once reaped */
+    void *sock;                      /* owned PUSH socket bound to endpoint, NULL when dead */
     char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
-    bool ready;           /* READY received: may get tasks */
-    unsigned inflight;    /* tasks sent and not yet answered (ACK or FAIL) */
-    progress_t *progress; /* owned shared progress slot (local mappers) */
-    uint64_t last_calls;  /* progress calls counter at the last change */
-    double last_change;   /* when it last changed, or the mapper went busy */
-    bool timed_out;       /* we killed it for --task-timeout */
-    bool remote;          /* attached over --listen from another host */
-    char rid[TRANSPORT_ID_MAX]; /* remote: its routing id on the --listen socket */
-    size_t rid_len;       /* remote: bytes in rid */
-    char host[64];        /* remote: the host name it gave */
-    double last_seen;     /* remote: when we last heard from it */
+    bool ready;                      /* READY received: may get tasks */
+    unsigned inflight;               /* tasks sent and not yet answered (ACK or FAIL) */
+    progress_t *progress;            /* owned shared progress slot (local mappers) */
+    uint64_t last_calls;             /* progress calls counter at the last change */
+    double last_change;              /* when it last changed, or the mapper went busy */
+    bool timed_out;                  /* we killed it for --task-timeout */
+    bool remote;                     /* attached over --listen from another host */
+    char rid[TRANSPORT_ID_MAX];      /* remote: its routing id on the --listen socket */
+    size_t rid_len;                  /* remote: bytes in rid */
+    char host[64];                   /* remote: the host name it gave */
+    double last_seen;                /* remote: when we last heard from it */
 } mapper_t;
 
 typedef enum job_state {
@@ -72,33 +72,33 @@ typedef enum job_state {
 } job_state_t;
 
 typedef struct job {
-    const job_config_t *cfg;   /* borrowed configuration */
-    job_stats_t *st;           /* borrowed statistics being filled */
-    err_t *e;                /* where the first failure is described */
-    job_state_t state;         /* running, or how it ended */
-    char dir[JOB_DIR_MAX];   /* private runtime directory (0700) */
+    const job_config_t *cfg;           /* borrowed configuration */
+    job_stats_t *st;                   /* borrowed statistics being filled */
+    err_t *e;                          /* where the first failure is described */
+    job_state_t state;                 /* running, or how it ended */
+    char dir[JOB_DIR_MAX];             /* private runtime directory (0700) */
     char control_ep[JOB_ENDPOINT_MAX]; /* where mappers and the reducer report */
     char results_ep[JOB_ENDPOINT_MAX]; /* the reducer's PULL socket */
-    void *ctx;               /* ZeroMQ context, owned */
-    void *control;           /* PULL, bound at control_ep */
-    void *feed;              /* PUSH to the reducer, for FINISH */
-    int sigfd;               /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
-    sigset_t old_mask;       /* signal mask to restore */
-    chunks_t *chunks;        /* chunks in flight */
-    bool input_done;         /* the splitter has no more chunks */
-    bool finish_sent;        /* FINISH went to the reducer */
-    mapper_t *mappers;       /* owned array indexed by id - 1 */
-    size_t n_mappers;        /* entries used in mappers */
-    size_t cap_mappers;      /* entries allocated */
-    unsigned respawns_left;  /* replacement mappers we may still start */
-    pid_t reducer_pid;       /* 0 once reaped */
-    uint64_t send_seq;       /* counter for chunk_t.sent_seq */
-    buf_t header;            /* scratch for encoding headers */
-    FILE *bad;               /* --bad-records file, owned, NULL when absent */
-    double started;          /* monotonic start time */
-    bool retry_soon;         /* a send found no peer yet: poll again shortly */
-    bool wait_input;         /* the input stream had nothing ready: poll it */
-    struct remote *remote;   /* owned --listen state, NULL without --listen */
+    void *ctx;                         /* ZeroMQ context, owned */
+    void *control;                     /* PULL, bound at control_ep */
+    void *feed;                        /* PUSH to the reducer, for FINISH */
+    int sigfd;                         /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
+    sigset_t old_mask;                 /* signal mask to restore */
+    chunks_t *chunks;                  /* chunks in flight */
+    bool input_done;                   /* the splitter has no more chunks */
+    bool finish_sent;                  /* FINISH went to the reducer */
+    mapper_t *mappers;                 /* owned array indexed by id - 1 */
+    size_t n_mappers;                  /* entries used in mappers */
+    size_t cap_mappers;                /* entries allocated */
+    unsigned respawns_left;            /* replacement mappers we may still start */
+    pid_t reducer_pid;                 /* 0 once reaped */
+    uint64_t send_seq;                 /* counter for chunk_t.sent_seq */
+    buf_t header;                      /* scratch for encoding headers */
+    FILE *bad;                         /* --bad-records file, owned, NULL when absent */
+    double started;                    /* monotonic start time */
+    bool retry_soon;                   /* a send found no peer yet: poll again shortly */
+    bool wait_input;                   /* the input stream had nothing ready: poll it */
+    struct remote *remote;             /* owned --listen state, NULL without --listen */
 } job_t;
 
 /* Ends the job as failed with a message (the first failure wins); returns

@@ -46,18 +46,10 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
         switch (c) {
-        case 'f':
-            force = true;
-            break;
-        case 'h':
-            s_usage(stdout);
-            return 0;
-        case 'V':
-            printf("mr-keygen %s\n", MR_VERSION_STRING);
-            return 0;
-        default:
-            s_usage(stderr);
-            return EXIT_USAGE;
+        case 'f': force = true; break;
+        case 'h': s_usage(stdout); return 0;
+        case 'V': printf("mr-keygen %s\n", MR_VERSION_STRING); return 0;
+        default: s_usage(stderr); return EXIT_USAGE;
         }
     }
     if (argc - optind != 1) {

@@ -100,16 +100,17 @@ static void s_output_abort(output_t *out)
 
 /* Opens the plugins and decides the mode; *reducer_path is NULL unless the
  * job is key-grouped. */
-static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path,
-                           err_t *e)
+static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path, err_t *e)
 {
     plugin_t *mapper = plugin_open(a->mapper, e);
     if (!mapper)
         return e->code;
     int rc = 0;
     if (!plugin_desc(mapper)->map) {
-        rc = err_set(e, -EINVAL, "plugin %s: its %s has no map function, so it cannot be "
-                     "a mapper", a->mapper, MR_PLUGIN_SYMBOL);
+        rc = err_set(e, -EINVAL,
+                     "plugin %s: its %s has no map function, so it cannot be "
+                     "a mapper",
+                     a->mapper, MR_PLUGIN_SYMBOL);
         goto done;
     }
     *reducer_path = NULL;
@@ -123,8 +124,10 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
         bool can = plugin_can_reduce(reducer);
         plugin_destroy(&reducer);
         if (!can) {
-            rc = err_set(e, -EINVAL, "plugin %s: its %s has neither combine nor reduce, so "
-                         "it cannot be a reducer", a->reducer, MR_PLUGIN_SYMBOL);
+            rc = err_set(e, -EINVAL,
+                         "plugin %s: its %s has neither combine nor reduce, so "
+                         "it cannot be a reducer",
+                         a->reducer, MR_PLUGIN_SYMBOL);
             goto done;
         }
         *reducer_path = a->reducer;
@@ -134,8 +137,10 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
     if (*mode == ARGS_MODE_AUTO)
         *mode = *reducer_path ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
     if (a->sort && *mode != ARGS_MODE_GROUPED)
-        rc = err_set(e, -EINVAL, "--sort needs a key-grouped job, and plugin %s has neither "
-                     "combine nor reduce (give one with -r)", a->mapper);
+        rc = err_set(e, -EINVAL,
+                     "--sort needs a key-grouped job, and plugin %s has neither "
+                     "combine nor reduce (give one with -r)",
+                     a->mapper);
 done:
     plugin_destroy(&mapper);
     return rc;
@@ -148,8 +153,7 @@ static int s_check_binaries(const char *dir, err_t *e)
         char path[PATH_MAX + 16];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         if (access(path, X_OK) < 0)
-            return err_set(e, -errno, "%s: %s (it must sit beside mr-run)", path,
-                           strerror(errno));
+            return err_set(e, -errno, "%s: %s (it must sit beside mr-run)", path, strerror(errno));
     }
     return 0;
 }

@@ -43,16 +43,16 @@
 #define REMOTE_LINGER_MS 500
 
 struct remote {
-    void *join;               /* ROUTER bound at --listen, owned */
-    char host[256];           /* host part of --listen: where task sockets bind */
-    uint32_t result_port;     /* the reducer's TCP port; 0 until its LISTEN */
+    void *join;                             /* ROUTER bound at --listen, owned */
+    char host[256];                         /* host part of --listen: where task sockets bind */
+    uint32_t result_port;                   /* the reducer's TCP port; 0 until its LISTEN */
     unsigned char digest[PROTO_DIGEST_LEN]; /* digest of the -m plugin file */
-    double next_beat;         /* when heartbeats are next due */
-    bool announced;           /* "waiting for remote mappers" was printed */
-    keys_pair_t server;       /* our CURVE key pair, when secure */
-    bool secure;              /* --server-key given */
-    keys_allow_t *allow;      /* owned allow-list, when secure */
-    zap_t *zap;               /* owned ZAP handler, when secure */
+    double next_beat;                       /* when heartbeats are next due */
+    bool announced;                         /* "waiting for remote mappers" was printed */
+    keys_pair_t server;                     /* our CURVE key pair, when secure */
+    bool secure;                            /* --server-key given */
+    keys_allow_t *allow;                    /* owned allow-list, when secure */
+    zap_t *zap;                             /* owned ZAP handler, when secure */
 };
 
 static int s_secure_server(void *sock, void *arg)
@@ -162,15 +162,15 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
         s_hex(r->digest, ours);
         s_hex(hello->digest, theirs);
         char why[300];
-        snprintf(why, sizeof why, "its plugin differs from the master's %.120s (digest %s..., "
-                 "the mapper's is %s...): use the same build on every host", a->mapper, ours,
-                 theirs);
+        snprintf(why, sizeof why,
+                 "its plugin differs from the master's %.120s (digest %s..., "
+                 "the mapper's is %s...): use the same build on every host",
+                 a->mapper, ours, theirs);
         s_refuse(job, rid, rid_len, -EPROTO, why, who);
         return;
     }
     if (a->arg && strlen(a->arg) > PROTO_TEXT_MAX) {
-        s_refuse(job, rid, rid_len, -E2BIG, "--arg is too long to send to a remote mapper",
-                 who);
+        s_refuse(job, rid, rid_len, -E2BIG, "--arg is too long to send to a remote mapper", who);
         return;
     }
     mapper_t *m = job__add_mapper(job);
@@ -239,8 +239,8 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
     }
     mapper_t *m = job__mapper(job, msg.mapper);
     if (!m || !m->remote || !m->sock) {
-        log_warn("dropped %s from %s: no such remote mapper %u", proto_type_name(msg.type),
-                 peer, msg.mapper);
+        log_warn("dropped %s from %s: no such remote mapper %u", proto_type_name(msg.type), peer,
+                 msg.mapper);
         return;
     }
     m->last_seen = proc_now();
@@ -263,8 +263,7 @@ void remote__on_ready(job_t *job, const transport_poll_item_t *items, int first)
     char rid[TRANSPORT_ID_MAX];
     size_t rid_len = 0;
     transport_msg_t tm;
-    while (job->state == JOB_RUNNING &&
-           transport_recv_from(r->join, rid, &rid_len, &tm, 0) == 0) {
+    while (job->state == JOB_RUNNING && transport_recv_from(r->join, rid, &rid_len, &tm, 0) == 0) {
         s_on_join(job, rid, rid_len, &tm);
         transport_msg_close(&tm);
     }
@@ -303,8 +302,8 @@ void remote__tick(job_t *job)
             unsigned held = job__requeue(job, m);
             job->st->mappers_lost++;
             log_warn("remote mapper %u (%s) silent for %.1f s: declared dead; re-sending the "
-                     "%u chunk%s it held", m->id, m->host, now - m->last_seen, held,
-                     held == 1 ? "" : "s");
+                     "%u chunk%s it held",
+                     m->id, m->host, now - m->last_seen, held, held == 1 ? "" : "s");
             continue;
         }
         live++;

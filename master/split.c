@@ -8,21 +8,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <poll.h>
 #include <unistd.h>
 
 typedef struct input {
-    const char *name;  /* borrowed path, "-" for stdin */
-    int fd;            /* open descriptor, -1 once closed */
-    char *map;         /* mapping of a regular file, NULL for a stream */
-    size_t size;       /* mapped size */
-    uint64_t offset;   /* bytes of this input already cut into chunks */
-    bool eof;          /* stream: read returned 0 */
+    const char *name; /* borrowed path, "-" for stdin */
+    int fd;           /* open descriptor, -1 once closed */
+    char *map;        /* mapping of a regular file, NULL for a stream */
+    size_t size;      /* mapped size */
+    uint64_t offset;  /* bytes of this input already cut into chunks */
+    bool eof;         /* stream: read returned 0 */
 } input_t;
 
 struct split {
@@ -187,8 +187,10 @@ static int s_cut_stream(split_t *self, input_t *in, split_chunk_t *c, err_t *e)
         }
         size_t want = self->chunk_size > (1u << 16) ? self->chunk_size : (1u << 16);
         if (buf_reserve(b, want) < 0 && buf_reserve(b, 1) < 0)
-            return err_set(e, -EMSGSIZE, "input %s: a record at byte offset %llu is longer "
-                           "than %zu bytes", split_input_name(self, (uint32_t)self->current),
+            return err_set(e, -EMSGSIZE,
+                           "input %s: a record at byte offset %llu is longer "
+                           "than %zu bytes",
+                           split_input_name(self, (uint32_t)self->current),
                            (unsigned long long)in->offset, (size_t)SPLIT_MAX_RECORD);
         size_t room = b->cap - b->len;
         struct pollfd pfd = { in->fd, POLLIN, 0 };

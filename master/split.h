@@ -24,11 +24,11 @@
 typedef struct split split_t;
 
 typedef struct split_chunk {
-    uint32_t input;     /* index of the input it came from */
-    uint64_t offset;    /* byte offset of its first byte within that input */
-    const char *data;   /* its bytes */
-    size_t len;         /* their count, > 0 */
-    char *owned;        /* == data when the caller must free() it, else NULL
+    uint32_t input;   /* index of the input it came from */
+    uint64_t offset;  /* byte offset of its first byte within that input */
+    const char *data; /* its bytes */
+    size_t len;       /* their count, > 0 */
+    char *owned;      /* == data when the caller must free() it, else NULL
                            (then data lives until split_destroy) */
 } split_chunk_t;
 

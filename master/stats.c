@@ -9,8 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs,
-                err_t *e)
+int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs, err_t *e)
 {
     size_t n = strlen(path) + 16;
     char *tmp = malloc(n);

@@ -9,7 +9,6 @@
 
 /* Writes st as one JSON object to path (through a temporary file renamed
  * into place).  0 or -errno with e naming the path. */
-int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs,
-                err_t *e);
+int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs, err_t *e);
 
 #endif

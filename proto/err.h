@@ -14,8 +14,8 @@
 #define ERR_TEXT_MAX 512
 
 typedef struct err {
-    int code;                 /* 0 or the negative errno of the first failure */
-    char text[ERR_TEXT_MAX];  /* what failed, in words; "" when code is 0 */
+    int code;                /* 0 or the negative errno of the first failure */
+    char text[ERR_TEXT_MAX]; /* what failed, in words; "" when code is 0 */
 } err_t;
 
 /* Clears e to "no error". */

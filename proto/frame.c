@@ -20,8 +20,7 @@ typedef struct walker {
 
 static int s_bad(walker_t *w, const char *what)
 {
-    return err_set(w->e, -EBADMSG, "malformed frame at byte %zu of %zu: %s", w->off, w->len,
-                   what);
+    return err_set(w->e, -EBADMSG, "malformed frame at byte %zu of %zu: %s", w->off, w->len, what);
 }
 
 /* Reads a big-endian unsigned of n bytes into *v. */
@@ -79,32 +78,46 @@ static int s_object(walker_t *w, int depth)
         return s_skip(w, t & 0x1f, "truncated string");
 
     switch (t) {
-    case 0xc4: case 0xc5: case 0xc6: /* bin 8/16/32 */
+    case 0xc4:
+    case 0xc5:
+    case 0xc6: /* bin 8/16/32 */
         rc = s_uint(w, (size_t)1 << (t - 0xc4), &n);
         return rc < 0 ? rc : s_skip(w, n, "truncated binary");
-    case 0xd9: case 0xda: case 0xdb: /* str 8/16/32 */
+    case 0xd9:
+    case 0xda:
+    case 0xdb: /* str 8/16/32 */
         rc = s_uint(w, (size_t)1 << (t - 0xd9), &n);
         return rc < 0 ? rc : s_skip(w, n, "truncated string");
-    case 0xc7: case 0xc8: case 0xc9: /* ext 8/16/32: length, type, data */
+    case 0xc7:
+    case 0xc8:
+    case 0xc9: /* ext 8/16/32: length, type, data */
         rc = s_uint(w, (size_t)1 << (t - 0xc7), &n);
         return rc < 0 ? rc : s_skip(w, n + 1, "truncated extension");
     case 0xca: return s_skip(w, 4, "truncated float");
     case 0xcb: return s_skip(w, 8, "truncated float");
-    case 0xcc: case 0xd0: return s_skip(w, 1, "truncated integer");
-    case 0xcd: case 0xd1: return s_skip(w, 2, "truncated integer");
-    case 0xce: case 0xd2: return s_skip(w, 4, "truncated integer");
-    case 0xcf: case 0xd3: return s_skip(w, 8, "truncated integer");
-    case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: /* fixext */
+    case 0xcc:
+    case 0xd0: return s_skip(w, 1, "truncated integer");
+    case 0xcd:
+    case 0xd1: return s_skip(w, 2, "truncated integer");
+    case 0xce:
+    case 0xd2: return s_skip(w, 4, "truncated integer");
+    case 0xcf:
+    case 0xd3: return s_skip(w, 8, "truncated integer");
+    case 0xd4:
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8: /* fixext */
         return s_skip(w, 1 + ((uint64_t)1 << (t - 0xd4)), "truncated extension");
-    case 0xdc: case 0xdd:
+    case 0xdc:
+    case 0xdd:
         rc = s_uint(w, t == 0xdc ? 2 : 4, &n);
         return rc < 0 ? rc : s_container(w, n, 1, depth);
-    case 0xde: case 0xdf:
+    case 0xde:
+    case 0xdf:
         rc = s_uint(w, t == 0xde ? 2 : 4, &n);
         return rc < 0 ? rc : s_container(w, n, 2, depth);
-    default: /* 0xc1 is never used */
-        w->off--;
-        return s_bad(w, "invalid type byte");
+    default: /* 0xc1 is never used */ w->off--; return s_bad(w, "invalid type byte");
     }
 }
 

@@ -30,10 +30,10 @@ typedef struct block {
 } block_t;
 
 struct htab {
-    slot_t *slots;     /* owned slot array of mask + 1 slots */
-    size_t mask;       /* slot count - 1 */
-    size_t count;      /* entries in use */
-    block_t *blocks;   /* owned arena, newest first */
+    slot_t *slots;   /* owned slot array of mask + 1 slots */
+    size_t mask;     /* slot count - 1 */
+    size_t count;    /* entries in use */
+    block_t *blocks; /* owned arena, newest first */
 };
 
 static inline uint64_t s_load64(const unsigned char *p)

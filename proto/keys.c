@@ -62,8 +62,9 @@ int keys_generate(keys_pair_t *pair, err_t *e)
         int code = errno;
         memset(pair, 0, sizeof *pair);
         if (code == ENOTSUP)
-            return err_set(e, -ENOTSUP, "cannot generate a CURVE key pair: libzmq was built "
-                                        "without CURVE support");
+            return err_set(e, -ENOTSUP,
+                           "cannot generate a CURVE key pair: libzmq was built "
+                           "without CURVE support");
         return err_set(e, -code, "zmq_curve_keypair: %s", zmq_strerror(code));
     }
     return 0;
@@ -306,9 +307,11 @@ static int s_parse_line(const char *path, unsigned line, const char *p, size_t l
         slot = out->public_z85;
     } else if (name_len == 10 && memcmp(name, "secret-key", 10) == 0) {
         if (!secret)
-            return err_set(e, -EBADMSG, "%s:%u: a secret key in a public key file; refusing it "
-                                        "(hand out BASENAME.pub, and make a new pair if this "
-                                        "file was shared)", path, line);
+            return err_set(e, -EBADMSG,
+                           "%s:%u: a secret key in a public key file; refusing it "
+                           "(hand out BASENAME.pub, and make a new pair if this "
+                           "file was shared)",
+                           path, line);
         slot = out->secret_z85;
     } else {
         return err_set(e, -EBADMSG, "%s:%u: unknown name `%.*s` (expected public-key%s)", path,
@@ -318,8 +321,8 @@ static int s_parse_line(const char *path, unsigned line, const char *p, size_t l
     if (slot[0])
         return err_set(e, -EBADMSG, "%s:%u: %.10s given twice", path, line, name);
     if (value_len != KEYS_Z85_LEN)
-        return err_set(e, -EBADMSG, "%s:%u: %.10s: expected %d Z85 characters, got %zu", path,
-                       line, name, KEYS_Z85_LEN, value_len);
+        return err_set(e, -EBADMSG, "%s:%u: %.10s: expected %d Z85 characters, got %zu", path, line,
+                       name, KEYS_Z85_LEN, value_len);
     memcpy(slot, value, KEYS_Z85_LEN);
     slot[KEYS_Z85_LEN] = '\0';
     if (keys_z85_check(slot, NULL, e) < 0) {
@@ -375,7 +378,8 @@ int keys_read_secret(const char *path, keys_pair_t *pair, err_t *e)
     } else if (memcmp(derived, file.public_z85, KEYS_Z85_LEN) != 0) {
         rc = err_set(e, -EKEYREJECTED,
                      "%s: public-key is not the secret key's public key (the file was edited "
-                     "or assembled from two pairs)", path);
+                     "or assembled from two pairs)",
+                     path);
     } else {
         memcpy(pair->public_z85, file.public_z85, sizeof pair->public_z85);
         memcpy(pair->secret_z85, file.secret_z85, sizeof pair->secret_z85);
@@ -483,11 +487,13 @@ int keys_load_authorized(const char *dir, keys_allow_t **allow_p, err_t *e)
     }
     int rc = 0;
     if (n == 0)
-        rc = err_set(e, -ENOENT, "authorized keys directory %s: no *.pub files in it (with an "
-                                 "empty list every mapper would be refused)", dir);
+        rc = err_set(e, -ENOENT,
+                     "authorized keys directory %s: no *.pub files in it (with an "
+                     "empty list every mapper would be refused)",
+                     dir);
     else if (n > KEYS_ALLOW_MAX)
-        rc = err_set(e, -E2BIG, "authorized keys directory %s: %d *.pub files, at most %d", dir,
-                     n, KEYS_ALLOW_MAX);
+        rc = err_set(e, -E2BIG, "authorized keys directory %s: %d *.pub files, at most %d", dir, n,
+                     KEYS_ALLOW_MAX);
     keys_allow_t *allow = keys_allow_new();
     for (int i = 0; i < n && rc == 0; i++) {
         char path[PATH_MAX];
@@ -531,8 +537,7 @@ static int s_zap_domain(void *sock, err_t *e)
         return rc;
     int one = 1;
     if (zmq_setsockopt(sock, KEYS_ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) < 0 && errno != EINVAL)
-        return err_set(e, -errno, "zmq_setsockopt ZMQ_ZAP_ENFORCE_DOMAIN: %s",
-                       zmq_strerror(errno));
+        return err_set(e, -errno, "zmq_setsockopt ZMQ_ZAP_ENFORCE_DOMAIN: %s", zmq_strerror(errno));
     return 0;
 }
 
@@ -547,8 +552,7 @@ int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e)
 {
     int one = 1;
     int rc;
-    if ((rc = s_require_curve(e)) < 0 ||
-        (rc = keys_z85_check(server->secret_z85, NULL, e)) < 0 ||
+    if ((rc = s_require_curve(e)) < 0 || (rc = keys_z85_check(server->secret_z85, NULL, e)) < 0 ||
         (rc = s_setsockopt(sock, ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", &one, sizeof one, e)) < 0 ||
         (rc = s_setsockopt(sock, ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", server->secret_z85,
                            KEYS_Z85_LEN, e)) < 0 ||

@@ -6,20 +6,20 @@
 #include "mem.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
-#include <unistd.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct plugin {
-    void *handle;             /* dlopen handle, owned */
-    const mr_plugin_t *desc;    /* descriptor inside the loaded object */
-    char *path;               /* owned copy of the path given */
-    void *state;              /* what init returned */
-    bool inited;              /* init succeeded, so fini is due */
+    void *handle;            /* dlopen handle, owned */
+    const mr_plugin_t *desc; /* descriptor inside the loaded object */
+    char *path;              /* owned copy of the path given */
+    void *state;             /* what init returned */
+    bool inited;             /* init succeeded, so fini is due */
 };
 
 plugin_t *plugin_open(const char *path, err_t *e)
@@ -52,8 +52,10 @@ plugin_t *plugin_open(const char *path, err_t *e)
     dlerror();
     const mr_plugin_t *desc = dlsym(handle, MR_PLUGIN_SYMBOL);
     if (!desc) {
-        err_set(e, -ENOENT, "plugin %s: symbol %s not found (define `const mr_plugin_t %s` "
-                "as in include/mr.h)", path, MR_PLUGIN_SYMBOL, MR_PLUGIN_SYMBOL);
+        err_set(e, -ENOENT,
+                "plugin %s: symbol %s not found (define `const mr_plugin_t %s` "
+                "as in include/mr.h)",
+                path, MR_PLUGIN_SYMBOL, MR_PLUGIN_SYMBOL);
         dlclose(handle);
         return NULL;
     }

@@ -20,8 +20,7 @@ struct progress {
 
 progress_t *progress_open(const char *path, bool create, err_t *e)
 {
-    int fd = open(path, create ? O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC : O_RDWR | O_CLOEXEC,
-                  0600);
+    int fd = open(path, create ? O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC : O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) {
         err_set(e, -errno, "progress file %s: %s", path, strerror(errno));
         return NULL;

@@ -118,8 +118,10 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
 static int s_uint(const msgpack_object *o, uint64_t max, uint64_t *v, const char *what, err_t *e)
 {
     if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
-        return err_set(e, -EBADMSG, "malformed header: field %s is not an unsigned integer "
-                                    "up to %llu", what, (unsigned long long)max);
+        return err_set(e, -EBADMSG,
+                       "malformed header: field %s is not an unsigned integer "
+                       "up to %llu",
+                       what, (unsigned long long)max);
     *v = o->via.u64;
     return 0;
 }
@@ -128,11 +130,11 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
 {
     uint64_t v = 0;
     int rc = 0;
-#define TAKE_UINT(bit, field, max)                                                             \
-    if (f & (bit)) {                                                                           \
-        if ((rc = s_uint(o++, (max), &v, #field, e)) < 0)                                      \
-            return rc;                                                                         \
-        m->field = v;                                                                          \
+#define TAKE_UINT(bit, field, max)                        \
+    if (f & (bit)) {                                      \
+        if ((rc = s_uint(o++, (max), &v, #field, e)) < 0) \
+            return rc;                                    \
+        m->field = v;                                     \
     }
     TAKE_UINT(PROTO_F_CHUNK, chunk, UINT64_MAX)
     TAKE_UINT(PROTO_F_ATTEMPT, attempt, UINT32_MAX)
@@ -158,8 +160,10 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     }
     if (f & PROTO_F_TEXT) {
         if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > PROTO_TEXT_MAX)
-            return err_set(e, -EBADMSG, "malformed header: field text is not a string of at "
-                                        "most %d bytes", PROTO_TEXT_MAX);
+            return err_set(e, -EBADMSG,
+                           "malformed header: field text is not a string of at "
+                           "most %d bytes",
+                           PROTO_TEXT_MAX);
         if (o->via.str.size) /* msgpack-c gives NULL for "" */
             memcpy(m->text, o->via.str.ptr, o->via.str.size);
         m->text[o->via.str.size] = '\0';
@@ -167,13 +171,17 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     }
     if (f & PROTO_F_SKIP) {
         if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > PROTO_SKIP_MAX)
-            return err_set(e, -EBADMSG, "malformed header: field skip is not an array of at "
-                                        "most %d offsets", PROTO_SKIP_MAX);
+            return err_set(e, -EBADMSG,
+                           "malformed header: field skip is not an array of at "
+                           "most %d offsets",
+                           PROTO_SKIP_MAX);
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             const msgpack_object *x = &o->via.array.ptr[i];
-            if (x->type != MSGPACK_OBJECT_POSITIVE_INTEGER || (i > 0 && x->via.u64 <= m->skip[i - 1]))
-                return err_set(e, -EBADMSG, "malformed header: skip offsets must be ascending "
-                                            "unsigned integers");
+            if (x->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+                (i > 0 && x->via.u64 <= m->skip[i - 1]))
+                return err_set(e, -EBADMSG,
+                               "malformed header: skip offsets must be ascending "
+                               "unsigned integers");
             m->skip[i] = x->via.u64;
         }
         m->n_skip = o->via.array.size;
@@ -220,8 +228,8 @@ int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e)
     if ((rc = s_uint(&o[0], UINT32_MAX, &version, "version", e)) < 0)
         goto done;
     if (version != PROTO_VERSION) {
-        rc = err_set(e, -EPROTO, "protocol version %llu, expected %d",
-                     (unsigned long long)version, PROTO_VERSION);
+        rc = err_set(e, -EPROTO, "protocol version %llu, expected %d", (unsigned long long)version,
+                     PROTO_VERSION);
         goto done;
     }
     if ((rc = s_uint(&o[1], UINT32_MAX, &type, "type", e)) < 0)
@@ -234,8 +242,8 @@ int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e)
     }
     size_t want = 2 + (size_t)__builtin_popcount(info->fields);
     if (root->via.array.size != want) {
-        rc = err_set(e, -EBADMSG, "malformed header: %s has %u elements, expected %zu",
-                     info->name, root->via.array.size, want);
+        rc = err_set(e, -EBADMSG, "malformed header: %s has %u elements, expected %zu", info->name,
+                     root->via.array.size, want);
         goto done;
     }
     proto_msg_init(m, (proto_type_t)type);

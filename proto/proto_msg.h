@@ -74,48 +74,48 @@
 #define PROTO_SKIP_MAX 256
 
 /* X(number, NAME, fields, has_payload, direction and meaning) */
-#define PROTO_MSG_TYPES(X)                                                                       \
-    X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                             \
-    /* mapper -> master: initialised, give me work */                                           \
-    X(2, TASK,                                                                                   \
-      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_OFFSET | PROTO_F_SKIP | PROTO_F_INPUT |          \
-          PROTO_F_LENGTH,                                                                        \
-      true)                                                                                      \
-    /* master -> mapper: map this chunk, except the records starting at the offsets in */       \
-    /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */         \
+#define PROTO_MSG_TYPES(X)                                                                     \
+    X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                           \
+    /* mapper -> master: initialised, give me work */                                          \
+    X(2, TASK,                                                                                 \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_OFFSET | PROTO_F_SKIP | PROTO_F_INPUT |        \
+          PROTO_F_LENGTH,                                                                      \
+      true)                                                                                    \
+    /* master -> mapper: map this chunk, except the records starting at the offsets in */      \
+    /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */        \
     /* [offset, offset + length) of the mapper's input file number `input`. */                 \
-    X(3, RESULT,                                                                                 \
-      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |     \
-          PROTO_F_FLAGS,                                                                         \
-      true)                                                                                      \
-    /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                   \
-    /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                        \
-    X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)           \
+    X(3, RESULT,                                                                               \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |   \
+          PROTO_F_FLAGS,                                                                       \
+      true)                                                                                    \
+    /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                  \
+    /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                       \
+    X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)         \
     /* reducer -> master: chunk received; fresh = first completion, merged */                  \
-    X(5, FAIL,                                                                                   \
-      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |       \
-          PROTO_F_TEXT,                                                                          \
-      false)                                                                                     \
-    /* mapper -> master: the plugin failed on the record at chunk offset */                     \
-    X(6, FINISH, PROTO_F_TOTAL, false)                                                           \
-    /* master -> reducer: all `total` chunks are acknowledged; write the output */              \
-    X(7, DONE, PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT, false)         \
+    X(5, FAIL,                                                                                 \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |     \
+          PROTO_F_TEXT,                                                                        \
+      false)                                                                                   \
+    /* mapper -> master: the plugin failed on the record at chunk offset */                    \
+    X(6, FINISH, PROTO_F_TOTAL, false)                                                         \
+    /* master -> reducer: all `total` chunks are acknowledged; write the output */             \
+    X(7, DONE, PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT, false)       \
     /* reducer -> master: output complete (status 0) or failed (status < 0, text) */           \
-    X(8, STOP, 0, false)                                                                         \
+    X(8, STOP, 0, false)                                                                       \
     /* master -> mapper: exit now (a --persist remote mapper looks for the next job) */        \
-    X(9, HELLO, PROTO_F_PID | PROTO_F_TEXT | PROTO_F_DIGEST, false)                              \
+    X(9, HELLO, PROTO_F_PID | PROTO_F_TEXT | PROTO_F_DIGEST, false)                            \
     /* remote mapper -> master (--listen socket): join; text is the host name */               \
-    X(10, WELCOME,                                                                               \
-      PROTO_F_MAPPER | PROTO_F_TEXT | PROTO_F_TASK_PORT | PROTO_F_RESULT_PORT | PROTO_F_MODE |   \
-          PROTO_F_FLAGS,                                                                         \
-      false)                                                                                     \
-    /* master -> remote mapper: your id, where to pull tasks and push results, the job's */     \
-    /* mode and flags, and the plugin argument in text */                                       \
-    X(11, REFUSE, PROTO_F_STATUS | PROTO_F_TEXT, false)                                          \
-    /* master -> remote mapper: not joining, and why */                                         \
-    X(12, HEARTBEAT, PROTO_F_MAPPER, false)                                                      \
-    /* remote mapper <-> master: still alive, every second */                                   \
-    X(13, LISTEN, PROTO_F_RESULT_PORT, false)                                                    \
+    X(10, WELCOME,                                                                             \
+      PROTO_F_MAPPER | PROTO_F_TEXT | PROTO_F_TASK_PORT | PROTO_F_RESULT_PORT | PROTO_F_MODE | \
+          PROTO_F_FLAGS,                                                                       \
+      false)                                                                                   \
+    /* master -> remote mapper: your id, where to pull tasks and push results, the job's */    \
+    /* mode and flags, and the plugin argument in text */                                      \
+    X(11, REFUSE, PROTO_F_STATUS | PROTO_F_TEXT, false)                                        \
+    /* master -> remote mapper: not joining, and why */                                        \
+    X(12, HEARTBEAT, PROTO_F_MAPPER, false)                                                    \
+    /* remote mapper <-> master: still alive, every second */                                  \
+    X(13, LISTEN, PROTO_F_RESULT_PORT, false)                                                  \
     /* reducer -> master: remote results go to this TCP port */
 
 typedef enum proto_type {
@@ -126,27 +126,27 @@ typedef enum proto_type {
 
 /* One decoded header.  Fields the type does not carry are zero. */
 typedef struct proto_msg {
-    proto_type_t type;                /* which message */
-    uint64_t chunk;                 /* chunk index, from 0 in input order */
-    uint32_t attempt;               /* how many times the chunk was handed out before */
-    uint32_t mapper;                /* mapper id, from 1, unique within a job */
-    uint64_t pid;                   /* sender's process id */
-    uint64_t records;               /* input records mapped */
-    uint64_t outputs;               /* output lines written */
-    bool fresh;                     /* ACK: first completion of the chunk */
-    uint64_t total;                 /* FINISH: number of chunks in the job */
-    uint64_t offset;                /* FAIL: record offset in the chunk; TASK: chunk offset in the input */
-    int64_t status;                 /* 0 or a negative errno-style code */
-    char text[PROTO_TEXT_MAX + 1];  /* NUL-terminated description, "" if none */
-    uint32_t n_skip;                /* TASK: entries used in skip */
-    uint64_t skip[PROTO_SKIP_MAX];  /* TASK: record offsets to skip, ascending */
-    uint32_t input;                 /* TASK: input file number, or PROTO_INPUT_INLINE */
-    uint64_t length;                /* TASK: chunk length in bytes */
+    proto_type_t type; /* which message */
+    uint64_t chunk;    /* chunk index, from 0 in input order */
+    uint32_t attempt;  /* how many times the chunk was handed out before */
+    uint32_t mapper;   /* mapper id, from 1, unique within a job */
+    uint64_t pid;      /* sender's process id */
+    uint64_t records;  /* input records mapped */
+    uint64_t outputs;  /* output lines written */
+    bool fresh;        /* ACK: first completion of the chunk */
+    uint64_t total;    /* FINISH: number of chunks in the job */
+    uint64_t offset;   /* FAIL: record offset in the chunk; TASK: chunk offset in the input */
+    int64_t status;    /* 0 or a negative errno-style code */
+    char text[PROTO_TEXT_MAX + 1];    /* NUL-terminated description, "" if none */
+    uint32_t n_skip;                  /* TASK: entries used in skip */
+    uint64_t skip[PROTO_SKIP_MAX];    /* TASK: record offsets to skip, ascending */
+    uint32_t input;                   /* TASK: input file number, or PROTO_INPUT_INLINE */
+    uint64_t length;                  /* TASK: chunk length in bytes */
     uint8_t digest[PROTO_DIGEST_LEN]; /* HELLO: digest of the mapper's plugin file */
-    uint32_t task_port;             /* WELCOME: TCP port of the mapper's task socket */
-    uint32_t result_port;           /* WELCOME, LISTEN: TCP port of the reducer */
-    uint32_t mode;                  /* WELCOME: PROTO_MODE_* */
-    uint32_t flags;                 /* WELCOME: PROTO_FLAG_* bits */
+    uint32_t task_port;               /* WELCOME: TCP port of the mapper's task socket */
+    uint32_t result_port;             /* WELCOME, LISTEN: TCP port of the reducer */
+    uint32_t mode;                    /* WELCOME: PROTO_MODE_* */
+    uint32_t flags;                   /* WELCOME: PROTO_FLAG_* bits */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */

@@ -25,8 +25,7 @@ int proto_pairs_begin(buf_t *b)
     return buf_append(b, header, sizeof header);
 }
 
-int proto_pairs_add(buf_t *b, const void *key, size_t key_len, const void *value,
-                    size_t value_len)
+int proto_pairs_add(buf_t *b, const void *key, size_t key_len, const void *value, size_t value_len)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, b, s_write);

@@ -23,8 +23,7 @@
 int proto_pairs_begin(buf_t *b);
 
 /* Appends one pair; 0 or -EMSGSIZE over b's cap. */
-int proto_pairs_add(buf_t *b, const void *key, size_t key_len, const void *value,
-                    size_t value_len);
+int proto_pairs_add(buf_t *b, const void *key, size_t key_len, const void *value, size_t value_len);
 
 /* Writes the final pair count into the payload started by proto_pairs_begin. */
 void proto_pairs_end(buf_t *b, uint64_t n_pairs);

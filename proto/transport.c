@@ -153,8 +153,7 @@ int transport_send_to(void *router, const void *id, size_t id_len, const buf_t *
     return transport_send(router, header, payload, payload_len, 0);
 }
 
-int transport_recv_from(void *router, void *id, size_t *id_len, transport_msg_t *m,
-                        long timeout_ms)
+int transport_recv_from(void *router, void *id, size_t *id_len, transport_msg_t *m, long timeout_ms)
 {
     transport_msg_t whole;
     int rc = transport_recv(router, &whole, timeout_ms);
@@ -182,8 +181,8 @@ int transport_poll_many(transport_poll_item_t *items, int n, long timeout_ms)
     if (n > 8)
         return -EINVAL;
     for (int i = 0; i < n; i++) {
-        zitems[i] = (zmq_pollitem_t){ items[i].sock, items[i].sock ? 0 : items[i].fd,
-                                      ZMQ_POLLIN, 0 };
+        zitems[i] =
+            (zmq_pollitem_t){ items[i].sock, items[i].sock ? 0 : items[i].fd, ZMQ_POLLIN, 0 };
         items[i].ready = false;
     }
     if (zmq_poll(zitems, n, timeout_ms) < 0)

@@ -26,9 +26,9 @@ typedef enum transport_kind {
 
 /* Options applied before bind or connect. */
 typedef struct transport_opts {
-    size_t max_msg;              /* cap on one received frame; 0: 64 KiB */
+    size_t max_msg;                       /* cap on one received frame; 0: 64 KiB */
     int (*secure)(void *sock, void *arg); /* sets CURVE options, or NULL */
-    void *secure_arg;            /* passed to secure */
+    void *secure_arg;                     /* passed to secure */
 } transport_opts_t;
 
 /* Longest routing id a ROUTER hands us. */
@@ -36,14 +36,15 @@ typedef struct transport_opts {
 
 /* One socket or descriptor to poll. */
 typedef struct transport_poll_item {
-    void *sock;   /* a socket, or NULL to poll fd */
-    int fd;       /* a descriptor when sock is NULL */
-    bool ready;   /* set by transport_poll_many: readable */
+    void *sock; /* a socket, or NULL to poll fd */
+    int fd;     /* a descriptor when sock is NULL */
+    bool ready; /* set by transport_poll_many: readable */
 } transport_poll_item_t;
 
 /* Send flags. */
 #define TRANSPORT_DONTWAIT 1 /* fail with -EAGAIN instead of blocking */
-#define TRANSPORT_ZEROCOPY 2 /* send the payload without copying; it must stay
+#define TRANSPORT_ZEROCOPY \
+    2 /* send the payload without copying; it must stay
                                 valid until transport_ctx_destroy returns */
 
 /* A received message: up to two parts.  Owned by the caller between

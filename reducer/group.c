@@ -14,23 +14,23 @@
 
 /* combine's emitter: captures the merged value. */
 typedef struct capture {
-    mr_emitter_t base;  /* must be first */
-    buf_t value;      /* the value emitted */
-    unsigned n_emits; /* emits seen */
+    mr_emitter_t base; /* must be first */
+    buf_t value;       /* the value emitted */
+    unsigned n_emits;  /* emits seen */
 } capture_t;
 
 /* reduce's emitter: writes lines. */
 typedef struct writer {
-    mr_emitter_t base;  /* must be first */
-    out_t *out;       /* borrowed */
-    err_t err;        /* first write error */
+    mr_emitter_t base; /* must be first */
+    out_t *out;        /* borrowed */
+    err_t err;         /* first write error */
 } writer_t;
 
 struct group {
     const mr_plugin_t *plugin; /* borrowed */
-    void *state;             /* borrowed plugin state */
-    htab_t *table;           /* owned: key -> value (combine) or length-prefixed values */
-    capture_t capture;       /* combine's emitter */
+    void *state;               /* borrowed plugin state */
+    htab_t *table;             /* owned: key -> value (combine) or length-prefixed values */
+    capture_t capture;         /* combine's emitter */
 };
 
 static int s_capture_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,

@@ -50,13 +50,13 @@ typedef enum reducer_mode {
 } reducer_mode_t;
 
 typedef struct reducer_opts {
-    const char *results;  /* endpoint to bind */
-    const char *control;  /* master's control endpoint */
-    reducer_mode_t mode;    /* what to do with results */
-    const char *output;   /* path or "-" */
-    const char *plugin;   /* -r: the reducer plugin (grouped) */
-    const char *arg;      /* --arg */
-    bool sort;            /* --sort */
+    const char *results;     /* endpoint to bind */
+    const char *control;     /* master's control endpoint */
+    reducer_mode_t mode;     /* what to do with results */
+    const char *output;      /* path or "-" */
+    const char *plugin;      /* -r: the reducer plugin (grouped) */
+    const char *arg;         /* --arg */
+    bool sort;               /* --sort */
     const char *listen_host; /* --listen-host: also take remote results on a TCP port */
     const char *server_key;  /* --server-key: CURVE key pair for that port */
     const char *authorized;  /* --authorized-keys: who may push to it */
@@ -64,27 +64,27 @@ typedef struct reducer_opts {
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
 typedef struct result {
-    transport_msg_t tm;     /* the message, owned */
-    proto_msg_t header;     /* its decoded header */
-    proto_pairs_t pairs;    /* its decoded pairs, pointing into tm */
+    transport_msg_t tm;  /* the message, owned */
+    proto_msg_t header;  /* its decoded header */
+    proto_pairs_t pairs; /* its decoded pairs, pointing into tm */
 } result_t;
 
 typedef struct reducer {
-    reducer_opts_t opts;    /* parsed command line */
-    plugin_t *plugin;     /* owned, grouped mode only */
-    group_t *group;       /* owned, grouped mode only */
-    reorder_t *reorder;   /* owned, ordered mode only */
-    seen_t *seen;         /* owned, grouped and unordered modes */
-    out_t *out;           /* owned output writer */
-    void *ctx;            /* owned ZeroMQ context */
-    void *results;        /* PULL, bound at the ipc:// endpoint for local mappers */
-    void *remote;         /* PULL on a TCP port for remote mappers, or NULL */
-    keys_pair_t server;   /* our CURVE keys for remote, when secure */
-    keys_allow_t *allow;  /* owned allow-list, when secure */
-    zap_t *zap;           /* owned ZAP handler, when secure */
-    void *control;        /* PUSH to the master */
-    buf_t header;         /* scratch */
-    uint64_t records;     /* input records of merged chunks */
+    reducer_opts_t opts; /* parsed command line */
+    plugin_t *plugin;    /* owned, grouped mode only */
+    group_t *group;      /* owned, grouped mode only */
+    reorder_t *reorder;  /* owned, ordered mode only */
+    seen_t *seen;        /* owned, grouped and unordered modes */
+    out_t *out;          /* owned output writer */
+    void *ctx;           /* owned ZeroMQ context */
+    void *results;       /* PULL, bound at the ipc:// endpoint for local mappers */
+    void *remote;        /* PULL on a TCP port for remote mappers, or NULL */
+    keys_pair_t server;  /* our CURVE keys for remote, when secure */
+    keys_allow_t *allow; /* owned allow-list, when secure */
+    zap_t *zap;          /* owned ZAP handler, when secure */
+    void *control;       /* PUSH to the master */
+    buf_t header;        /* scratch */
+    uint64_t records;    /* input records of merged chunks */
 } reducer_t;
 
 static void s_result_free(void *item)
@@ -140,7 +140,8 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
     else if (strcmp(mode, "ordered") != 0)
         return err_set(e, -EINVAL, "unknown --mode '%s'", mode);
     if (!o->results || !o->control || !o->output || (o->mode == REDUCER_GROUPED && !o->plugin))
-        return err_set(e, -EINVAL, "needs --results, --control, --output (and -r when "
+        return err_set(e, -EINVAL,
+                       "needs --results, --control, --output (and -r when "
                        "grouped); mr-reducer is started by mr-run");
     return 0;
 }
@@ -196,8 +197,7 @@ static int s_start(reducer_t *r, err_t *e)
         if (!r->plugin)
             return e->code;
         if (!plugin_can_reduce(r->plugin))
-            return err_set(e, -EINVAL, "plugin %s has neither combine nor reduce",
-                           r->opts.plugin);
+            return err_set(e, -EINVAL, "plugin %s has neither combine nor reduce", r->opts.plugin);
         if (plugin_init(r->plugin, r->opts.arg, e) < 0)
             return e->code;
         r->group = group_new(plugin_desc(r->plugin), plugin_state(r->plugin));
@@ -218,7 +218,8 @@ static int s_write_pairs(reducer_t *r, const proto_pairs_t *pairs, err_t *e)
         mr_bytes_t k;
         mr_bytes_t v;
         proto_pairs_get(pairs, i, &k, &v);
-        int rc = r->group ? group_add(r->group, k, v, e) : out_line(r->out, k.ptr, k.len, v.ptr, v.len, e);
+        int rc = r->group ? group_add(r->group, k, v, e)
+                          : out_line(r->out, k.ptr, k.len, v.ptr, v.len, e);
         if (rc < 0)
             return rc;
     }
@@ -230,8 +231,8 @@ static int s_write_pairs(reducer_t *r, const proto_pairs_t *pairs, err_t *e)
 static int s_write_result(reducer_t *r, result_t *item, err_t *e)
 {
     if (item->header.flags & PROTO_RESULT_LINES)
-        return out_write(r->out, transport_msg_data(&item->tm, 1),
-                         transport_msg_size(&item->tm, 1), item->header.outputs, e);
+        return out_write(r->out, transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
+                         item->header.outputs, e);
     return s_write_pairs(r, &item->pairs, e);
 }
 
@@ -323,9 +324,8 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
 
 static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
 {
-    bool complete = r->reorder
-        ? reorder_next(r->reorder) == total && reorder_held(r->reorder) == 0
-        : seen_count(r->seen) == total && seen_all_below(r->seen, total);
+    bool complete = r->reorder ? reorder_next(r->reorder) == total && reorder_held(r->reorder) == 0
+                               : seen_count(r->seen) == total && seen_all_below(r->seen, total);
     if (!complete)
         return err_set(e, -EPROTO, "FINISH for %llu chunks, but not all of them were merged",
                        (unsigned long long)total);

@@ -18,13 +18,13 @@
 #define OUT_BUFFER (1u << 20)
 
 struct out {
-    int fd;           /* owned unless it is stdout */
-    bool is_stdout;   /* fd is STDOUT_FILENO: flush but do not close */
-    bool regular;     /* a regular file: fsync before close */
-    char *path;       /* owned, for messages */
-    char *buf;        /* owned buffer of OUT_BUFFER bytes */
-    size_t len;       /* bytes buffered */
-    uint64_t lines;   /* lines written */
+    int fd;         /* owned unless it is stdout */
+    bool is_stdout; /* fd is STDOUT_FILENO: flush but do not close */
+    bool regular;   /* a regular file: fsync before close */
+    char *path;     /* owned, for messages */
+    char *buf;      /* owned buffer of OUT_BUFFER bytes */
+    size_t len;     /* bytes buffered */
+    uint64_t lines; /* lines written */
 };
 
 out_t *out_open(const char *path, err_t *e)
@@ -75,7 +75,8 @@ int out_line(out_t *self, const void *key, size_t key_len, const void *value, si
              err_t *e)
 {
     int rc = 0;
-    if (key_len > 0 && ((rc = s_put(self, key, key_len, e)) < 0 || (rc = s_put(self, "\t", 1, e)) < 0))
+    if (key_len > 0 &&
+        ((rc = s_put(self, key, key_len, e)) < 0 || (rc = s_put(self, "\t", 1, e)) < 0))
         return rc;
     if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, "\n", 1, e)) < 0)
         return rc;

@@ -18,11 +18,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 /* Parses mr-run's arguments given as a list of string literals. */
-#define PARSE(a, e, ...)                                                                       \
-    s_parse((a), (e), (char *[]){ "mr-run", __VA_ARGS__, NULL })
+#define PARSE(a, e, ...) s_parse((a), (e), (char *[]){ "mr-run", __VA_ARGS__, NULL })
 
 static int s_parse(args_t *a, err_t *e, char **argv)
 {
@@ -47,7 +47,8 @@ static void s_expect_error(char **argv, const char *needle)
         fail_msg("error '%s' does not mention '%s'", e.text, needle);
 }
 
-#define EXPECT_ERROR(needle, ...) s_expect_error((char *[]){ "mr-run", __VA_ARGS__, NULL }, (needle))
+#define EXPECT_ERROR(needle, ...) \
+    s_expect_error((char *[]){ "mr-run", __VA_ARGS__, NULL }, (needle))
 
 /* Runs args_parse with stdout sent to a file in a temporary directory;
  * returns what it printed (malloc'd) and the return code in *rc. */
@@ -156,8 +157,8 @@ static void test_long_flags(void **state)
     err_t e;
     assert_int_equal(PARSE(&a, &e, "--mapper", "map.so", "--reducer=red.so", "--input", "a",
                            "--output=o", "--jobs", "1024", "--sort", "--chunk-size", "64k",
-                           "--null", "--arg", "needle", "--stats=s.json", "--max-attempts",
-                           "1000", "--quiet", "b"),
+                           "--null", "--arg", "needle", "--stats=s.json", "--max-attempts", "1000",
+                           "--quiet", "b"),
                      0);
     assert_string_equal(a.mapper, "map.so");
     assert_string_equal(a.reducer, "red.so");
@@ -229,10 +230,10 @@ static void test_usage_lists_every_flag(void **state)
     args_usage(f);
     assert_int_equal(fclose(f), 0);
     assert_true(size > 0);
-    const char *flags[] = { "-m, --mapper", "-r, --reducer", "-i, --input", "-o, --output",
-                            "-j, --jobs", "--ordered", "--unordered", "--sort",
-                            "--chunk-size", "-0, --null", "--arg", "--stats",
-                            "--max-attempts", "-q, --quiet", "-h, --help", "--version" };
+    const char *flags[] = { "-m, --mapper",   "-r, --reducer", "-i, --input", "-o, --output",
+                            "-j, --jobs",     "--ordered",     "--unordered", "--sort",
+                            "--chunk-size",   "-0, --null",    "--arg",       "--stats",
+                            "--max-attempts", "-q, --quiet",   "-h, --help",  "--version" };
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
         if (!strstr(text, flags[i]))
             fail_msg("usage does not mention %s", flags[i]);

@@ -6,10 +6,11 @@
  * changes nothing), reset keeps the storage, and fini frees it and may be
  * repeated.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "buf.h"
@@ -235,14 +236,10 @@ static void test_fini(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_usage),
-        cmocka_unit_test(test_append_grows),
-        cmocka_unit_test(test_append_empty),
-        cmocka_unit_test(test_reserve),
-        cmocka_unit_test(test_cap_boundary),
-        cmocka_unit_test(test_cap_no_overflow),
-        cmocka_unit_test(test_cap_zero),
-        cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_append_usage), cmocka_unit_test(test_append_grows),
+        cmocka_unit_test(test_append_empty), cmocka_unit_test(test_reserve),
+        cmocka_unit_test(test_cap_boundary), cmocka_unit_test(test_cap_no_overflow),
+        cmocka_unit_test(test_cap_zero),     cmocka_unit_test(test_reset),
         cmocka_unit_test(test_fini),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

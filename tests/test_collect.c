@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 /* What the test plugins saw, passed to them as their state. */
@@ -58,8 +59,7 @@ static int s_sum_map(void *state, mr_bytes_t record, mr_emitter_t *out)
     return 0;
 }
 
-static int s_sum_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
-                         mr_emitter_t *out)
+static int s_sum_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b, mr_emitter_t *out)
 {
     (void)key;
     ((calls_t *)state)->combines++;
@@ -220,8 +220,10 @@ static void test_plain_keeps_order_and_bytes(void **state)
         const char *v; /* value bytes */
         size_t vl;     /* value length */
     } pairs[] = {
-        { "b", 1, "2", 1 }, { "a", 1, "1", 1 }, { "b", 1, "2", 1 }, /* duplicates kept */
-        { NULL, 0, "value only", 10 },                                /* mr_emit_value */
+        { "b", 1, "2", 1 },
+        { "a", 1, "1", 1 },
+        { "b", 1, "2", 1 },            /* duplicates kept */
+        { NULL, 0, "value only", 10 }, /* mr_emit_value */
         { "empty value", 11, NULL, 0 },
         { "\0\xff\n\t", 4, "\x80\0", 2 }, /* any bytes */
     };

@@ -9,10 +9,11 @@
  * frame_check accepts is cross-checked against msgpack-c, which must then
  * consume exactly the whole frame.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "frame.h"
@@ -76,15 +77,15 @@ static size_t s_build_samples(sample_t *samples)
     size_t n = 0;
     msgpack_packer pk;
 
-#define SAMPLE(name, byte, ...)                                                                \
-    do {                                                                                       \
-        assert_true(n < N_SAMPLES);                                                            \
-        samples[n].what = (name);                                                              \
-        samples[n].type = (byte);                                                              \
-        msgpack_sbuffer_init(&samples[n].sbuf);                                                \
-        msgpack_packer_init(&pk, &samples[n].sbuf, msgpack_sbuffer_write);                     \
-        __VA_ARGS__;                                                                           \
-        n++;                                                                                   \
+#define SAMPLE(name, byte, ...)                                            \
+    do {                                                                   \
+        assert_true(n < N_SAMPLES);                                        \
+        samples[n].what = (name);                                          \
+        samples[n].type = (byte);                                          \
+        msgpack_sbuffer_init(&samples[n].sbuf);                            \
+        msgpack_packer_init(&pk, &samples[n].sbuf, msgpack_sbuffer_write); \
+        __VA_ARGS__;                                                       \
+        n++;                                                               \
     } while (0)
 
     SAMPLE("nil", 0xc0, assert_int_equal(msgpack_pack_nil(&pk), 0));
@@ -106,23 +107,18 @@ static size_t s_build_samples(sample_t *samples)
     SAMPLE("fixstr", 0xbf, assert_int_equal(msgpack_pack_str_with_body(&pk, big, 31), 0));
     SAMPLE("str8", 0xd9, assert_int_equal(msgpack_pack_str_with_body(&pk, big, 200), 0));
     SAMPLE("str16", 0xda, assert_int_equal(msgpack_pack_str_with_body(&pk, big, 3000), 0));
-    SAMPLE("str32", 0xdb,
-           assert_int_equal(msgpack_pack_str_with_body(&pk, big, sizeof big), 0));
+    SAMPLE("str32", 0xdb, assert_int_equal(msgpack_pack_str_with_body(&pk, big, sizeof big), 0));
     SAMPLE("empty bin8", 0xc4, assert_int_equal(msgpack_pack_bin_with_body(&pk, "", 0), 0));
     SAMPLE("bin16", 0xc5, assert_int_equal(msgpack_pack_bin_with_body(&pk, big, 3000), 0));
-    SAMPLE("bin32", 0xc6,
-           assert_int_equal(msgpack_pack_bin_with_body(&pk, big, sizeof big), 0));
+    SAMPLE("bin32", 0xc6, assert_int_equal(msgpack_pack_bin_with_body(&pk, big, sizeof big), 0));
     SAMPLE("fixext1", 0xd4, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 1, 5), 0));
     SAMPLE("fixext2", 0xd5, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 2, 5), 0));
     SAMPLE("fixext4", 0xd6, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 4, 5), 0));
     SAMPLE("fixext8", 0xd7, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 8, 5), 0));
-    SAMPLE("fixext16", 0xd8,
-           assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 16, 5), 0));
+    SAMPLE("fixext16", 0xd8, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 16, 5), 0));
     SAMPLE("ext8", 0xc7, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 3, -7), 0));
-    SAMPLE("ext16", 0xc8,
-           assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 3000, 1), 0));
-    SAMPLE("ext32", 0xc9,
-           assert_int_equal(msgpack_pack_ext_with_body(&pk, big, sizeof big, 1), 0));
+    SAMPLE("ext16", 0xc8, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, 3000, 1), 0));
+    SAMPLE("ext32", 0xc9, assert_int_equal(msgpack_pack_ext_with_body(&pk, big, sizeof big, 1), 0));
     SAMPLE("empty fixarray", 0x90, assert_int_equal(msgpack_pack_array(&pk, 0), 0));
     SAMPLE("array16", 0xdc, {
         assert_int_equal(msgpack_pack_array(&pk, 300), 0);
@@ -336,22 +332,22 @@ static void test_rejects_huge_counts(void **state)
         { { 0xdf, 0xff, 0xff, 0xff, 0xff }, 5 },             /* map32 */
         { { 0xdf, 0x80, 0x00, 0x00, 0x00, 0xc0 }, 6 },       /* map32, count * 2 wraps 32 bits */
         { { 0xdf, 0x00, 0x00, 0x00, 0x02, 0xc0, 0xc0, 0xc0 }, 8 }, /* map needs 2n */
-        { { 0xde, 0xff, 0xff }, 3 },                         /* map16 */
-        { { 0x8f, 0xc0 }, 2 },                               /* fixmap of 15 */
-        { { 0x9f, 0xc0 }, 2 },                               /* fixarray of 15 */
-        { { 0xc6, 0xff, 0xff, 0xff, 0xff }, 5 },             /* bin32 */
-        { { 0xc5, 0xff, 0xff, 0x00 }, 4 },                   /* bin16 */
-        { { 0xc4, 0xff, 0x00 }, 3 },                         /* bin8 */
-        { { 0xdb, 0xff, 0xff, 0xff, 0xff }, 5 },             /* str32 */
-        { { 0xda, 0xff, 0xff }, 3 },                         /* str16 */
-        { { 0xd9, 0x02, 'a' }, 3 },                          /* str8 */
-        { { 0xbf, 'a' }, 2 },                                /* fixstr of 31 */
-        { { 0xc9, 0xff, 0xff, 0xff, 0xff, 0x01 }, 6 },       /* ext32 */
-        { { 0xc9, 0x00, 0x00, 0x00, 0x00 }, 5 },             /* ext32 without its type */
-        { { 0xc7, 0x01, 0x01 }, 3 },                         /* ext8 without its data */
-        { { 0xd8, 0x01, 0x00 }, 3 },                         /* fixext16 */
-        { { 0xdd, 0xff, 0xff }, 3 },                         /* array32, header cut short */
-        { { 0xc6, 0xff }, 2 },                               /* bin32, header cut short */
+        { { 0xde, 0xff, 0xff }, 3 },                               /* map16 */
+        { { 0x8f, 0xc0 }, 2 },                                     /* fixmap of 15 */
+        { { 0x9f, 0xc0 }, 2 },                                     /* fixarray of 15 */
+        { { 0xc6, 0xff, 0xff, 0xff, 0xff }, 5 },                   /* bin32 */
+        { { 0xc5, 0xff, 0xff, 0x00 }, 4 },                         /* bin16 */
+        { { 0xc4, 0xff, 0x00 }, 3 },                               /* bin8 */
+        { { 0xdb, 0xff, 0xff, 0xff, 0xff }, 5 },                   /* str32 */
+        { { 0xda, 0xff, 0xff }, 3 },                               /* str16 */
+        { { 0xd9, 0x02, 'a' }, 3 },                                /* str8 */
+        { { 0xbf, 'a' }, 2 },                                      /* fixstr of 31 */
+        { { 0xc9, 0xff, 0xff, 0xff, 0xff, 0x01 }, 6 },             /* ext32 */
+        { { 0xc9, 0x00, 0x00, 0x00, 0x00 }, 5 },                   /* ext32 without its type */
+        { { 0xc7, 0x01, 0x01 }, 3 },                               /* ext8 without its data */
+        { { 0xd8, 0x01, 0x00 }, 3 },                               /* fixext16 */
+        { { 0xdd, 0xff, 0xff }, 3 },                               /* array32, header cut short */
+        { { 0xc6, 0xff }, 2 },                                     /* bin32, header cut short */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         /* Exactly len bytes on the heap, so ASan sees any read past the end. */

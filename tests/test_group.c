@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 /* What the test plugins saw, passed to them as their state. */
@@ -44,8 +45,7 @@ static uint64_t s_u64(mr_bytes_t b)
     return v;
 }
 
-static int s_sum_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
-                         mr_emitter_t *out)
+static int s_sum_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b, mr_emitter_t *out)
 {
     (void)key;
     ((calls_t *)state)->combines++;
@@ -150,8 +150,7 @@ static const mr_plugin_t s_list = {
 
 /* ---- "max": combine only; the engine writes key<TAB>value itself. ---- */
 
-static int s_max_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
-                         mr_emitter_t *out)
+static int s_max_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b, mr_emitter_t *out)
 {
     (void)key;
     ((calls_t *)state)->combines++;
@@ -199,8 +198,8 @@ static int s_combine_fails(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t
 }
 
 /* Fails on the key "badkey", sums otherwise. */
-static int s_reduce_fails(void *state, mr_bytes_t key, const mr_bytes_t *values,
-                          size_t n_values, mr_emitter_t *out)
+static int s_reduce_fails(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
+                          mr_emitter_t *out)
 {
     if (key.len == 6 && memcmp(key.ptr, "badkey", 6) == 0)
         return 3;
@@ -385,8 +384,8 @@ static void test_reduce_sees_all_values(void **state)
     err_t e;
     err_init(&e);
     const char *pairs[][2] = {
-        { "fruit", "pear" }, { "veg", "leek" },   { "fruit", "apple" }, { "fruit", "" },
-        { "veg", "kale" },   { "nut", "pecan" },  { "fruit", "fig" },   { "fruit", "apple" },
+        { "fruit", "pear" }, { "veg", "leek" },  { "fruit", "apple" }, { "fruit", "" },
+        { "veg", "kale" },   { "nut", "pecan" }, { "fruit", "fig" },   { "fruit", "apple" },
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
         assert_int_equal(group_add(g, s_str(pairs[i][0]), s_str(pairs[i][1]), &e), 0);
@@ -443,9 +442,9 @@ static void test_sorted_bytewise(void **state)
         const char *bytes; /* key bytes */
         size_t len;        /* their count */
     } keys[] = {
-        { "b", 1 },    { "\xff", 1 }, { "ab", 2 },   { "a", 1 },     { "\x80", 1 },
-        { "a\0", 2 },  { "abc", 3 },  { "B", 1 },    { "\x7f", 1 },  { "aa", 2 },
-        { "\x80\x01", 2 }, { "\xc3\xa9t\xc3\xa9", 5 },
+        { "b", 1 },    { "\xff", 1 }, { "ab", 2 },       { "a", 1 },
+        { "\x80", 1 }, { "a\0", 2 },  { "abc", 3 },      { "B", 1 },
+        { "\x7f", 1 }, { "aa", 2 },   { "\x80\x01", 2 }, { "\xc3\xa9t\xc3\xa9", 5 },
     };
     static const char want[] = "B\t8\n"
                                "a\t4\n"
@@ -612,7 +611,8 @@ static void test_combine_error_reported(void **state)
 static void test_reduce_error_reported(void **state)
 {
     (void)state;
-    const mr_plugin_t failing = { .abi_version = MR_ABI_VERSION, .combine = s_sum_combine,
+    const mr_plugin_t failing = { .abi_version = MR_ABI_VERSION,
+                                  .combine = s_sum_combine,
                                   .reduce = s_reduce_fails };
     calls_t calls = { 0 };
     group_t *g = group_new(&failing, &calls);
@@ -640,7 +640,8 @@ static void test_reduce_error_reported(void **state)
 static void test_reduce_write_error(void **state)
 {
     (void)state;
-    const mr_plugin_t big = { .abi_version = MR_ABI_VERSION, .combine = s_sum_combine,
+    const mr_plugin_t big = { .abi_version = MR_ABI_VERSION,
+                              .combine = s_sum_combine,
                               .reduce = s_reduce_big };
     calls_t calls = { 0 };
     group_t *g = group_new(&big, &calls);

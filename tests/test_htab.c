@@ -7,10 +7,11 @@
  * differ only by embedded NULs or by length, the empty key, value_set and
  * value_append, and destroy's NULL handling.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "htab.h"
@@ -200,10 +201,20 @@ static void test_binary_keys(void **state)
         const char *bytes;
         size_t len;
     } keys[] = {
-        { "", 0 },        { "\0", 1 },        { "\0\0", 2 },      { "a", 1 },
-        { "a\0", 2 },     { "a\0b", 3 },      { "a\0c", 3 },      { "\0a", 2 },
-        { "ab", 2 },      { "abcdefgh", 8 },  { "abcdefgh\0", 9 }, { "abcdefg", 7 },
-        { "\0\0\0\0\0\0\0\0", 8 }, { "\0\0\0\0\0\0\0\0\0", 9 },
+        { "", 0 },
+        { "\0", 1 },
+        { "\0\0", 2 },
+        { "a", 1 },
+        { "a\0", 2 },
+        { "a\0b", 3 },
+        { "a\0c", 3 },
+        { "\0a", 2 },
+        { "ab", 2 },
+        { "abcdefgh", 8 },
+        { "abcdefgh\0", 9 },
+        { "abcdefg", 7 },
+        { "\0\0\0\0\0\0\0\0", 8 },
+        { "\0\0\0\0\0\0\0\0\0", 9 },
     };
     enum { N = sizeof keys / sizeof keys[0] };
     htab_t *t = htab_new();

@@ -10,10 +10,11 @@
  * fail with the right code and an error naming the file (and line, where
  * there is one); an empty or missing authorized-keys directory is refused.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "keys.h"

@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 /* Larger than out.c's buffer (1 MiB), so that a value must bypass it. */
@@ -102,8 +103,8 @@ static void test_line_forms(void **state)
     err_init(&e);
     out_t *o = out_open(path, &e);
     assert_non_null(o);
-    assert_int_equal(out_line(o, "k", 1, "", 0, &e), 0);       /* empty value */
-    assert_int_equal(out_line(o, NULL, 0, "", 0, &e), 0);      /* empty line */
+    assert_int_equal(out_line(o, "k", 1, "", 0, &e), 0);        /* empty value */
+    assert_int_equal(out_line(o, NULL, 0, "", 0, &e), 0);       /* empty line */
     assert_int_equal(out_line(o, "a\tb", 3, "x\0y", 3, &e), 0); /* bytes as they are */
     assert_int_equal(out_lines(o), 3);
     assert_int_equal(out_close(&o, &e), 0);

@@ -13,10 +13,11 @@
  * the fields are described once in s_fields below, and a field this file
  * does not know fails test_every_field_is_described.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "proto_msg.h"
@@ -62,9 +63,14 @@ typedef struct field {
 } field_t;
 
 #define MEMBER_SIZE(member) sizeof(((proto_msg_t *)0)->member)
-#define UINT_FIELD(bit, member, max)                                                           \
-    { bit, #member, K_UINT, offsetof(proto_msg_t, member), MEMBER_SIZE(member), max }
-#define OTHER_FIELD(bit, member, kind) { bit, #member, kind, 0, 0, 0 }
+#define UINT_FIELD(bit, member, max)                                                  \
+    {                                                                                 \
+        bit, #member, K_UINT, offsetof(proto_msg_t, member), MEMBER_SIZE(member), max \
+    }
+#define OTHER_FIELD(bit, member, kind) \
+    {                                  \
+        bit, #member, kind, 0, 0, 0    \
+    }
 
 /* Every field in canonical wire order, with the range the wire allows. */
 static const field_t s_fields[] = {
@@ -216,18 +222,10 @@ static void s_assert_fields(const proto_msg_t *got, const proto_msg_t *want, uin
         bool carried = (mask & f->bit) != 0;
         bool ok = true;
         switch (f->kind) {
-        case K_UINT:
-            ok = s_get_uint(got, f) == (carried ? s_get_uint(want, f) : 0);
-            break;
-        case K_BOOL:
-            ok = got->fresh == (carried ? want->fresh : false);
-            break;
-        case K_INT:
-            ok = got->status == (carried ? want->status : 0);
-            break;
-        case K_TEXT:
-            ok = strcmp(got->text, carried ? want->text : "") == 0;
-            break;
+        case K_UINT: ok = s_get_uint(got, f) == (carried ? s_get_uint(want, f) : 0); break;
+        case K_BOOL: ok = got->fresh == (carried ? want->fresh : false); break;
+        case K_INT: ok = got->status == (carried ? want->status : 0); break;
+        case K_TEXT: ok = strcmp(got->text, carried ? want->text : "") == 0; break;
         case K_SKIP:
             ok = got->n_skip == (carried ? want->n_skip : 0);
             for (uint32_t j = 0; ok && j < got->n_skip; j++)
@@ -294,8 +292,8 @@ static void test_every_field_is_described(void **state)
                      s_types[t].name);
         assert_int_equal(s_types[t].num, t + 1);
     }
-    static const char *const first[] = { "READY",  "TASK", "RESULT", "ACK",
-                                         "FAIL",   "FINISH", "DONE", "STOP" };
+    static const char *const first[] = { "READY", "TASK",   "RESULT", "ACK",
+                                         "FAIL",  "FINISH", "DONE",   "STOP" };
     assert_true(N_TYPES >= 8);
     for (size_t t = 0; t < 8; t++)
         assert_string_equal(s_types[t].name, first[t]);
@@ -455,29 +453,21 @@ typedef void (*pack_fn)(msgpack_packer *pk);
 static void s_pack_field(msgpack_packer *pk, const field_t *f, const proto_msg_t *m)
 {
     switch (f->kind) {
-    case K_UINT:
-        msgpack_pack_uint64(pk, s_get_uint(m, f));
-        break;
+    case K_UINT: msgpack_pack_uint64(pk, s_get_uint(m, f)); break;
     case K_BOOL:
         if (m->fresh)
             msgpack_pack_true(pk);
         else
             msgpack_pack_false(pk);
         break;
-    case K_INT:
-        msgpack_pack_int64(pk, m->status);
-        break;
-    case K_TEXT:
-        msgpack_pack_str_with_body(pk, m->text, strlen(m->text));
-        break;
+    case K_INT: msgpack_pack_int64(pk, m->status); break;
+    case K_TEXT: msgpack_pack_str_with_body(pk, m->text, strlen(m->text)); break;
     case K_SKIP:
         msgpack_pack_array(pk, m->n_skip);
         for (uint32_t i = 0; i < m->n_skip; i++)
             msgpack_pack_uint64(pk, m->skip[i]);
         break;
-    case K_DIGEST:
-        msgpack_pack_bin_with_body(pk, m->digest, PROTO_DIGEST_LEN);
-        break;
+    case K_DIGEST: msgpack_pack_bin_with_body(pk, m->digest, PROTO_DIGEST_LEN); break;
     }
 }
 
@@ -491,7 +481,10 @@ typedef struct shape {
     int extra;       /* append this many nils */
 } shape_t;
 
-#define SHAPE_VALID { NULL, NULL, -1, NULL, 0, 0 }
+#define SHAPE_VALID                \
+    {                              \
+        NULL, NULL, -1, NULL, 0, 0 \
+    }
 
 /* Packs m's header for a type with these fields into sbuf, reshaped by s. */
 static void s_pack_header(msgpack_sbuffer *sbuf, const proto_msg_t *m, uint32_t fields,
@@ -750,9 +743,10 @@ static void s_t_u32_over(msgpack_packer *pk)
 static void test_unknown_type(void **state)
 {
     (void)state;
-    static const pack_fn types[] = { s_t0,      s_t_next,  s_t_255,   s_t_u32_max,
-                                     s_t_u32_over, s_bad_u64_max, s_bad_neg, s_bad_str,
-                                     s_bad_nil, s_bad_float };
+    static const pack_fn types[] = {
+        s_t0,          s_t_next,  s_t_255,   s_t_u32_max, s_t_u32_over,
+        s_bad_u64_max, s_bad_neg, s_bad_str, s_bad_nil,   s_bad_float
+    };
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         /* With the fields of each real type around it. */
         for (size_t t = 0; t < N_TYPES; t++) {
@@ -816,26 +810,32 @@ static void s_bad_over(msgpack_packer *pk)
 static void test_wrong_field_types(void **state)
 {
     (void)state;
-    static const pack_fn for_uint[] = { s_bad_str,  s_bad_neg, s_bad_nil,   s_bad_float,
-                                        s_bad_true, s_bad_bin, s_bad_array, s_bad_map,
-                                        s_bad_over };
-    static const pack_fn for_bool[] = { s_bad_str, s_bad_neg,   s_bad_nil, s_bad_float,
+    static const pack_fn for_uint[] = { s_bad_str, s_bad_neg,   s_bad_nil, s_bad_float, s_bad_true,
+                                        s_bad_bin, s_bad_array, s_bad_map, s_bad_over };
+    static const pack_fn for_bool[] = { s_bad_str,  s_bad_neg, s_bad_nil,   s_bad_float,
                                         s_bad_uint, s_bad_bin, s_bad_array, s_bad_map };
     static const pack_fn for_int[] = { s_bad_str, s_bad_nil,   s_bad_float, s_bad_true,
                                        s_bad_bin, s_bad_array, s_bad_map,   s_bad_u64_max };
-    static const pack_fn for_text[] = { s_bad_neg,  s_bad_nil, s_bad_float, s_bad_true,
-                                        s_bad_uint, s_bad_bin, s_bad_array, s_bad_map,
-                                        s_bad_long_text };
-    static const pack_fn for_skip[] = { s_bad_str,        s_bad_neg,   s_bad_nil,
-                                        s_bad_float,      s_bad_true,  s_bad_uint,
-                                        s_bad_bin,        s_bad_map,   s_bad_skip_long,
-                                        s_bad_skip_equal, s_bad_skip_descending,
-                                        s_bad_skip_neg,   s_bad_skip_str,
+    static const pack_fn for_text[] = { s_bad_neg,   s_bad_nil,  s_bad_float,
+                                        s_bad_true,  s_bad_uint, s_bad_bin,
+                                        s_bad_array, s_bad_map,  s_bad_long_text };
+    static const pack_fn for_skip[] = { s_bad_str,
+                                        s_bad_neg,
+                                        s_bad_nil,
+                                        s_bad_float,
+                                        s_bad_true,
+                                        s_bad_uint,
+                                        s_bad_bin,
+                                        s_bad_map,
+                                        s_bad_skip_long,
+                                        s_bad_skip_equal,
+                                        s_bad_skip_descending,
+                                        s_bad_skip_neg,
+                                        s_bad_skip_str,
                                         s_bad_skip_nested };
-    static const pack_fn for_digest[] = { s_bad_str,   s_bad_neg,  s_bad_nil,
-                                          s_bad_uint,  s_bad_array, s_bad_map,
-                                          s_bad_digest_short, s_bad_digest_long,
-                                          s_bad_digest_str };
+    static const pack_fn for_digest[] = { s_bad_str,          s_bad_neg,         s_bad_nil,
+                                          s_bad_uint,         s_bad_array,       s_bad_map,
+                                          s_bad_digest_short, s_bad_digest_long, s_bad_digest_str };
     size_t checked = 0;
     for (size_t t = 0; t < N_TYPES; t++) {
         int index = 0;
@@ -864,8 +864,7 @@ static void test_wrong_field_types(void **state)
                 shape_t s = { NULL, NULL, index, bad[b], 0, 0 };
                 int rc = s_decode_shape(t, &s);
                 if (rc != -EBADMSG)
-                    fail_msg("%s field %s, bad value %zu: got %d", s_types[t].name, f->name, b,
-                             rc);
+                    fail_msg("%s field %s, bad value %zu: got %d", s_types[t].name, f->name, b, rc);
                 checked++;
             }
             index++;
@@ -982,8 +981,7 @@ static void test_truncated_and_trailing(void **state)
             int rc = s_decode(copy, len, &got);
             free(copy);
             if (rc != -EBADMSG)
-                fail_msg("%s cut to %zu of %zu bytes: got %d", s_types[t].name, len, out.len,
-                         rc);
+                fail_msg("%s cut to %zu of %zu bytes: got %d", s_types[t].name, len, out.len, rc);
         }
         assert_int_equal(buf_append(&out, "\xc0", 1), 0);
         proto_msg_t got;
@@ -1102,8 +1100,7 @@ static void test_type_has_payload(void **state)
 {
     (void)state;
     for (size_t t = 0; t < N_TYPES; t++)
-        assert_int_equal(proto_type_has_payload((proto_type_t)s_types[t].num),
-                         s_types[t].payload);
+        assert_int_equal(proto_type_has_payload((proto_type_t)s_types[t].num), s_types[t].payload);
     assert_true(proto_type_has_payload(PROTO_TASK));
     assert_true(proto_type_has_payload(PROTO_RESULT));
     assert_false(proto_type_has_payload(PROTO_READY));

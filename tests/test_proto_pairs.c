@@ -8,10 +8,11 @@
  * truncations and a patched count larger than the content; and the buffer's
  * cap turns into -EMSGSIZE.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "proto_pairs.h"

@@ -29,14 +29,14 @@
 #include <unistd.h>
 
 typedef struct harness {
-    char dir[64];          /* temporary directory */
-    char control_ep[128];  /* our PULL: ACK, FAIL, DONE */
-    char results_ep[128];  /* the reducer's PULL */
-    char output[128];      /* the output file */
-    void *ctx;             /* ZeroMQ context */
-    void *control;         /* PULL bound at control_ep */
-    void *results;         /* PUSH connected to results_ep */
-    pid_t pid;             /* the reducer */
+    char dir[64];         /* temporary directory */
+    char control_ep[128]; /* our PULL: ACK, FAIL, DONE */
+    char results_ep[128]; /* the reducer's PULL */
+    char output[128];     /* the output file */
+    void *ctx;            /* ZeroMQ context */
+    void *control;        /* PULL bound at control_ep */
+    void *results;        /* PUSH connected to results_ep */
+    pid_t pid;            /* the reducer */
 } harness_t;
 
 static void s_start(harness_t *h, const char *mode, bool sort)
@@ -64,9 +64,10 @@ static void s_start(harness_t *h, const char *mode, bool sort)
     h->pid = fork();
     assert_true(h->pid >= 0);
     if (h->pid == 0) {
-        char *argv[] = { reducer, "--results", h->results_ep, "--control", h->control_ep,
-                         "--mode", (char *)mode, "--output", h->output, "-r", plugin,
-                         sort ? "--sort" : NULL, NULL };
+        char *argv[] = { reducer,       "--results", h->results_ep, "--control",
+                         h->control_ep, "--mode",    (char *)mode,  "--output",
+                         h->output,     "-r",        plugin,        sort ? "--sort" : NULL,
+                         NULL };
         execv(reducer, argv);
         _exit(127);
     }
@@ -150,8 +151,8 @@ static void s_expect(harness_t *h, proto_msg_t *msg)
     assert_int_equal(transport_recv(h->control, &tm, 5000), 0);
     err_t e;
     err_init(&e);
-    assert_int_equal(proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), msg, &e),
-                     0);
+    assert_int_equal(
+        proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), msg, &e), 0);
     transport_msg_close(&tm);
 }
 

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 /* An item that knows its index. */
@@ -200,12 +201,9 @@ static void test_destroy_frees_held(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_usage),
-        cmocka_unit_test(test_in_order),
-        cmocka_unit_test(test_out_of_order),
-        cmocka_unit_test(test_duplicates),
-        cmocka_unit_test(test_beyond_capacity),
-        cmocka_unit_test(test_destroy_frees_held),
+        cmocka_unit_test(test_usage),           cmocka_unit_test(test_in_order),
+        cmocka_unit_test(test_out_of_order),    cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_beyond_capacity), cmocka_unit_test(test_destroy_frees_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 /* One chunk as the tests keep it: a copy of its bytes and where it came from. */
@@ -346,9 +347,9 @@ static void test_concat_reproduces_file(void **state)
     srand(11);
     static char data[9000];
     struct {
-        const char *name; /* file name */
+        const char *name;    /* file name */
         unsigned max_record; /* longest random record */
-        bool open_end;    /* last record lacks its newline */
+        bool open_end;       /* last record lacks its newline */
     } files[] = {
         { "short.txt", 12, false },
         { "long.txt", 700, true },
@@ -479,9 +480,11 @@ static void s_compare_stdin(const char *data, size_t len, size_t chunk_size, cha
                      w->owned); /* stream chunks are copies the caller frees */
         else if (g->offset != w->offset || g->len != w->len ||
                  memcmp(g->data, w->data, g->len) != 0)
-            snprintf(why, sizeof why, "chunk %zu: stream offset %llu len %zu, file offset %llu "
-                     "len %zu", i, (unsigned long long)g->offset, g->len,
-                     (unsigned long long)w->offset, w->len);
+            snprintf(why, sizeof why,
+                     "chunk %zu: stream offset %llu len %zu, file offset %llu "
+                     "len %zu",
+                     i, (unsigned long long)g->offset, g->len, (unsigned long long)w->offset,
+                     w->len);
     }
     if (!why[0] && got.n != want.n)
         snprintf(why, sizeof why, "stream gave %zu chunks, file %zu", got.n, want.n);

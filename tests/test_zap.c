@@ -12,10 +12,11 @@
  * stopping the handler and terminating the context never hangs, in either
  * order.  SIGALRM turns a hang into a failure well before ctest's timeout.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "zap.h"
@@ -242,8 +243,7 @@ static void test_unknown_key_is_refused_and_logged(void **state)
     zap_stats_t st = zap_stats(zap);
     assert_true(st.refused >= 1); /* the client retries, so maybe more */
     assert_int_equal(st.accepted, 0);
-    if (!strstr(log, f->other.public_z85) || !strstr(log, "127.0.0.1") ||
-        !strstr(log, "warning"))
+    if (!strstr(log, f->other.public_z85) || !strstr(log, "127.0.0.1") || !strstr(log, "warning"))
         fail_msg("refusal log lacks the key, the address or the level:\n%s", log);
     assert_null(strstr(log, f->other.secret_z85));
     free(log);
@@ -433,8 +433,7 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_plain_client_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_wrong_server_key_is_refused, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_null_mechanism_needs_allow_null, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_null_mechanism_needs_allow_null, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_no_handler_fails_closed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_one_handler_per_context, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_allow_list_is_copied, s_setup, s_teardown),
