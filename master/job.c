@@ -267,7 +267,8 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     msg.chunk = c->index;
     msg.attempt = c->sends;
     msg.n_skip = c->n_skip;
-    memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
+    if (c->n_skip)
+        memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
     msg.offset = c->src.offset;
     msg.length = c->src.len;
     /* A chunk of a mapped file is read by the (local) mapper itself; pipe
