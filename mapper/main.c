@@ -8,6 +8,7 @@
  * (PR_SET_PDEATHSIG), ends it.
  */
 #include "collect.h"
+#include "command.h"
 #include "err.h"
 #include "log.h"
 #include "mapper_int.h"
@@ -60,6 +61,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "progress", required_argument, NULL, 'P' },
         { "input", required_argument, NULL, 'i' },
         { "connect", required_argument, NULL, 'X' },
+        { "map-cmd", required_argument, NULL, 'M' + 256 },
         { "jobs", required_argument, NULL, 'j' },
         { "key", required_argument, NULL, 'k' },
         { "server-pub", required_argument, NULL, 'S' },
@@ -95,6 +97,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             o->inputs[o->n_inputs++] = optarg;
             break;
         case 'm': o->plugin = optarg; break;
+        case 'M' + 256: o->map_cmd = optarg; break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
         case 'X': o->connect = optarg; break;
@@ -126,7 +129,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             return err_set(e, -EINVAL, "--key and --server-pub go together");
         return 0;
     }
-    if (!o->tasks || !o->control || !o->results || !o->id || !o->plugin)
+    if (!o->tasks || !o->control || !o->results || !o->id || (!o->plugin == !o->map_cmd))
         return err_set(e, -EINVAL,
                        "needs --tasks, --control, --results, --id and -m "
                        "(mr-mapper is started by mr-run)");
@@ -135,15 +138,17 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
 
 int mapper__load(mapper_t *m, const char *combiner, err_t *e)
 {
-    m->plugin = plugin_open(m->opts.plugin, e);
-    if (!m->plugin)
-        return e->code;
-    if (!plugin_desc(m->plugin)->map)
-        return err_set(e, -EINVAL, "plugin %s has no map function", m->opts.plugin);
-    if (plugin_init(m->plugin, m->opts.arg, e) < 0)
-        return e->code;
+    if (m->opts.plugin) {
+        m->plugin = plugin_open(m->opts.plugin, e);
+        if (!m->plugin)
+            return e->code;
+        if (!plugin_desc(m->plugin)->map)
+            return err_set(e, -EINVAL, "plugin %s has no map function", m->opts.plugin);
+        if (plugin_init(m->plugin, m->opts.arg, e) < 0)
+            return e->code;
+    }
     const plugin_t *comb = NULL;
-    if (combiner && strcmp(combiner, m->opts.plugin) == 0) {
+    if (combiner && m->opts.plugin && strcmp(combiner, m->opts.plugin) == 0) {
         comb = m->plugin;
     } else if (combiner) {
         m->combiner = plugin_open(combiner, e);
@@ -259,22 +264,18 @@ static void s_task_release(mapper_t *m, const proto_msg_t *task)
     madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
-/* Maps one chunk and sends its RESULT (or a FAIL). */
-static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, size_t len)
+/* Calls map() on every record of the chunk but the skipped ones.  Returns
+ * 0, or 1 after reporting a failed record to the master. */
+static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, size_t len,
+                        progress_slot_t *slot, uint64_t *records, int *rc)
 {
     const mr_plugin_t *p = plugin_desc(m->plugin);
     void *state = plugin_state(m->plugin);
     mr_emitter_t *out = collect_emitter(m->collect);
-    collect_begin(m->collect);
-    uint64_t records = 0;
     size_t off = 0;
     uint32_t next_skip = 0;
     err_t e;
     err_init(&e);
-    progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
-    atomic_store_explicit(&slot->chunk, task->chunk, memory_order_relaxed);
-    atomic_store_explicit(&slot->busy, 1, memory_order_release);
-    int rc = 0;
     while (off < len) {
         const char *rec = data + off;
         const char *end = memchr(rec, m->opts.delim, len - off);
@@ -297,11 +298,66 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
                 snprintf(why, sizeof why, "%.400s", e.text);
             else
                 snprintf(why, sizeof why, "map() returned %d", prc);
-            rc = s_send_fail(m, task, at, prc ? prc : -1, why);
-            goto done;
+            *rc = s_send_fail(m, task, at, prc ? prc : -1, why);
+            return 1;
         }
-        records++;
+        (*records)++;
     }
+    return 0;
+}
+
+/* --map-cmd: each output line is a pair (key before the first tab; no tab:
+ * all key) in a key-grouped job, or passes through whole otherwise. */
+static int s_on_command_line(void *arg, const char *line, size_t len)
+{
+    mapper_t *m = arg;
+    mr_emitter_t *out = collect_emitter(m->collect);
+    if (strcmp(m->opts.mode, "grouped") != 0)
+        return mr_emit_value(out, line, len);
+    const char *tab = memchr(line, '\t', len);
+    size_t key_len = tab ? (size_t)(tab - line) : len;
+    return mr_emit(out, line, key_len, tab ? tab + 1 : "", tab ? len - key_len - 1 : 0);
+}
+
+/* Runs --map-cmd over the chunk.  Returns 0, or 1 after reporting the
+ * failed attempt to the master. */
+static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data, size_t len,
+                         progress_slot_t *slot, uint64_t *records, int *rc)
+{
+    atomic_store_explicit(&slot->offset, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
+    err_t e;
+    err_init(&e);
+    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &e) != 0) {
+        err_t cerr;
+        err_init(&cerr);
+        if (collect_error(m->collect, &cerr) < 0)
+            e = cerr;
+        *rc = s_send_fail(m, task, 0, e.code ? e.code : -ECHILD, e.text);
+        return 1;
+    }
+    for (size_t off = 0; off < len; (*records)++) {
+        const char *end = memchr(data + off, m->opts.delim, len - off);
+        off = end ? (size_t)(end - data) + 1 : len;
+    }
+    return 0;
+}
+
+/* Maps one chunk and sends its RESULT (or a FAIL). */
+static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, size_t len)
+{
+    collect_begin(m->collect);
+    uint64_t records = 0;
+    err_t e;
+    err_init(&e);
+    progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
+    atomic_store_explicit(&slot->chunk, task->chunk, memory_order_relaxed);
+    atomic_store_explicit(&slot->busy, 1, memory_order_release);
+    int rc = 0;
+    int failed = m->opts.map_cmd ? s_run_command(m, task, data, len, slot, &records, &rc)
+                                 : s_run_plugin(m, task, data, len, slot, &records, &rc);
+    if (failed)
+        goto done;
     const buf_t *payload = NULL;
     if (collect_finish(m->collect, &payload, &e) < 0) {
         rc = s_send_fail(m, task, 0, e.code, e.text);

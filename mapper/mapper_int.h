@@ -26,7 +26,8 @@ typedef struct mapper_opts {
     const char *control;    /* master's control endpoint */
     const char *results;    /* reducer's results endpoint */
     uint32_t id;            /* our mapper id */
-    const char *plugin;     /* -m */
+    const char *plugin;     /* -m, or NULL with --map-cmd */
+    const char *map_cmd;    /* --map-cmd: a shell command mapping each chunk, or NULL */
     const char *combiner;   /* -c: plugin whose combine merges per chunk */
     const char *mode;       /* grouped, ordered, unordered */
     const char *arg;        /* --arg */

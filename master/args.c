@@ -37,6 +37,8 @@ enum {
     OPT_AUTHORIZED,
     OPT_INSECURE,
     OPT_HEARTBEAT,
+    OPT_MAP_CMD,
+    OPT_REDUCE_CMD,
 };
 
 static const struct option s_options[] = {
@@ -61,6 +63,8 @@ static const struct option s_options[] = {
     { "authorized-keys", required_argument, NULL, OPT_AUTHORIZED },
     { "insecure", no_argument, NULL, OPT_INSECURE },
     { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+    { "map-cmd", required_argument, NULL, OPT_MAP_CMD },
+    { "reduce-cmd", required_argument, NULL, OPT_REDUCE_CMD },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -77,6 +81,10 @@ void args_usage(FILE *f)
           "  -m, --mapper SO        mapper plugin (required)\n"
           "  -r, --reducer SO       reducer plugin (default: the mapper, when it has\n"
           "                         combine or reduce)\n"
+          "      --map-cmd CMD      map with a shell command instead of -m: it reads a chunk's\n"
+          "                         records on stdin and writes key<TAB>value lines\n"
+          "      --reduce-cmd CMD   reduce with a shell command instead of -r: it reads every\n"
+          "                         key<TAB>value line sorted by key; its stdout is the output\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
@@ -177,6 +185,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
 
     a->heartbeat = 5;
     bool jobs_zero = false;
+    bool chunk_set = false;
     opterr = 0;
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" group */
     int c;
@@ -206,6 +215,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
             break;
         case OPT_SORT: a->sort = true; break;
         case OPT_CHUNK_SIZE:
+            chunk_set = true;
             if (args_parse_size(optarg, &a->chunk_size) < 0 || a->chunk_size == 0 ||
                 a->chunk_size > (1u << 30))
                 return s_bad(e, "--chunk-size", optarg,
@@ -230,6 +240,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                 return s_bad(e, "--task-timeout", optarg, "expected seconds, more than 0");
             break;
         }
+        case OPT_MAP_CMD: a->map_cmd = optarg; break;
+        case OPT_REDUCE_CMD: a->reduce_cmd = optarg; break;
         case OPT_LISTEN: a->listen = optarg; break;
         case OPT_SERVER_KEY: a->server_key = optarg; break;
         case OPT_AUTHORIZED: a->authorized = optarg; break;
@@ -258,8 +270,27 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         a->inputs[a->n_inputs++] = argv[i];
     if (a->n_inputs == 0)
         a->inputs[a->n_inputs++] = "-";
-    if (!a->mapper)
-        return err_set(e, -EINVAL, "no mapper: give -m PLUGIN.so (see --help)");
+    if (!a->mapper && !a->map_cmd)
+        return err_set(e, -EINVAL, "no mapper: give -m PLUGIN.so or --map-cmd CMD (see --help)");
+    if (a->mapper && a->map_cmd)
+        return err_set(e, -EINVAL, "-m and --map-cmd exclude each other");
+    if (a->reducer && a->reduce_cmd)
+        return err_set(e, -EINVAL, "-r and --reduce-cmd exclude each other");
+    if (a->reduce_cmd && a->mode != ARGS_MODE_AUTO)
+        return err_set(e, -EINVAL,
+                       "--reduce-cmd is not allowed with --%s: that output "
+                       "comes straight from the mappers",
+                       args_mode_name(a->mode));
+    if (a->map_cmd && a->listen)
+        return err_set(e, -EINVAL,
+                       "--map-cmd with --listen is not supported: remote mappers "
+                       "run a plugin (-m)");
+    if (a->map_cmd && a->skip_bad)
+        return err_set(e, -EINVAL,
+                       "--skip-bad needs a plugin (-m): a command's failure "
+                       "cannot be pinned to one record");
+    if (a->map_cmd && !chunk_set)
+        a->chunk_size = ARGS_CMD_CHUNK;
     if (jobs_zero && !a->listen)
         return s_bad(e, "-j", "0",
                      "no local mapper is only possible with --listen, where "

@@ -18,7 +18,9 @@ typedef enum args_mode {
 } args_mode_t;
 
 typedef struct args {
-    const char *mapper;      /* -m: mapper plugin path (borrowed from argv) */
+    const char *mapper;      /* -m: mapper plugin path (borrowed from argv), or NULL */
+    const char *map_cmd;     /* --map-cmd: a shell command mapping each chunk, or NULL */
+    const char *reduce_cmd;  /* --reduce-cmd: a shell command fed the sorted pairs, or NULL */
     const char *reducer;     /* -r: reducer plugin path, NULL for the default */
     const char **inputs;     /* owned array of borrowed paths; "-" is stdin */
     size_t n_inputs;         /* entries in inputs */
@@ -54,6 +56,10 @@ void args_usage(FILE *f);
 
 /* Parses a size with an optional k/M/G suffix (powers of 1024). */
 int args_parse_size(const char *s, size_t *out);
+
+/* Default --chunk-size with --map-cmd: a command starts once per chunk, so
+ * chunks are large enough that its start-up cost vanishes. */
+#define ARGS_CMD_CHUNK (16u << 20)
 
 /* Whether a tcp:// endpoint's host is a loopback address. */
 bool args_is_loopback(const char *endpoint);

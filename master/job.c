@@ -131,6 +131,10 @@ static int s_spawn_reducer(job_t *job)
     }
     if (a->sort)
         argv[n++] = "--sort";
+    if (a->reduce_cmd) {
+        argv[n++] = "--reduce-cmd";
+        argv[n++] = (char *)a->reduce_cmd;
+    }
     char host[256];
     if (a->listen) {
         /* Remote mappers push results straight to the reducer's TCP port. */
@@ -213,8 +217,13 @@ static int s_spawn_mapper(job_t *job)
     argv[n++] = progress;
     argv[n++] = "--mode";
     argv[n++] = (char *)args_mode_name(job->cfg->mode);
-    argv[n++] = "-m";
-    argv[n++] = (char *)a->mapper;
+    if (a->map_cmd) {
+        argv[n++] = "--map-cmd";
+        argv[n++] = (char *)a->map_cmd;
+    } else {
+        argv[n++] = "-m";
+        argv[n++] = (char *)a->mapper;
+    }
     if (job->cfg->reducer_path) {
         argv[n++] = "-c";
         argv[n++] = (char *)job->cfg->reducer_path;
@@ -452,6 +461,15 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
         log_warn("input %s, record at byte offset %llu: %s twice; skipped (--skip-bad). "
                  "The record begins '%s'",
                  input, at, why, quote);
+        return;
+    }
+    if (c->failures >= a->max_attempts && a->map_cmd) {
+        /* A command's failure belongs to its whole chunk. */
+        job__fail(job, -ECANCELED,
+                  "input %s, chunk %llu (bytes %llu-%llu): %s; failed %u attempts. The chunk "
+                  "begins '%s'",
+                  input, (unsigned long long)c->index, (unsigned long long)c->src.offset,
+                  (unsigned long long)(c->src.offset + c->src.len), why, c->failures, quote);
         return;
     }
     if (c->failures >= a->max_attempts) {

@@ -100,8 +100,74 @@ static void s_output_abort(output_t *out)
 
 /* Opens the plugins and decides the mode; *reducer_path is NULL unless the
  * job is key-grouped. */
+/* Checks that a command's program exists, so a typo fails before any
+ * chunk is sent: the first word of cmd, looked up like the shell does. */
+static int s_check_command(const char *flag, const char *cmd, err_t *e)
+{
+    char word[PATH_MAX];
+    size_t n = strcspn(cmd + strspn(cmd, " \t"), " \t;|&<>");
+    const char *start = cmd + strspn(cmd, " \t");
+    if (n == 0 || n >= sizeof word)
+        return err_set(e, -EINVAL, "%s '%s': no command", flag, cmd);
+    memcpy(word, start, n);
+    word[n] = '\0';
+    /* Shell keywords and builtins are not files to look for. */
+    static const char *const shell[] = { "!",     "(",      "{",      "if",   "for",     "while",
+                                         "until", "case",   "exec",   "exit", "eval",    "set",
+                                         "cd",    "test",   "[",      "true", "false",   ":",
+                                         ".",     "echo",   "printf", "read", "command", "export",
+                                         "trap",  "ulimit", "umask",  "wait" };
+    if (word[0] == '(' || word[0] == '{')
+        return 0;
+    for (size_t i = 0; i < sizeof shell / sizeof shell[0]; i++)
+        if (strcmp(word, shell[i]) == 0)
+            return 0;
+    if (strchr(word, '/') || strchr(word, '=')) {
+        if (!strchr(word, '=') && access(word, X_OK) < 0)
+            return err_set(e, -errno, "%s: %s: %s", flag, word, strerror(errno));
+        return 0;
+    }
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+        size_t len = strcspn(p, ":");
+        char candidate[PATH_MAX * 2];
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, p, word);
+        if (access(candidate, X_OK) == 0)
+            return 0;
+        p += len + (p[len] == ':');
+    }
+    return err_set(e, -ENOENT, "%s: command '%s' not found in PATH", flag, word);
+}
+
 static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path, err_t *e)
 {
+    *reducer_path = NULL;
+    *mode = a->mode;
+    if (a->map_cmd) {
+        if (s_check_command("--map-cmd", a->map_cmd, e) < 0 ||
+            (a->reduce_cmd && s_check_command("--reduce-cmd", a->reduce_cmd, e) < 0))
+            return e->code;
+        if (a->reducer) {
+            plugin_t *reducer = plugin_open(a->reducer, e);
+            if (!reducer)
+                return e->code;
+            bool can = plugin_can_reduce(reducer);
+            plugin_destroy(&reducer);
+            if (!can)
+                return err_set(e, -EINVAL,
+                               "plugin %s: its %s has neither combine nor reduce, "
+                               "so it cannot be a reducer",
+                               a->reducer, MR_PLUGIN_SYMBOL);
+            *reducer_path = a->reducer;
+        }
+        if (*mode == ARGS_MODE_AUTO)
+            *mode = a->reducer || a->reduce_cmd ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
+        if (a->sort && *mode != ARGS_MODE_GROUPED)
+            return err_set(e, -EINVAL, "--sort needs a key-grouped job: give -r or --reduce-cmd");
+        return 0;
+    }
+    if (a->reduce_cmd && s_check_command("--reduce-cmd", a->reduce_cmd, e) < 0)
+        return e->code;
     plugin_t *mapper = plugin_open(a->mapper, e);
     if (!mapper)
         return e->code;
@@ -113,8 +179,6 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
                      a->mapper, MR_PLUGIN_SYMBOL);
         goto done;
     }
-    *reducer_path = NULL;
-    *mode = a->mode;
     if (a->reducer) {
         plugin_t *reducer = plugin_open(a->reducer, e);
         if (!reducer) {
@@ -131,11 +195,11 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
             goto done;
         }
         *reducer_path = a->reducer;
-    } else if (a->mode == ARGS_MODE_AUTO && plugin_can_reduce(mapper)) {
+    } else if (a->mode == ARGS_MODE_AUTO && !a->reduce_cmd && plugin_can_reduce(mapper)) {
         *reducer_path = a->mapper;
     }
     if (*mode == ARGS_MODE_AUTO)
-        *mode = *reducer_path ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
+        *mode = *reducer_path || a->reduce_cmd ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
     if (a->sort && *mode != ARGS_MODE_GROUPED)
         rc = err_set(e, -EINVAL,
                      "--sort needs a key-grouped job, and plugin %s has neither "

@@ -84,7 +84,7 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
 {
     bool added = false;
     htab_entry_t *entry = htab_upsert(self->table, key.ptr, key.len, &added);
-    if (!self->plugin->combine) {
+    if (!self->plugin || !self->plugin->combine) {
         uint32_t len = (uint32_t)value.len;
         htab_value_append(entry, &len, sizeof len);
         htab_value_append(entry, value.ptr, value.len);
@@ -158,6 +158,13 @@ int group_write(group_t *self, bool sort, out_t *out, err_t *e)
     for (size_t i = 0; i < n && rc == 0; i++) {
         htab_entry_t *entry = entries[i];
         mr_bytes_t key = { entry->key, entry->key_len };
+        if (!self->plugin) {
+            /* --reduce-cmd: every pair, as a line for the command. */
+            size_t n_values = s_split_values(entry, &values, &values_cap);
+            for (size_t v = 0; v < n_values && rc == 0; v++)
+                rc = out_line(out, entry->key, entry->key_len, values[v].ptr, values[v].len, e);
+            continue;
+        }
         if (!self->plugin->reduce) {
             rc = out_line(out, entry->key, entry->key_len, entry->value, entry->value_len, e);
             continue;

@@ -19,7 +19,8 @@
 typedef struct group group_t;
 
 /* A group using plugin (borrowed; it must have combine or reduce) and its
- * state.  Owned by the caller. */
+ * state, or with plugin NULL a plain store of every pair, written back as
+ * key<TAB>value lines (for --reduce-cmd).  Owned by the caller. */
 group_t *group_new(const mr_plugin_t *plugin, void *state);
 
 void group_destroy(group_t **self_p);

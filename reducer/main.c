@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "out.h"
 #include "plugin.h"
+#include "proc.h"
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "reorder.h"
@@ -25,11 +26,13 @@
 #include "zap.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Largest RESULT frame accepted, matching the mapper's cap on one chunk's
@@ -60,6 +63,7 @@ typedef struct reducer_opts {
     const char *listen_host; /* --listen-host: also take remote results on a TCP port */
     const char *server_key;  /* --server-key: CURVE key pair for that port */
     const char *authorized;  /* --authorized-keys: who may push to it */
+    const char *reduce_cmd;  /* --reduce-cmd: a shell command fed the sorted pairs */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -70,21 +74,22 @@ typedef struct result {
 } result_t;
 
 typedef struct reducer {
-    reducer_opts_t opts; /* parsed command line */
-    plugin_t *plugin;    /* owned, grouped mode only */
-    group_t *group;      /* owned, grouped mode only */
-    reorder_t *reorder;  /* owned, ordered mode only */
-    seen_t *seen;        /* owned, grouped and unordered modes */
-    out_t *out;          /* owned output writer */
-    void *ctx;           /* owned ZeroMQ context */
-    void *results;       /* PULL, bound at the ipc:// endpoint for local mappers */
-    void *remote;        /* PULL on a TCP port for remote mappers, or NULL */
-    keys_pair_t server;  /* our CURVE keys for remote, when secure */
-    keys_allow_t *allow; /* owned allow-list, when secure */
-    zap_t *zap;          /* owned ZAP handler, when secure */
-    void *control;       /* PUSH to the master */
-    buf_t header;        /* scratch */
-    uint64_t records;    /* input records of merged chunks */
+    reducer_opts_t opts;   /* parsed command line */
+    plugin_t *plugin;      /* owned, grouped mode only */
+    group_t *group;        /* owned, grouped mode only */
+    reorder_t *reorder;    /* owned, ordered mode only */
+    seen_t *seen;          /* owned, grouped and unordered modes */
+    out_t *out;            /* owned output writer */
+    void *ctx;             /* owned ZeroMQ context */
+    void *results;         /* PULL, bound at the ipc:// endpoint for local mappers */
+    void *remote;          /* PULL on a TCP port for remote mappers, or NULL */
+    keys_pair_t server;    /* our CURVE keys for remote, when secure */
+    keys_allow_t *allow;   /* owned allow-list, when secure */
+    zap_t *zap;            /* owned ZAP handler, when secure */
+    void *control;         /* PUSH to the master */
+    buf_t header;          /* scratch */
+    uint64_t records;      /* input records of merged chunks */
+    uint64_t reduce_lines; /* lines fed to --reduce-cmd */
 } reducer_t;
 
 static void s_result_free(void *item)
@@ -109,6 +114,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "listen-host", required_argument, NULL, 'L' },
         { "server-key", required_argument, NULL, 'K' },
         { "authorized-keys", required_argument, NULL, 'A' },
+        { "reduce-cmd", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -128,6 +134,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'L': o->listen_host = optarg; break;
         case 'K': o->server_key = optarg; break;
         case 'A': o->authorized = optarg; break;
+        case 'D': o->reduce_cmd = optarg; break;
         default:
             return err_set(e, -EINVAL, "bad option '%s' (mr-reducer is started by mr-run)",
                            argv[optind - 1]);
@@ -139,7 +146,8 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         o->mode = REDUCER_UNORDERED;
     else if (strcmp(mode, "ordered") != 0)
         return err_set(e, -EINVAL, "unknown --mode '%s'", mode);
-    if (!o->results || !o->control || !o->output || (o->mode == REDUCER_GROUPED && !o->plugin))
+    if (!o->results || !o->control || !o->output ||
+        (o->mode == REDUCER_GROUPED && !o->plugin && !o->reduce_cmd))
         return err_set(e, -EINVAL,
                        "needs --results, --control, --output (and -r when "
                        "grouped); mr-reducer is started by mr-run");
@@ -192,7 +200,9 @@ static int s_start(reducer_t *r, err_t *e)
     r->out = out_open(r->opts.output, e);
     if (!r->out)
         return e->code;
-    if (r->opts.mode == REDUCER_GROUPED) {
+    if (r->opts.mode == REDUCER_GROUPED && r->opts.reduce_cmd) {
+        r->group = group_new(NULL, NULL);
+    } else if (r->opts.mode == REDUCER_GROUPED) {
         r->plugin = plugin_open(r->opts.plugin, e);
         if (!r->plugin)
             return e->code;
@@ -322,6 +332,54 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
     return 0;
 }
 
+/* --reduce-cmd: runs the command with the job's output as its stdout and
+ * feeds it every pair, sorted by key, as key<TAB>value lines (Hadoop
+ * Streaming's reducer contract).  Its exit status decides. */
+static int s_run_reduce_cmd(reducer_t *r, err_t *e)
+{
+    int out_fd = out_flush_fd(r->out, e);
+    if (out_fd < 0)
+        return e->code;
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return err_set(e, -errno, "pipe: %s", strerror(errno));
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        proc_die_with_parent(parent);
+        signal(SIGPIPE, SIG_DFL);
+        dup2(in[0], STDIN_FILENO);
+        dup2(out_fd, STDOUT_FILENO);
+        execl("/bin/sh", "sh", "-c", r->opts.reduce_cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    if (pid < 0) {
+        close(in[1]);
+        return err_set(e, -errno, "fork: %s", strerror(errno));
+    }
+    out_t *feed = out_open_fd(in[1], "the reduce command's input");
+    err_t werr;
+    err_init(&werr);
+    int rc = group_write(r->group, true, feed, &werr);
+    r->reduce_lines = out_lines(feed);
+    if (out_close(&feed, rc == 0 ? &werr : NULL) < 0 && rc == 0)
+        rc = werr.code;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return err_set(e, -ECHILD, "the reduce command exited with status %d%s",
+                       WEXITSTATUS(status),
+                       WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
+    if (WIFSIGNALED(status))
+        return err_set(e, -ECHILD, "the reduce command was killed by signal %d (%s)",
+                       WTERMSIG(status), strsignal(WTERMSIG(status)));
+    if (rc < 0)
+        return err_set(e, rc, "%s", werr.text);
+    return 0;
+}
+
 static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
 {
     bool complete = r->reorder ? reorder_next(r->reorder) == total && reorder_held(r->reorder) == 0
@@ -329,6 +387,8 @@ static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
     if (!complete)
         return err_set(e, -EPROTO, "FINISH for %llu chunks, but not all of them were merged",
                        (unsigned long long)total);
+    if (r->group && r->opts.reduce_cmd)
+        return s_run_reduce_cmd(r, e);
     if (r->group) {
         int rc = group_write(r->group, r->opts.sort, r->out, e);
         if (rc < 0)

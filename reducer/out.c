@@ -45,6 +45,15 @@ out_t *out_open(const char *path, err_t *e)
     return self;
 }
 
+out_t *out_open_fd(int fd, const char *name)
+{
+    out_t *self = mem_calloc(1, sizeof *self);
+    self->fd = fd;
+    self->path = mem_strdup(name);
+    self->buf = mem_alloc(OUT_BUFFER);
+    return self;
+}
+
 static int s_flush(out_t *self, err_t *e)
 {
     int rc = proc_write_all(self->fd, self->buf, self->len);
@@ -90,6 +99,11 @@ int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t
     if (rc == 0)
         self->lines += n_lines;
     return rc;
+}
+
+int out_flush_fd(out_t *self, err_t *e)
+{
+    return s_flush(self, e) < 0 ? -1 : self->fd;
 }
 
 uint64_t out_lines(const out_t *self)

@@ -18,6 +18,14 @@ typedef struct out out_t;
  * writer (owned) or NULL with e set. */
 out_t *out_open(const char *path, err_t *e);
 
+/* A writer on fd, which it takes over (closed by out_close); name is for
+ * messages.  Never NULL. */
+out_t *out_open_fd(int fd, const char *name);
+
+/* The descriptor being written (borrowed), after flushing what is
+ * buffered; -1 on a write error. */
+int out_flush_fd(out_t *self, err_t *e);
+
 /* Writes one line: key TAB value NL, or value NL when the key is empty. */
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e);

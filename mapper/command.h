@@ -1,0 +1,26 @@
+/*
+ * command.h - running a --map-cmd over one chunk, Hadoop Streaming style:
+ * the chunk's records go to the command's stdin, and each line it writes to
+ * stdout comes back to the caller.
+ */
+#ifndef MR_COMMAND_H
+#define MR_COMMAND_H
+
+#include "err.h"
+
+#include <stddef.h>
+
+/* Called for each line of the command's output, without its newline.  A
+ * non-zero return stops the command and becomes command_run's result. */
+typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
+
+/* Runs `/bin/sh -c cmd`, writes len bytes at data to its stdin (then closes
+ * it), and calls on_line for every line it prints.  The command inherits
+ * our stderr and dies with us.  Returns 0 when it exited with status 0,
+ * -ECHILD with e saying how it ended otherwise, or on_line's code.  A
+ * command that stops reading early (like `head`) is not an error by
+ * itself: only its exit status counts. */
+int command_run(const char *cmd, const char *data, size_t len, command_line_fn on_line, void *arg,
+                err_t *e);
+
+#endif
