@@ -123,7 +123,23 @@ typedef struct mr_plugin {
      */
     int (*reduce)(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
                   mr_emitter_t *out);
+
+    /*
+     * What combine computes, when it is one of the kinds the engine knows
+     * (MR_COMBINE_*), or 0.  The engine may then merge values itself, in
+     * place, without calling combine for each value: on a word count that
+     * is most of the engine's own cost.  combine must still be set and
+     * compute the same thing; the engine calls it for values that do not
+     * fit the kind.
+     */
+    uint32_t combine_kind;
 } mr_plugin_t;
+
+/* combine_kind values. */
+#define MR_COMBINE_CUSTOM 0 /* only combine knows */
+#define MR_COMBINE_SUM_U64 \
+    1 /* values are 8-byte little-endian unsigned integers; combine
+                                returns their sum, modulo 2^64 */
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "htab.h"
+#include "le64.h"
 #include "mem.h"
 
 #include <errno.h>
@@ -92,6 +93,16 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
     }
     if (added) {
         htab_value_set(entry, value.ptr, value.len);
+        return 0;
+    }
+    if (self->plugin->combine_kind == MR_COMBINE_SUM_U64 && value.len == 8 &&
+        entry->value_len == 8) {
+        uint64_t a;
+        uint64_t b;
+        memcpy(&a, entry->value, 8);
+        memcpy(&b, value.ptr, 8);
+        a = le64(le64(a) + le64(b));
+        memcpy(entry->value, &a, 8);
         return 0;
     }
     capture_t *cap = &self->capture;
