@@ -258,10 +258,7 @@ static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data,
 static void s_task_release(mapper_t *m, const proto_msg_t *task)
 {
     input_map_t *in = &m->maps[task->input];
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t start = ((uintptr_t)in->data + task->offset) & ~(page - 1);
-    uintptr_t end = (uintptr_t)in->data + task->offset + task->length;
-    madvise((void *)start, end - start, MADV_DONTNEED);
+    proc_release_pages(in->data, in->size, (size_t)task->offset, (size_t)task->length);
 }
 
 /* Calls map() on every record of the chunk but the skipped ones.  Returns

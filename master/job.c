@@ -385,6 +385,9 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
         m->inflight--;
     if (!msg->fresh)
         return;
+    chunk_t *c = chunks_get(job->chunks, msg->chunk);
+    if (c && m && m->remote)
+        split_release(job->cfg->split, &c->src); /* we read it to send it */
     if (chunks_done(job->chunks, msg->chunk) && m)
         job->st->mapper_chunks[m->id - 1]++;
 }

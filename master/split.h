@@ -61,6 +61,11 @@ size_t split_inputs(const split_t *self);
  * itself, else NULL (a pipe, stdin, an empty file). */
 const char *split_input_path(const split_t *self, uint32_t input);
 
+/* Gives back the memory of a mapped chunk whose bytes the master read (to
+ * send them to a remote mapper, or to quote a record): whole pages only.  A
+ * no-op for owned chunks. */
+void split_release(split_t *self, const split_chunk_t *c);
+
 /* Unmaps and closes everything; accepts NULL; NULLs *self_p. */
 void split_destroy(split_t **self_p);
 

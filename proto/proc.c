@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,24 @@ int proc_parse_u64(const char *s, uint64_t *out)
         return -EINVAL;
     *out = v;
     return 0;
+}
+
+/* The kernel's default fault_around_bytes. */
+#define PROC_FAULT_AROUND (64u * 1024)
+
+void proc_release_pages(const char *map, size_t map_len, size_t off, size_t len)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t base = (uintptr_t)map;
+    uintptr_t start = (base + off) & ~(PROC_FAULT_AROUND - 1);
+    uintptr_t end = (base + off + len + PROC_FAULT_AROUND + page - 1) & ~(page - 1);
+    uintptr_t limit = (base + map_len + page - 1) & ~(page - 1);
+    if (start < base)
+        start = base;
+    if (end > limit)
+        end = limit;
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
 double proc_now(void)

@@ -25,6 +25,14 @@ ssize_t proc_read_full(int fd, void *data, size_t len);
 /* Parses a whole decimal unsigned integer.  0 or -EINVAL / -ERANGE. */
 int proc_parse_u64(const char *s, uint64_t *out);
 
+/* Drops the pages of a file mapping map[0..map_len) that reading bytes
+ * [off, off + len) may have brought into our resident set: the page cache
+ * keeps them, and a later read faults them in again.  The kernel maps up to
+ * 64 KiB around each page fault ("fault-around"), so the range released
+ * reaches that far past the bytes read; without that, a process scanning a
+ * 2 GB input kept 64 MB of it resident. */
+void proc_release_pages(const char *map, size_t map_len, size_t off, size_t len);
+
 /* Monotonic clock in seconds. */
 double proc_now(void);
 
