@@ -39,6 +39,8 @@ enum {
     OPT_HEARTBEAT,
     OPT_MAP_CMD,
     OPT_REDUCE_CMD,
+    OPT_PROGRESS,
+    OPT_TIMELINE,
 };
 
 static const struct option s_options[] = {
@@ -65,6 +67,8 @@ static const struct option s_options[] = {
     { "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
     { "map-cmd", required_argument, NULL, OPT_MAP_CMD },
     { "reduce-cmd", required_argument, NULL, OPT_REDUCE_CMD },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "timeline", required_argument, NULL, OPT_TIMELINE },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -108,7 +112,10 @@ void args_usage(FILE *f)
           "      --insecure         allow --listen on a non-loopback address without keys\n"
           "      --heartbeat SECONDS\n"
           "                         declare a silent remote mapper dead (default 5)\n"
-          "  -q, --quiet            no progress messages\n"
+          "      --progress         show the progress line even when stderr is not a terminal\n"
+          "      --timeline FILE    draw the job (a lane per mapper, a bar per chunk attempt)\n"
+          "                         as an SVG picture\n"
+          "  -q, --quiet            no progress line or messages\n"
           "  -h, --help             this text\n"
           "      --version          print the version\n",
           f);
@@ -241,6 +248,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
             break;
         }
         case OPT_MAP_CMD: a->map_cmd = optarg; break;
+        case OPT_PROGRESS: a->progress = true; break;
+        case OPT_TIMELINE: a->timeline = optarg; break;
         case OPT_REDUCE_CMD: a->reduce_cmd = optarg; break;
         case OPT_LISTEN: a->listen = optarg; break;
         case OPT_SERVER_KEY: a->server_key = optarg; break;

@@ -42,6 +42,8 @@ typedef struct args {
     const char *authorized;  /* --authorized-keys: directory of accepted .pub files */
     bool insecure;           /* --insecure: no CURVE on a non-loopback --listen */
     double heartbeat;        /* --heartbeat: seconds of silence before a remote mapper is dead */
+    bool progress;           /* --progress: show the progress line even when stderr is no tty */
+    const char *timeline;    /* --timeline: SVG picture of the job's chunk attempts, or NULL */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when

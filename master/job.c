@@ -184,6 +184,9 @@ static int s_spawn_mapper(job_t *job)
 {
     const args_t *a = job->cfg->args;
     mapper_t *m = job__add_mapper(job);
+    char label[32];
+    snprintf(label, sizeof label, "mapper %u", m->id);
+    timeline_mapper_name(job->timeline, m->id, label);
     snprintf(m->endpoint, sizeof m->endpoint, "ipc://%s/m%u", job->dir, m->id);
 
     err_t e;
@@ -305,6 +308,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     c->mapper = m->id;
     c->sent_seq = job->send_seq++;
     c->sent_at = proc_now();
+    timeline_begin(job->timeline, m->id, c->index, msg.attempt, c->sent_at);
     if (m->inflight == 0)
         m->last_change = c->sent_at;
     m->inflight++;
@@ -383,9 +387,13 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
     mapper_t *m = job__mapper(job, msg->mapper);
     if (m && m->inflight > 0)
         m->inflight--;
+    timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
+                 msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
     if (!msg->fresh)
         return;
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
+    if (c)
+        job->bytes_done += c->src.len;
     if (c && m && m->remote)
         split_release(job->cfg->split, &c->src); /* we read it to send it */
     if (chunks_done(job->chunks, msg->chunk) && m)
@@ -493,6 +501,7 @@ static void s_on_fail(job_t *job, const proto_msg_t *msg)
     mapper_t *m = job__mapper(job, msg->mapper);
     if (m && m->inflight > 0)
         m->inflight--;
+    timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt, TIMELINE_FAILED, proc_now());
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
     if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper)
         return;
@@ -593,6 +602,10 @@ static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
     chunk_t *mapping = busy ? chunks_get(job->chunks, atomic_load(&slot_copy.chunk)) : NULL;
     if (mapping && (mapping->state != CHUNK_ASSIGNED || mapping->mapper != m->id))
         mapping = NULL;
+    if (mapping)
+        timeline_end(job->timeline, m->id, mapping->index, mapping->sends - 1, TIMELINE_FAILED,
+                     proc_now());
+    timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, proc_now());
     unsigned held = job__requeue(job, m);
     if (held > 0)
         log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid, how,
@@ -787,8 +800,39 @@ static void s_cleanup(job_t *job)
         close(job->sigfd);
     sigprocmask(SIG_SETMASK, &job->old_mask, NULL);
     chunks_destroy(&job->chunks);
+    meter_destroy(&job->meter);
+    timeline_destroy(&job->timeline);
     buf_fini(&job->header);
     free(job->mappers);
+}
+
+/* The progress line: what is merged, how fast, who is alive, retries. */
+static void s_show_progress(job_t *job)
+{
+    if (!job->meter)
+        return;
+    meter_sample_t s = {
+        .bytes_done = job->bytes_done,
+        .chunks_done = chunks_cut(job->chunks) - chunks_open(job->chunks),
+        .chunks_total = job->input_done ? chunks_cut(job->chunks) : 0,
+        .retries = job->st->failed_attempts + job->st->resent,
+    };
+    for (size_t i = 0; i < job->n_mappers; i++)
+        s.mappers_alive += job->mappers[i].sock != NULL;
+    meter_update(job->meter, &s, proc_now());
+}
+
+/* Bytes of input, when every input's size is known in advance. */
+static uint64_t s_total_bytes(const split_t *split)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < split_inputs(split); i++) {
+        uint64_t size = split_input_size(split, (uint32_t)i);
+        if (size == UINT64_MAX)
+            return 0;
+        total += size;
+    }
+    return total;
 }
 
 int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
@@ -810,6 +854,10 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     job.chunks = chunks_new(window < 16 ? 16 : window);
 
     split_set_nonblocking(cfg->split, true);
+    job.meter =
+        meter_new(STDERR_FILENO, cfg->args->progress, cfg->args->quiet, s_total_bytes(cfg->split));
+    if (cfg->args->timeline)
+        job.timeline = timeline_new(job.started);
     if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
             s_spawn_mapper(&job);
@@ -817,6 +865,8 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
      * map() is caught within 1.25 timeouts. */
     long tick_ms = remote__tick_ms(&job);
+    if (job.meter && tick_ms > 100)
+        tick_ms = 100; /* the progress line redraws ten times a second */
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
     if (cfg->args->bad_records) {
@@ -854,8 +904,17 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         remote__on_ready(&job, items, first_remote);
         s_check_timeouts(&job);
         remote__tick(&job);
+        s_show_progress(&job);
     }
     st->wall_seconds = proc_now() - job.started;
+    s_show_progress(&job);
+    meter_finish(job.meter, job.state == JOB_SUCCEEDED);
+    if (job.timeline) {
+        err_t te;
+        err_init(&te);
+        if (timeline_write_svg(job.timeline, cfg->args->timeline, proc_now(), &te) < 0)
+            log_warn("--timeline: %s", te.text);
+    }
     s_shutdown(&job);
     s_cleanup(&job);
     return job.state == JOB_SUCCEEDED ? 0 : (e->code ? e->code : -EIO);

@@ -10,8 +10,10 @@
 #include "buf.h"
 #include "chunks.h"
 #include "job.h"
+#include "meter.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "timeline.h"
 #include "transport.h"
 
 #include <signal.h>
@@ -98,6 +100,9 @@ typedef struct job {
     double started;                    /* monotonic start time */
     bool retry_soon;                   /* a send found no peer yet: poll again shortly */
     bool wait_input;                   /* the input stream had nothing ready: poll it */
+    meter_t *meter;                    /* owned progress line, NULL when off */
+    timeline_t *timeline;              /* owned --timeline recorder, NULL when off */
+    uint64_t bytes_done;               /* input bytes of merged chunks */
     struct remote *remote;             /* owned --listen state, NULL without --listen */
 } job_t;
 

@@ -77,7 +77,7 @@ void meter_finish(meter_t *m, bool ok);
 
 /* Writes the line st describes into buf (always terminated when len > 0),
  * fitting st->width columns: fields are dropped from the least useful
- * (records, chunks, mappers, retries, ETA, rate) until it fits, then the
+ * (records, chunks, mappers, retries, rate, ETA) until it fits, then the
  * bar narrows from 30 cells to 10.  Returns the line's length, at most
  * len - 1. */
 int meter_format(char *buf, size_t len, const meter_state_t *st);

@@ -180,6 +180,9 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     snprintf(m->host, sizeof m->host, "%.63s", hello->text);
     m->last_seen = proc_now();
     job->st->mapper_hosts[m->id - 1] = mem_strdup(m->host);
+    char label[128];
+    snprintf(label, sizeof label, "mapper %u @%s", m->id, m->host);
+    timeline_mapper_name(job->timeline, m->id, label);
 
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:*", r->host);
@@ -299,6 +302,7 @@ void remote__tick(job_t *job)
         }
         if (now - m->last_seen > job->cfg->args->heartbeat) {
             transport_close(&m->sock, 0);
+            timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, now);
             unsigned held = job__requeue(job, m);
             job->st->mappers_lost++;
             log_warn("remote mapper %u (%s) silent for %.1f s: declared dead; re-sending the "

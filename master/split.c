@@ -112,6 +112,16 @@ int split_wait_fd(const split_t *self)
     return in->map || in->eof ? -1 : in->fd;
 }
 
+uint64_t split_input_size(const split_t *self, uint32_t input)
+{
+    if (input >= self->n_inputs)
+        return UINT64_MAX;
+    const input_t *in = &self->inputs[input];
+    if (in->map)
+        return in->size;
+    return in->eof ? 0 : UINT64_MAX; /* an empty file is at EOF from the start */
+}
+
 size_t split_inputs(const split_t *self)
 {
     return self->n_inputs;

@@ -54,6 +54,10 @@ void split_set_nonblocking(split_t *self, bool on);
 /* The descriptor to poll for readability after -EAGAIN, or -1. */
 int split_wait_fd(const split_t *self);
 
+/* The size of input i when known in advance (a regular file), else
+ * UINT64_MAX. */
+uint64_t split_input_size(const split_t *self, uint32_t input);
+
 /* Number of inputs. */
 size_t split_inputs(const split_t *self);
 
