@@ -5,8 +5,8 @@
 #include "collect.h"
 
 #include "htab.h"
-#include "le64.h"
 #include "mem.h"
+#include "merge.h"
 #include "proto_pairs.h"
 
 #include <errno.h>
@@ -14,62 +14,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Merged values up to this size are captured without touching the heap:
- * a word count's 8-byte counts, most sums and maxima. */
-#define COLLECT_SMALL_VALUE 64
-
-/* The emitter handed to combine(): it captures the one merged value. */
-typedef struct capture {
-    mr_emitter_t base;               /* must be first: combine calls base.emit */
-    buf_t value;                     /* the value emitted, when larger than small */
-    char small[COLLECT_SMALL_VALUE]; /* the value emitted, when it fits */
-    const char *data;                /* where the value is: small or value.data */
-    size_t len;                      /* its length */
-    unsigned n_emits;                /* how many times combine emitted */
-} capture_t;
-
 struct collect {
-    mr_emitter_t base;           /* must be first: map calls base.emit */
-    const mr_plugin_t *combiner; /* borrowed; NULL without combining */
-    void *combiner_state;        /* borrowed */
-    htab_t *table;               /* owned; per-chunk combined values */
-    buf_t payload;               /* owned; the RESULT payload */
-    uint64_t n_pairs;            /* pairs (or lines) in payload */
-    bool lines;                  /* payload holds output lines, not pairs */
-    bool sum_u64;                /* combine_kind is MR_COMBINE_SUM_U64: add in place */
-    capture_t capture;           /* combine's emitter */
-    int error;                   /* first failure in this chunk, 0 if none */
-    char error_text[256];        /* its description */
+    mr_emitter_t base;    /* must be first: map calls base.emit */
+    bool combining;       /* values of a key are merged (a combiner was given) */
+    htab_t *table;        /* owned; per-chunk combined values */
+    buf_t payload;        /* owned; the RESULT payload */
+    uint64_t n_pairs;     /* pairs (or lines) in payload */
+    bool lines;           /* payload holds output lines, not pairs */
+    merge_t merge;        /* the combiner's merge step, when combining */
+    int error;            /* first failure in this chunk, 0 if none */
+    char error_text[256]; /* its description */
 };
 
 static int s_set_error(collect_t *self, int code, const char *text)
 {
     if (!self->error) {
         self->error = code;
-        snprintf(self->error_text, sizeof self->error_text, "%s", text);
+        snprintf(self->error_text, sizeof self->error_text, "%.200s", text);
     }
     return code;
-}
-
-static int s_capture_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
-                          size_t value_len)
-{
-    (void)key;
-    (void)key_len;
-    capture_t *c = (capture_t *)base;
-    c->n_emits++;
-    c->len = value_len;
-    if (value_len <= sizeof c->small) {
-        if (value_len)
-            memcpy(c->small, value, value_len);
-        c->data = c->small;
-        return 0;
-    }
-    buf_reset(&c->value);
-    c->data = c->value.data;
-    int rc = buf_append(&c->value, value, value_len);
-    c->data = c->value.data;
-    return rc;
 }
 
 static int s_emit_plain(collect_t *self, const void *key, size_t key_len, const void *value,
@@ -91,30 +54,11 @@ static int s_emit_combined(collect_t *self, const void *key, size_t key_len, con
         htab_value_set(e, value, value_len);
         return 0;
     }
-    if (self->sum_u64 && value_len == 8 && e->value_len == 8) {
-        /* MR_COMBINE_SUM_U64: what combine would do, without the calls. */
-        uint64_t a;
-        uint64_t b;
-        memcpy(&a, e->value, 8);
-        memcpy(&b, value, 8);
-        a = le64(le64(a) + le64(b));
-        memcpy(e->value, &a, 8);
-        return 0;
-    }
-    capture_t *cap = &self->capture;
-    cap->n_emits = 0;
-    mr_bytes_t k = { e->key, e->key_len };
-    mr_bytes_t a = { e->value, e->value_len };
-    mr_bytes_t b = { value, value_len };
-    int rc = self->combiner->combine(self->combiner_state, k, a, b, &cap->base);
-    if (rc != 0) {
-        char text[64];
-        snprintf(text, sizeof text, "combine() returned %d", rc);
-        return s_set_error(self, -ECANCELED, text);
-    }
-    if (cap->n_emits != 1)
-        return s_set_error(self, -EINVAL, "combine() must emit exactly one value");
-    htab_value_set(e, cap->data, cap->len);
+    err_t err;
+    err_init(&err);
+    mr_bytes_t more = { value, value_len };
+    if (merge_into(&self->merge, e, more, &err) < 0)
+        return s_set_error(self, err.code, err.text);
     return 0;
 }
 
@@ -150,7 +94,7 @@ static int s_emit(mr_emitter_t *base, const void *key, size_t key_len, const voi
         return self->error;
     if (self->lines)
         return s_emit_line(self, key, key_len, value, value_len);
-    if (self->combiner)
+    if (self->combining)
         return s_emit_combined(self, key, key_len, value, value_len);
     return s_emit_plain(self, key, key_len, value, value_len);
 }
@@ -160,13 +104,10 @@ collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t
     collect_t *self = mem_calloc(1, sizeof *self);
     self->base.emit = s_emit;
     if (combiner && combiner->combine) {
-        self->sum_u64 = combiner->combine_kind == MR_COMBINE_SUM_U64;
-        self->combiner = combiner;
-        self->combiner_state = combiner_state;
+        self->combining = true;
+        merge_init(&self->merge, combiner, combiner_state, max_bytes);
         self->table = htab_new();
     }
-    self->capture.base.emit = s_capture_emit;
-    buf_init(&self->capture.value, max_bytes);
     buf_init(&self->payload, max_bytes);
     return self;
 }
@@ -195,7 +136,8 @@ void collect_destroy(collect_t **self_p)
         return;
     htab_destroy(&self->table);
     buf_fini(&self->payload);
-    buf_fini(&self->capture.value);
+    if (self->combining)
+        merge_fini(&self->merge);
     free(self);
     *self_p = NULL;
 }

@@ -5,20 +5,13 @@
 
 #include "buf.h"
 #include "htab.h"
-#include "le64.h"
 #include "mem.h"
+#include "merge.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* combine's emitter: captures the merged value. */
-typedef struct capture {
-    mr_emitter_t base; /* must be first */
-    buf_t value;       /* the value emitted */
-    unsigned n_emits;  /* emits seen */
-} capture_t;
 
 /* reduce's emitter: writes lines. */
 typedef struct writer {
@@ -31,19 +24,8 @@ struct group {
     const mr_plugin_t *plugin; /* borrowed */
     void *state;               /* borrowed plugin state */
     htab_t *table;             /* owned: key -> value (combine) or length-prefixed values */
-    capture_t capture;         /* combine's emitter */
+    merge_t merge;             /* the combine step, when the plugin has combine */
 };
-
-static int s_capture_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
-                          size_t value_len)
-{
-    (void)key;
-    (void)key_len;
-    capture_t *c = (capture_t *)base;
-    c->n_emits++;
-    buf_reset(&c->value);
-    return buf_append(&c->value, value, value_len);
-}
 
 static int s_writer_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                          size_t value_len)
@@ -60,8 +42,8 @@ group_t *group_new(const mr_plugin_t *plugin, void *state)
     self->plugin = plugin;
     self->state = state;
     self->table = htab_new();
-    self->capture.base.emit = s_capture_emit;
-    buf_init(&self->capture.value, (size_t)1 << 30);
+    if (plugin && plugin->combine)
+        merge_init(&self->merge, plugin, state, (size_t)1 << 30);
     return self;
 }
 
@@ -71,7 +53,8 @@ void group_destroy(group_t **self_p)
     if (!self)
         return;
     htab_destroy(&self->table);
-    buf_fini(&self->capture.value);
+    if (self->plugin && self->plugin->combine)
+        merge_fini(&self->merge);
     free(self);
     *self_p = NULL;
 }
@@ -95,28 +78,7 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
         htab_value_set(entry, value.ptr, value.len);
         return 0;
     }
-    if (self->plugin->combine_kind == MR_COMBINE_SUM_U64 && value.len == 8 &&
-        entry->value_len == 8) {
-        uint64_t a;
-        uint64_t b;
-        memcpy(&a, entry->value, 8);
-        memcpy(&b, value.ptr, 8);
-        a = le64(le64(a) + le64(b));
-        memcpy(entry->value, &a, 8);
-        return 0;
-    }
-    capture_t *cap = &self->capture;
-    cap->n_emits = 0;
-    mr_bytes_t k = { entry->key, entry->key_len };
-    mr_bytes_t a = { entry->value, entry->value_len };
-    int rc = self->plugin->combine(self->state, k, a, value, &cap->base);
-    if (rc != 0)
-        return err_set(e, -ECANCELED, "combine() returned %d", rc);
-    if (cap->n_emits != 1)
-        return err_set(e, -EINVAL, "combine() emitted %u values; it must emit exactly one",
-                       cap->n_emits);
-    htab_value_set(entry, cap->value.data, cap->value.len);
-    return 0;
+    return merge_into(&self->merge, entry, value, e);
 }
 
 static int s_cmp_keys(const void *pa, const void *pb)

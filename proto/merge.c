@@ -1,0 +1,57 @@
+/*
+ * merge.c - one combine step.  See merge.h.
+ */
+#include "merge.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+static int s_capture(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
+                     size_t value_len)
+{
+    (void)key;
+    (void)key_len;
+    merge_t *m = (merge_t *)base;
+    m->n_emits++;
+    m->len = value_len;
+    if (value_len <= sizeof m->small) {
+        if (value_len)
+            memcpy(m->small, value, value_len);
+        m->data = m->small;
+        return 0;
+    }
+    buf_reset(&m->big);
+    int rc = buf_append(&m->big, value, value_len);
+    m->data = m->big.data;
+    return rc;
+}
+
+void merge_init(merge_t *m, const mr_plugin_t *plugin, void *state, size_t max_value)
+{
+    memset(m, 0, sizeof *m);
+    m->base.emit = s_capture;
+    m->plugin = plugin;
+    m->state = state;
+    buf_init(&m->big, max_value);
+}
+
+void merge_fini(merge_t *m)
+{
+    buf_fini(&m->big);
+}
+
+int merge__combine(merge_t *m, htab_entry_t *entry, mr_bytes_t value, err_t *e)
+{
+    m->n_emits = 0;
+    mr_bytes_t key = { entry->key, entry->key_len };
+    mr_bytes_t old = { entry->value, entry->value_len };
+    int rc = m->plugin->combine(m->state, key, old, value, &m->base);
+    if (rc != 0)
+        return err_set(e, -ECANCELED, "combine() returned %d", rc);
+    if (m->n_emits != 1)
+        return err_set(e, -EINVAL, "combine() emitted %u values; it must emit exactly one",
+                       m->n_emits);
+    htab_value_set(entry, m->data, m->len);
+    return 0;
+}
