@@ -7,6 +7,7 @@
 #include "args.h"
 #include "job.h"
 #include "log.h"
+#include "mem.h"
 #include "plugin.h"
 #include "spawn.h"
 #include "split.h"
@@ -47,23 +48,15 @@ static int s_output_prepare(output_t *out, const char *path, err_t *e)
             return err_set(e, -EISDIR, "output %s: is a directory", path);
         return 0;
     }
-    char *copy = strdup(path);
-    char *base_copy = strdup(path);
-    if (!copy || !base_copy) {
-        free(copy);
-        free(base_copy);
-        return err_set(e, -ENOMEM, "out of memory");
-    }
+    char *copy = mem_strdup(path);
+    char *base_copy = mem_strdup(path);
     const char *dir = dirname(copy);
     const char *base = basename(base_copy);
     size_t n = strlen(dir) + strlen(base) + 32;
-    out->temp = malloc(n);
-    if (out->temp)
-        snprintf(out->temp, n, "%s/.%s.mr-XXXXXX", dir, base);
+    out->temp = mem_alloc(n);
+    snprintf(out->temp, n, "%s/.%s.mr-XXXXXX", dir, base);
     free(copy);
     free(base_copy);
-    if (!out->temp)
-        return err_set(e, -ENOMEM, "out of memory");
     int fd = mkstemp(out->temp);
     if (fd < 0) {
         int code = errno;

@@ -3,6 +3,8 @@
  */
 #include "stats.h"
 
+#include "mem.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +14,7 @@
 int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs, err_t *e)
 {
     size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return err_set(e, -ENOMEM, "stats %s: out of memory", path);
+    char *tmp = mem_alloc(n);
     snprintf(tmp, n, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
