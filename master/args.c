@@ -77,12 +77,12 @@ static const struct option s_options[] = {
 
 void args_usage(FILE *f)
 {
-    fputs("usage: mr-run -m MAPPER.so [options] [FILE...]\n"
+    fputs("usage: mr-run -m MAPPER.so|--map-cmd CMD [options] [FILE...]\n"
           "\n"
           "Maps every record of the input files (or stdin) with a plugin, in parallel\n"
           "processes, and reduces or reassembles the results.\n"
           "\n"
-          "  -m, --mapper SO        mapper plugin (required)\n"
+          "  -m, --mapper SO        mapper plugin (or --map-cmd)\n"
           "  -r, --reducer SO       reducer plugin (default: the mapper, when it has\n"
           "                         combine or reduce)\n"
           "      --map-cmd CMD      map with a shell command instead of -m: it reads a chunk's\n"
@@ -95,7 +95,8 @@ void args_usage(FILE *f)
           "      --ordered          write map output in input order (like Pool.imap)\n"
           "      --unordered        write map output as chunks finish (imap_unordered)\n"
           "      --sort             key-grouped output sorted bytewise by key\n"
-          "      --chunk-size SIZE  bytes per chunk, with k/M/G suffixes (default 1M)\n"
+          "      --chunk-size SIZE  bytes per chunk, with k/M/G suffixes (default 1M;\n"
+          "                         16M with --map-cmd)\n"
           "  -0, --null             records end with NUL instead of newline\n"
           "      --arg STRING       string passed to the plugins' init\n"
           "      --stats FILE       write job statistics as JSON\n"
