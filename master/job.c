@@ -14,6 +14,9 @@
  * that mapper held are simply sent again.  Signals (SIGCHLD, SIGINT,
  * SIGTERM) arrive through a signalfd polled with the control socket, so
  * every event is handled on one thread, in one loop.
+ *
+ * The loop's state is job_t (job_int.h); failed attempts are handled in
+ * failure.c, the child processes in children.c, remote mappers in remote.c.
  */
 #include "job.h"
 #include "job_int.h"
@@ -180,7 +183,7 @@ mapper_t *job__add_mapper(job_t *job)
     return m;
 }
 
-static int s_spawn_mapper(job_t *job)
+int job__spawn_mapper(job_t *job)
 {
     const args_t *a = job->cfg->args;
     mapper_t *m = job__add_mapper(job);
@@ -400,114 +403,6 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
         job->st->mapper_chunks[m->id - 1]++;
 }
 
-/* Quotes the first bytes of the record at offset in c, escaping what is not
- * printable, into buf. */
-static const char *s_quote(job_t *job, const chunk_t *c, uint64_t offset, char *buf, size_t len)
-{
-    size_t q = 0;
-    buf[0] = '\0';
-    if (!c->src.data || offset >= c->src.len)
-        return buf;
-    const char *rec = c->src.data + offset;
-    size_t n = c->src.len - (size_t)offset;
-    const char *end = memchr(rec, job->cfg->args->delim, n);
-    if (end)
-        n = (size_t)(end - rec);
-    for (size_t i = 0; i < n && i < JOB_QUOTE && q + 5 < len; i++) {
-        unsigned char ch = (unsigned char)rec[i];
-        if (ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\')
-            buf[q++] = (char)ch;
-        else
-            q += (size_t)snprintf(buf + q, len - q, "\\x%02x", ch);
-    }
-    if (n > JOB_QUOTE && q + 4 < len) {
-        memcpy(buf + q, "...", 3);
-        q += 3;
-    }
-    buf[q] = '\0';
-    return buf;
-}
-
-/* Writes the record at offset in c to the --bad-records file. */
-static void s_write_bad(job_t *job, const chunk_t *c, uint64_t offset)
-{
-    if (!job->bad || !c->src.data || offset >= c->src.len)
-        return;
-    const char *rec = c->src.data + offset;
-    size_t n = c->src.len - (size_t)offset;
-    const char *end = memchr(rec, job->cfg->args->delim, n);
-    if (end)
-        n = (size_t)(end - rec);
-    fwrite(rec, 1, n, job->bad);
-    fputc(job->cfg->args->delim, job->bad);
-}
-
-/* One attempt at chunk c failed on the record at offset, for the reason
- * why.  Re-queues the chunk, skips the record (--skip-bad, when it failed
- * twice), or fails the job after --max-attempts. */
-static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why)
-{
-    const args_t *a = job->cfg->args;
-    const char *input = split_input_name(job->cfg->split, c->src.input);
-    unsigned long long at = (unsigned long long)(c->src.offset + offset);
-    char quote[JOB_QUOTE * 4 + 8];
-    s_quote(job, c, offset, quote, sizeof quote);
-    c->failures++;
-    job->st->failed_attempts++;
-    c->state = CHUNK_PENDING;
-
-    if (a->skip_bad && c->has_suspect && c->suspect == offset) {
-        if (c->n_skip >= PROTO_SKIP_MAX) {
-            job__fail(job, -E2BIG,
-                      "input %s: chunk %llu has more than %d bad records; use a "
-                      "smaller --chunk-size",
-                      input, (unsigned long long)c->index, PROTO_SKIP_MAX);
-            return;
-        }
-        chunks_skip(c, offset);
-        s_write_bad(job, c, offset);
-        job->st->skipped++;
-        c->failures = 0;
-        c->has_suspect = false;
-        log_warn("input %s, record at byte offset %llu: %s twice; skipped (--skip-bad). "
-                 "The record begins '%s'",
-                 input, at, why, quote);
-        return;
-    }
-    if (c->failures >= a->max_attempts && a->map_cmd) {
-        /* A command's failure belongs to its whole chunk. */
-        job__fail(job, -ECANCELED,
-                  "input %s, chunk %llu (bytes %llu-%llu): %s; failed %u attempts. The chunk "
-                  "begins '%s'",
-                  input, (unsigned long long)c->index, (unsigned long long)c->src.offset,
-                  (unsigned long long)(c->src.offset + c->src.len), why, c->failures, quote);
-        return;
-    }
-    if (c->failures >= a->max_attempts) {
-        job__fail(job, -ECANCELED,
-                  "input %s, record at byte offset %llu (chunk %llu): %s; failed "
-                  "%u attempts. The record begins '%s'",
-                  input, at, (unsigned long long)c->index, why, c->failures, quote);
-        return;
-    }
-    c->has_suspect = true;
-    c->suspect = offset;
-    log_warn("input %s, record at byte offset %llu: %s; retrying (attempt %u of %u)", input, at,
-             why, c->failures + 1, a->max_attempts);
-}
-
-static void s_on_fail(job_t *job, const proto_msg_t *msg)
-{
-    mapper_t *m = job__mapper(job, msg->mapper);
-    if (m && m->inflight > 0)
-        m->inflight--;
-    timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt, TIMELINE_FAILED, proc_now());
-    chunk_t *c = chunks_get(job->chunks, msg->chunk);
-    if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper)
-        return;
-    s_record_failed(job, c, msg->offset, msg->text);
-}
-
 static void s_on_done(job_t *job, const proto_msg_t *msg)
 {
     if (msg->status < 0) {
@@ -533,7 +428,7 @@ void job__on_message(job_t *job, const proto_msg_t *msg)
         break;
     }
     case PROTO_ACK: s_on_ack(job, msg); break;
-    case PROTO_FAIL: s_on_fail(job, msg); break;
+    case PROTO_FAIL: job__on_fail(job, msg); break;
     case PROTO_DONE: s_on_done(job, msg); break;
     case PROTO_LISTEN: remote__on_listen(job, msg); break;
     default:
@@ -559,216 +454,13 @@ static void s_on_message(job_t *job, transport_msg_t *tm)
 }
 
 /* Handles every control message already queued, without blocking. */
-static void s_drain_control(job_t *job, long wait_ms)
+void job__drain_control(job_t *job, long wait_ms)
 {
     transport_msg_t tm;
     while (transport_recv(job->control, &tm, wait_ms) == 0) {
         s_on_message(job, &tm);
         transport_msg_close(&tm);
         wait_ms = 0;
-    }
-}
-
-static void s_on_mapper_exit(job_t *job, mapper_t *m, int status)
-{
-    char how[160];
-    spawn_status_text(status, how, sizeof how);
-    if (m->timed_out)
-        snprintf(how, sizeof how, "was killed: map() ran longer than --task-timeout %g s",
-                 job->cfg->args->task_timeout);
-    pid_t pid = m->pid;
-    m->pid = 0;
-    transport_close(&m->sock, 0);
-    progress_slot_t slot_copy = { 0 };
-    bool busy = false;
-    if (m->progress) {
-        progress_slot_t *slot = progress_slot(m->progress);
-        busy = atomic_load(&slot->busy) != 0;
-        atomic_store(&slot_copy.chunk, atomic_load(&slot->chunk));
-        atomic_store(&slot_copy.offset, atomic_load(&slot->offset));
-    }
-    progress_destroy(&m->progress);
-    if (job->state != JOB_RUNNING)
-        return;
-    job->st->mappers_lost++;
-    if (!m->ready) {
-        job__fail(job, -ECHILD, "mapper %u %s before it was ready (see its message above)", m->id,
-                  how);
-        return;
-    }
-    /* Everything it held goes back to the queue.  The chunk it was mapping
-     * (its progress slot says which, and on which record) is charged with a
-     * failed attempt; the one merely queued behind it is re-sent free. */
-    chunk_t *mapping = busy ? chunks_get(job->chunks, atomic_load(&slot_copy.chunk)) : NULL;
-    if (mapping && (mapping->state != CHUNK_ASSIGNED || mapping->mapper != m->id))
-        mapping = NULL;
-    if (mapping)
-        timeline_end(job->timeline, m->id, mapping->index, mapping->sends - 1, TIMELINE_FAILED,
-                     proc_now());
-    timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, proc_now());
-    unsigned held = job__requeue(job, m);
-    if (held > 0)
-        log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid, how,
-                 held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
-    else
-        log_warn("mapper %u (pid %d) %s while idle", m->id, (int)pid, how);
-    if (mapping) {
-        char why[200];
-        snprintf(why, sizeof why, "mapper %u %s", m->id, how);
-        s_record_failed(job, mapping, atomic_load(&slot_copy.offset), why);
-    }
-    if (job->state != JOB_RUNNING)
-        return;
-    if (job->respawns_left == 0) {
-        job__fail(job, -ECHILD, "too many mappers died (last: mapper %u %s)", m->id, how);
-        return;
-    }
-    job->respawns_left--;
-    s_spawn_mapper(job);
-}
-
-/* --task-timeout: kills a mapper whose map() has made no progress (no new
- * record started) for longer than the timeout while it holds work. */
-static void s_check_timeouts(job_t *job)
-{
-    double limit = job->cfg->args->task_timeout;
-    if (limit <= 0)
-        return;
-    double now = proc_now();
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        mapper_t *m = &job->mappers[i];
-        if (!m->pid || !m->progress || m->timed_out)
-            continue;
-        progress_slot_t *slot = progress_slot(m->progress);
-        uint64_t calls = atomic_load(&slot->calls);
-        if (calls != m->last_calls || m->inflight == 0 || !atomic_load(&slot->busy)) {
-            m->last_calls = calls;
-            m->last_change = now;
-            continue;
-        }
-        if (now - m->last_change > limit) {
-            m->timed_out = true;
-            job->st->timeouts++;
-            kill(m->pid, SIGKILL);
-        }
-    }
-}
-
-static void s_on_reducer_exit(job_t *job, int status)
-{
-    job->reducer_pid = 0;
-    if (job->state != JOB_RUNNING)
-        return;
-    /* Its DONE may still sit in the control socket: read it before judging. */
-    s_drain_control(job, 500);
-    if (job->state != JOB_RUNNING)
-        return;
-    char how[128];
-    job__fail(job, -ECHILD, "the reducer %s", spawn_status_text(status, how, sizeof how));
-}
-
-static void s_reap(job_t *job)
-{
-    int status;
-    pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == job->reducer_pid) {
-            s_on_reducer_exit(job, status);
-            continue;
-        }
-        for (size_t i = 0; i < job->n_mappers; i++) {
-            if (job->mappers[i].pid == pid) {
-                s_on_mapper_exit(job, &job->mappers[i], status);
-                break;
-            }
-        }
-    }
-}
-
-static void s_on_signals(job_t *job)
-{
-    struct signalfd_siginfo si;
-    while (read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (si.ssi_signo == SIGCHLD)
-            continue;
-        if (job->state == JOB_RUNNING) {
-            job->st->signal = (int)si.ssi_signo;
-            job__fail(job, -EINTR, "interrupted by %s", strsignal((int)si.ssi_signo));
-        }
-    }
-    s_reap(job);
-}
-
-static bool s_children_left(const job_t *job)
-{
-    if (job->reducer_pid)
-        return true;
-    for (size_t i = 0; i < job->n_mappers; i++)
-        if (job->mappers[i].pid)
-            return true;
-    return false;
-}
-
-static void s_kill_all(job_t *job, int sig)
-{
-    if (job->reducer_pid)
-        kill(job->reducer_pid, sig);
-    for (size_t i = 0; i < job->n_mappers; i++)
-        if (job->mappers[i].pid)
-            kill(job->mappers[i].pid, sig);
-}
-
-/* Stops every child: STOP to ready mappers on success, SIGTERM otherwise,
- * a bounded wait, then SIGKILL and a blocking reap.  No child outlives us. */
-static void s_shutdown(job_t *job)
-{
-    remote__shutdown(job);
-    proto_msg_t msg;
-    proto_msg_init(&msg, PROTO_STOP);
-    buf_reset(&job->header);
-    proto_msg_encode(&msg, &job->header);
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        mapper_t *m = &job->mappers[i];
-        bool stopped = job->state == JOB_SUCCEEDED && m->sock && m->ready &&
-                       transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT) == 0;
-        if (!stopped && m->pid)
-            kill(m->pid, SIGTERM);
-    }
-    if (job->state != JOB_SUCCEEDED && job->reducer_pid)
-        kill(job->reducer_pid, SIGTERM);
-
-    double deadline = proc_now() + JOB_GRACE_SECONDS;
-    while (s_children_left(job) && job->sigfd >= 0) {
-        double left = deadline - proc_now();
-        if (left <= 0)
-            break;
-        struct signalfd_siginfo si;
-        bool unused = false;
-        bool ready = false;
-        transport_poll(job->control, job->sigfd, (long)(left * 1000) + 1, &unused, &ready);
-        while (read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
-            ;
-        s_drain_control(job, 0);
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (pid == job->reducer_pid)
-                job->reducer_pid = 0;
-            for (size_t i = 0; i < job->n_mappers; i++)
-                if (job->mappers[i].pid == pid)
-                    job->mappers[i].pid = 0;
-        }
-    }
-    s_kill_all(job, SIGKILL);
-    while (s_children_left(job)) {
-        pid_t pid = waitpid(-1, NULL, 0);
-        if (pid < 0 && errno != EINTR)
-            break;
-        if (pid == job->reducer_pid)
-            job->reducer_pid = 0;
-        for (size_t i = 0; i < job->n_mappers; i++)
-            if (job->mappers[i].pid == pid)
-                job->mappers[i].pid = 0;
     }
 }
 
@@ -860,7 +552,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         job.timeline = timeline_new(job.started);
     if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
-            s_spawn_mapper(&job);
+            job__spawn_mapper(&job);
     }
     /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
      * map() is caught within 1.25 timeouts. */
@@ -898,11 +590,11 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
             break;
         }
         if (items[0].ready)
-            s_drain_control(&job, 0);
+            job__drain_control(&job, 0);
         if (items[1].ready)
-            s_on_signals(&job);
+            job__on_signals(&job);
         remote__on_ready(&job, items, first_remote);
-        s_check_timeouts(&job);
+        job__check_timeouts(&job);
         remote__tick(&job);
         s_show_progress(&job);
     }
@@ -915,7 +607,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         if (timeline_write_svg(job.timeline, cfg->args->timeline, proc_now(), &te) < 0)
             log_warn("--timeline: %s", te.text);
     }
-    s_shutdown(&job);
+    job__shutdown(&job);
     s_cleanup(&job);
     return job.state == JOB_SUCCEEDED ? 0 : (e->code ? e->code : -EIO);
 }

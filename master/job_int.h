@@ -120,6 +120,30 @@ mapper_t *job__add_mapper(job_t *job);
 /* Handles a decoded control message from a mapper or the reducer. */
 void job__on_message(job_t *job, const proto_msg_t *msg);
 
+/* Starts one more local mapper (a first one, or a replacement); 0 or
+ * job__fail. */
+int job__spawn_mapper(job_t *job);
+
+/* failure.c: a mapper's FAIL for a chunk. */
+void job__on_fail(job_t *job, const proto_msg_t *msg);
+
+/* failure.c: a local mapper exited with wait status status. */
+void job__on_mapper_exit(job_t *job, mapper_t *m, int status);
+
+/* failure.c: kills mappers whose map() has been stuck past --task-timeout. */
+void job__check_timeouts(job_t *job);
+
+/* Handles every control message already queued, waiting up to wait_ms for
+ * the first. */
+void job__drain_control(job_t *job, long wait_ms);
+
+/* children.c: reads the signalfd; reaps children; SIGINT/TERM/HUP fail
+ * the job. */
+void job__on_signals(job_t *job);
+
+/* children.c: stops every child and waits for them all. */
+void job__shutdown(job_t *job);
+
 /* Puts every chunk m holds back in the queue, uncharged; returns how many. */
 unsigned job__requeue(job_t *job, mapper_t *m);
 
