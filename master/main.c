@@ -261,10 +261,16 @@ int main(int argc, char **argv)
         log_warn("skipped %llu bad record%s (--skip-bad)%s%s", (unsigned long long)st.skipped,
                  st.skipped == 1 ? "" : "s", a.bad_records ? "; written to " : "",
                  a.bad_records ? a.bad_records : "");
-    if (rc == 0 && s_output_commit(&out, &e) == 0)
+    if (rc == 0 && s_output_commit(&out, &e) == 0) {
         status = 0;
-    else if (st.signal)
+    } else if (st.signal) {
         status = 128 + st.signal;
+    } else if (rc == -EPIPE && !a.output) {
+        /* The reader of our stdout went away (`mr-run ... | head`): end
+         * quietly, as a filter killed by SIGPIPE does. */
+        status = 128 + SIGPIPE;
+        err_init(&e);
+    }
     if (a.stats) {
         err_t se;
         err_init(&se);

@@ -167,4 +167,13 @@ check_run "-0 grep.so with a needle spanning a newline keeps whole NUL records" 
 
 it_no_children "no mr-mapper or mr-reducer left running"
 it_no_runtime_dir "no runtime directory left in TMPDIR"
+# A reader that stops early (`| head`) ends the job quietly, like any filter
+# killed by SIGPIPE: status 141, no error message, no process left.
+seq 1 3000000 >"$W/many.txt"
+"$MR_RUN" -m "$UPPER" --ordered -j 2 --chunk-size 64k "$W/many.txt" 2>"$W/head.err" | head -n 2 >"$W/head.out"
+status=${PIPESTATUS[0]}
+it_equal "mr-run | head ends with status 141 (SIGPIPE)" 141 "$status"
+it_equal "and says nothing about it" "" "$(cat "$W/head.err")"
+it_equal "head saw the first lines" "$(printf '1\n2')" "$(cat "$W/head.out")"
+it_no_children "no mapper or reducer left after the reader went away"
 it_done
