@@ -33,26 +33,13 @@ static pid_t s_spawn(const char *cmd, int *in_fd, int *out_fd, err_t *e)
         close(in[1]);
         return err_set(e, -code, "pipe: %s", strerror(code));
     }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        proc_die_with_parent(parent);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        dup2(in[0], STDIN_FILENO);
-        dup2(out[1], STDOUT_FILENO);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int code = errno;
+    pid_t pid = proc_spawn_shell(cmd, in[0], out[1], e);
     close(in[0]);
     close(out[1]);
     if (pid < 0) {
         close(in[1]);
         close(out[0]);
-        return err_set(e, -code, "fork: %s", strerror(code));
+        return pid;
     }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     *in_fd = in[1];
@@ -146,9 +133,6 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
         return rc;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
-    if (WIFEXITED(status))
-        return err_set(e, -ECHILD, "map command exited with status %d%s", WEXITSTATUS(status),
-                       WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
-    return err_set(e, -ECHILD, "map command was killed by signal %d (%s)", WTERMSIG(status),
-                   strsignal(WTERMSIG(status)));
+    char how[128];
+    return err_set(e, -ECHILD, "map command %s", proc_status_text(status, how, sizeof how));
 }

@@ -27,7 +27,7 @@ static void s_on_reducer_exit(job_t *job, int status)
     if (job->state != JOB_RUNNING)
         return;
     char how[128];
-    job__fail(job, -ECHILD, "the reducer %s", spawn_status_text(status, how, sizeof how));
+    job__fail(job, -ECHILD, "the reducer %s", proc_status_text(status, how, sizeof how));
 }
 
 static void s_reap(job_t *job)

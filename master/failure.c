@@ -129,7 +129,7 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
 void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
 {
     char how[160];
-    spawn_status_text(status, how, sizeof how);
+    proc_status_text(status, how, sizeof how);
     if (m->timed_out)
         snprintf(how, sizeof how, "was killed: map() ran longer than --task-timeout %g s",
                  job->cfg->args->task_timeout);

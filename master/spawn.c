@@ -29,11 +29,7 @@ pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e)
     }
     if (pid == 0) {
         close(pipefd[0]);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        proc_die_with_parent(parent);
+        proc_child_setup(parent);
         if (stdout_to_stderr)
             dup2(STDERR_FILENO, STDOUT_FILENO);
         execv(argv[0], argv);
@@ -52,18 +48,6 @@ pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e)
         return err_set(e, -code, "cannot run %s: %s", argv[0], strerror(code));
     }
     return pid;
-}
-
-const char *spawn_status_text(int status, char *buf, size_t len)
-{
-    if (WIFEXITED(status))
-        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(buf, len, "ended with wait status 0x%x", status);
-    return buf;
 }
 
 int spawn_self_dir(char *buf, size_t len, err_t *e)

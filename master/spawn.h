@@ -20,10 +20,6 @@
  * the job's output).  Returns the child's pid, or -errno with e set. */
 pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e);
 
-/* Describes a wait status in words: "exited with status 3", "killed by
- * signal 9 (Killed)".  Returns buf. */
-const char *spawn_status_text(int status, char *buf, size_t len);
-
 /* The directory holding the running executable, for finding mr-mapper and
  * mr-reducer beside mr-run.  Writes a NUL-terminated path into buf. */
 int spawn_self_dir(char *buf, size_t len, err_t *e);

@@ -5,9 +5,12 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +19,44 @@ void proc_die_with_parent(pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (parent > 0 && getppid() != parent)
         _exit(1);
+}
+
+void proc_child_setup(pid_t parent)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    proc_die_with_parent(parent);
+}
+
+pid_t proc_spawn_shell(const char *cmd, int in_fd, int out_fd, err_t *e)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        proc_child_setup(parent);
+        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+            _exit(126);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0)
+        return err_set(e, -errno, "fork: %s", strerror(errno));
+    return pid;
+}
+
+const char *proc_status_text(int status, char *buf, size_t len)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, len, "exited with status %d%s", WEXITSTATUS(status),
+                 WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
+    else if (WIFSIGNALED(status))
+        snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(buf, len, "ended with wait status 0x%x", status);
+    return buf;
 }
 
 int proc_write_all(int fd, const void *data, size_t len)

@@ -6,6 +6,8 @@
 #ifndef MR_PROC_H
 #define MR_PROC_H
 
+#include "err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +16,19 @@
 /* In a child of mr-run: ask the kernel for SIGKILL when the parent dies, and
  * exit at once if it already has (the race between fork and prctl). */
 void proc_die_with_parent(pid_t parent);
+
+/* In a freshly forked child about to exec: an empty signal mask, SIGPIPE
+ * back to its default, and death with the parent (proc_die_with_parent). */
+void proc_child_setup(pid_t parent);
+
+/* Runs `/bin/sh -c cmd` with in_fd as its stdin and out_fd as its stdout
+ * (the caller keeps and closes its own copies), dying with us.  Returns
+ * the pid, or -errno with e set. */
+pid_t proc_spawn_shell(const char *cmd, int in_fd, int out_fd, err_t *e);
+
+/* Describes how a child ended ("exited with status 3", "was killed by
+ * signal 9 (Killed)") into buf; returns buf. */
+const char *proc_status_text(int status, char *buf, size_t len);
 
 /* Writes all len bytes, retrying on EINTR and short writes.  0 or -errno. */
 int proc_write_all(int fd, const void *data, size_t len);

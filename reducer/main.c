@@ -343,20 +343,11 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     int in[2];
     if (pipe2(in, O_CLOEXEC) < 0)
         return err_set(e, -errno, "pipe: %s", strerror(errno));
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        proc_die_with_parent(parent);
-        signal(SIGPIPE, SIG_DFL);
-        dup2(in[0], STDIN_FILENO);
-        dup2(out_fd, STDOUT_FILENO);
-        execl("/bin/sh", "sh", "-c", r->opts.reduce_cmd, (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = proc_spawn_shell(r->opts.reduce_cmd, in[0], out_fd, e);
     close(in[0]);
     if (pid < 0) {
         close(in[1]);
-        return err_set(e, -errno, "fork: %s", strerror(errno));
+        return pid;
     }
     out_t *feed = out_open_fd(in[1], "the reduce command's input");
     err_t werr;
@@ -368,13 +359,11 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        return err_set(e, -ECHILD, "the reduce command exited with status %d%s",
-                       WEXITSTATUS(status),
-                       WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
-    if (WIFSIGNALED(status))
-        return err_set(e, -ECHILD, "the reduce command was killed by signal %d (%s)",
-                       WTERMSIG(status), strsignal(WTERMSIG(status)));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[128];
+        return err_set(e, -ECHILD, "the reduce command %s",
+                       proc_status_text(status, how, sizeof how));
+    }
     if (rc < 0)
         return err_set(e, rc, "%s", werr.text);
     return 0;
