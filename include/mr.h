@@ -16,8 +16,10 @@
  *     task; the engine reports it with the plugin symbol, chunk and record.
  *   - Each process calls the plugin from one thread only.
  *
- * ABI rule: mr_plugin_t only ever grows at its end.  A plugin built against an
- * older header keeps working as long as MR_ABI_VERSION is unchanged.
+ * ABI rule: mr_plugin_t only ever grows at its end, and every field added
+ * raises MR_ABI_VERSION.  The engine keeps accepting older versions and
+ * reads only the fields they had, so a plugin built against an older header
+ * keeps working.
  */
 #ifndef MR_H
 #define MR_H
@@ -34,7 +36,8 @@ extern "C" {
 #define MR_VERSION_PATCH 0
 
 /* The descriptor layout version.  Bumped only on an incompatible change. */
-#define MR_ABI_VERSION 1
+/* The descriptor layout version: 1 had no combine_kind, 2 added it. */
+#define MR_ABI_VERSION 2
 
 /* The name of the descriptor symbol the engine looks up. */
 #define MR_PLUGIN_SYMBOL "mr_plugin"
@@ -82,7 +85,8 @@ static inline int mr_emit_value(mr_emitter_t *out, const void *value, size_t val
  * only as a mapper, in --ordered or --unordered mode.
  */
 typedef struct mr_plugin {
-    /* Must be MR_ABI_VERSION.  The engine refuses any other value. */
+    /* MR_ABI_VERSION of the header the plugin was built with.  The engine
+     * refuses versions newer than its own, or older than 1. */
     uint32_t abi_version;
 
     /* A short name for messages, e.g. "wordcount".  May be NULL. */

@@ -16,7 +16,10 @@ typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
 
 /* Runs `/bin/sh -c cmd`, writes len bytes at data to its stdin (then closes
  * it), and calls on_line for every line it prints.  The command inherits
- * our stderr and dies with us.  Returns 0 when it exited with status 0,
+ * our stderr and leaves with us: sh dies with the mapper
+ * (PR_SET_PDEATHSIG), and whatever it starts is in the mapper's process
+ * group, which the master kills when it kills or reaps the mapper.
+ * Returns 0 when it exited with status 0,
  * -ECHILD with e saying how it ended otherwise, or on_line's code.  A
  * command that stops reading early (like `head`) is not an error by
  * itself: only its exit status counts. */

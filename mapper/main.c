@@ -309,6 +309,10 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
 {
     mapper_t *m = arg;
     mr_emitter_t *out = collect_emitter(m->collect);
+    /* Output is progress: --task-timeout then fires only on a command that
+     * has printed nothing for that long, not on a long chunk. */
+    progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
+    atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
     if (strcmp(m->opts.mode, "grouped") != 0)
         return mr_emit_value(out, line, len);
     const char *tab = memchr(line, '\t', len);

@@ -291,6 +291,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                        "--reduce-cmd is not allowed with --%s: that output "
                        "comes straight from the mappers",
                        args_mode_name(a->mode));
+    if (a->listen && a->arg && strlen(a->arg) > 480)
+        return err_set(e, -EINVAL,
+                       "--arg is longer than the 480 bytes a remote mapper can be "
+                       "sent; use a file the plugin reads instead");
     if (a->map_cmd && a->listen)
         return err_set(e, -EINVAL,
                        "--map-cmd with --listen is not supported: remote mappers "

@@ -78,7 +78,7 @@ static void s_kill_all(job_t *job, int sig)
         kill(job->reducer_pid, sig);
     for (size_t i = 0; i < job->n_mappers; i++)
         if (job->mappers[i].pid)
-            kill(job->mappers[i].pid, sig);
+            kill(-job->mappers[i].pid, sig); /* its group: commands too */
 }
 
 /* Stops every child: STOP to ready mappers on success, SIGTERM otherwise,
@@ -95,7 +95,7 @@ void job__shutdown(job_t *job)
         bool stopped = job->state == JOB_SUCCEEDED && m->sock && m->ready &&
                        transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT) == 0;
         if (!stopped && m->pid)
-            kill(m->pid, SIGTERM);
+            kill(-m->pid, SIGTERM);
     }
     if (job->state != JOB_SUCCEEDED && job->reducer_pid)
         kill(job->reducer_pid, SIGTERM);

@@ -58,6 +58,9 @@ static void s_write_bad(job_t *job, const chunk_t *c, uint64_t offset)
         n = (size_t)(end - rec);
     fwrite(rec, 1, n, job->bad);
     fputc(job->cfg->args->delim, job->bad);
+    /* A record we skip must land somewhere: a failed write fails the job. */
+    if (fflush(job->bad) != 0 || ferror(job->bad))
+        job__fail(job, -EIO, "--bad-records %s: %s", job->cfg->args->bad_records, strerror(errno));
 }
 
 /* One attempt at chunk c failed on the record at offset, for the reason
@@ -131,10 +134,13 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     char how[160];
     proc_status_text(status, how, sizeof how);
     if (m->timed_out)
-        snprintf(how, sizeof how, "was killed: map() ran longer than --task-timeout %g s",
+        snprintf(how, sizeof how, "was killed: %s longer than --task-timeout %g s",
+                 job->cfg->args->map_cmd ? "the map command printed nothing for" : "map() ran",
                  job->cfg->args->task_timeout);
     pid_t pid = m->pid;
     m->pid = 0;
+    if (pid > 0)
+        kill(-pid, SIGKILL); /* what it started (--map-cmd) dies with it */
     transport_close(&m->sock, 0);
     progress_slot_t slot_copy = { 0 };
     bool busy = false;
@@ -206,7 +212,7 @@ void job__check_timeouts(job_t *job)
         if (now - m->last_change > limit) {
             m->timed_out = true;
             job->st->timeouts++;
-            kill(m->pid, SIGKILL);
+            kill(-m->pid, SIGKILL);
         }
     }
 }

@@ -88,7 +88,7 @@ static int s_setup(job_t *job)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
-    sigprocmask(SIG_BLOCK, &mask, &job->old_mask);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
     job->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     if (job->sigfd < 0)
         return job__fail(job, -errno, "signalfd: %s", strerror(errno));
@@ -405,8 +405,10 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
 
 static void s_on_done(job_t *job, const proto_msg_t *msg)
 {
-    if (msg->status < 0) {
-        job__fail(job, (int)msg->status, "reducer: %s", msg->text);
+    if (msg->status != 0) {
+        /* A peer's int64: keep it in errno range, never 0 or positive. */
+        int code = msg->status < 0 && msg->status >= -4095 ? (int)msg->status : -EPROTO;
+        job__fail(job, code, "reducer: %s", msg->text);
         return;
     }
     if (!job->finish_sent) {
@@ -471,7 +473,8 @@ static void s_cleanup(job_t *job)
         progress_destroy(&job->mappers[i].progress);
     }
     if (job->bad && fclose(job->bad) != 0)
-        log_error("--bad-records %s: %s", job->cfg->args->bad_records, strerror(errno));
+        job__fail(job, -errno, "--bad-records %s: %s", job->cfg->args->bad_records,
+                  strerror(errno));
     transport_close(&job->control, 0);
     transport_close(&job->feed, 0);
     remote__destroy(job);
@@ -490,7 +493,9 @@ static void s_cleanup(job_t *job)
     }
     if (job->sigfd >= 0)
         close(job->sigfd);
-    sigprocmask(SIG_SETMASK, &job->old_mask, NULL);
+    /* The signals stay blocked: main still has to rename or remove the
+     * output, and a SIGINT landing now must not kill us half way.  Any that
+     * arrived is dropped at exit. */
     chunks_destroy(&job->chunks);
     meter_destroy(&job->meter);
     timeline_destroy(&job->timeline);
@@ -543,6 +548,10 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     /* The window: enough chunks that every mapper's credit is full while a
      * few finished ones wait to be merged in order. */
     size_t window = (size_t)cfg->args->jobs * (JOB_CREDIT + 2);
+    /* Remote mappers join later and are not counted in -j: leave room for
+     * 32 of them at full credit. */
+    if (cfg->args->listen && window < 128)
+        window = 128;
     job.chunks = chunks_new(window < 16 ? 16 : window);
 
     split_set_nonblocking(cfg->split, true);
@@ -562,7 +571,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
     if (cfg->args->bad_records) {
-        job.bad = fopen(cfg->args->bad_records, "w");
+        job.bad = fopen(cfg->args->bad_records, "we");
         if (!job.bad)
             job__fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
                       strerror(errno));

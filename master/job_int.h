@@ -85,7 +85,6 @@ typedef struct job {
     void *control;                     /* PULL, bound at control_ep */
     void *feed;                        /* PUSH to the reducer, for FINISH */
     int sigfd;                         /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
-    sigset_t old_mask;                 /* signal mask to restore */
     chunks_t *chunks;                  /* chunks in flight */
     bool input_done;                   /* the splitter has no more chunks */
     bool finish_sent;                  /* FINISH went to the reducer */

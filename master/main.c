@@ -43,6 +43,8 @@ static int s_output_prepare(output_t *out, const char *path, err_t *e)
     if (!path)
         return 0;
     struct stat st;
+    struct stat old;
+    bool existing = stat(path, &old) == 0;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode))
             return err_set(e, -EISDIR, "output %s: is a directory", path);
@@ -65,9 +67,10 @@ static int s_output_prepare(output_t *out, const char *path, err_t *e)
         return err_set(e, -code, "output %s: cannot create a file in its directory: %s", path,
                        strerror(code));
     }
+    /* The new file gets the old one's mode, or a new file's. */
     mode_t mask = umask(0);
     umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    fchmod(fd, existing ? (old.st_mode & 07777) : (0666 & ~mask));
     close(fd);
     return 0;
 }

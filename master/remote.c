@@ -38,6 +38,9 @@
 /* Seconds between the master's heartbeats to each remote mapper. */
 #define REMOTE_BEAT_SECONDS 1.0
 
+/* Remote mappers one job takes at once: each costs a socket and a port. */
+#define REMOTE_MAX_MAPPERS 1024
+
 /* How long a remote mapper's task socket may linger at close so that its
  * STOP reaches it. */
 #define REMOTE_LINGER_MS 500
@@ -171,6 +174,13 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     }
     if (a->arg && strlen(a->arg) > PROTO_TEXT_MAX) {
         s_refuse(job, rid, rid_len, -E2BIG, "--arg is too long to send to a remote mapper", who);
+        return;
+    }
+    unsigned remote_live = 0;
+    for (size_t i = 0; i < job->n_mappers; i++)
+        remote_live += job->mappers[i].remote && job->mappers[i].sock;
+    if (remote_live >= REMOTE_MAX_MAPPERS) {
+        s_refuse(job, rid, rid_len, -EUSERS, "the job has as many remote mappers as it takes", who);
         return;
     }
     mapper_t *m = job__add_mapper(job);

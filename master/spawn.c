@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e)
+pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e)
 {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -30,8 +30,10 @@ pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e)
     if (pid == 0) {
         close(pipefd[0]);
         proc_child_setup(parent);
-        if (stdout_to_stderr)
+        if (as_mapper) {
+            setpgid(0, 0);
             dup2(STDERR_FILENO, STDOUT_FILENO);
+        }
         execv(argv[0], argv);
         int code = errno;
         ssize_t w = write(pipefd[1], &code, sizeof code);
@@ -39,6 +41,8 @@ pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e)
         _exit(127);
     }
     close(pipefd[1]);
+    if (as_mapper)
+        setpgid(pid, pid); /* also here: whichever runs first wins the race */
     int code = 0;
     ssize_t n = proc_read_full(pipefd[0], &code, sizeof code);
     close(pipefd[0]);

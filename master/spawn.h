@@ -15,10 +15,12 @@
 #include <sys/types.h>
 
 /* Runs argv[0] (a path) with argv.  The child gets an empty signal mask and
- * default dispositions, dies with the parent (PR_SET_PDEATHSIG), and with
- * stdout_to_stderr writes its stdout to our stderr (mappers must never touch
- * the job's output).  Returns the child's pid, or -errno with e set. */
-pid_t spawn_exec(char *const argv[], bool stdout_to_stderr, err_t *e);
+ * default dispositions and dies with the parent (PR_SET_PDEATHSIG).  A
+ * mapper (as_mapper) also writes its stdout to our stderr (it must never
+ * touch the job's output) and leads a process group of its own, so that
+ * killing the group (kill(-pid, ...)) takes the --map-cmd commands it
+ * started with it.  Returns the child's pid, or -errno with e set. */
+pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e);
 
 /* The directory holding the running executable, for finding mr-mapper and
  * mr-reducer beside mr-run.  Writes a NUL-terminated path into buf. */

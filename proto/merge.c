@@ -3,6 +3,8 @@
  */
 #include "merge.h"
 
+#include "plugin.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,6 +26,8 @@ static int s_capture(mr_emitter_t *base, const void *key, size_t key_len, const 
     buf_reset(&m->big);
     int rc = buf_append(&m->big, value, value_len);
     m->data = m->big.data;
+    if (rc < 0)
+        m->too_big = true; /* even if combine ignores the code we return */
     return rc;
 }
 
@@ -33,6 +37,7 @@ void merge_init(merge_t *m, const mr_plugin_t *plugin, void *state, size_t max_v
     m->base.emit = s_capture;
     m->plugin = plugin;
     m->state = state;
+    m->kind = plugin_combine_kind(plugin);
     buf_init(&m->big, max_value);
 }
 
@@ -44,9 +49,15 @@ void merge_fini(merge_t *m)
 int merge__combine(merge_t *m, htab_entry_t *entry, mr_bytes_t value, err_t *e)
 {
     m->n_emits = 0;
+    m->too_big = false;
     mr_bytes_t key = { entry->key, entry->key_len };
     mr_bytes_t old = { entry->value, entry->value_len };
     int rc = m->plugin->combine(m->state, key, old, value, &m->base);
+    if (m->too_big)
+        return err_set(e, -EMSGSIZE,
+                       "combine() emitted a value of %zu bytes, over the cap of "
+                       "%zu",
+                       m->len, m->big.max);
     if (rc != 0)
         return err_set(e, -ECANCELED, "combine() returned %d", rc);
     if (m->n_emits != 1)

@@ -16,6 +16,7 @@
 #include "le64.h"
 #include "mr.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,6 +34,8 @@ typedef struct merge {
     const char *data;              /* where the emitted value is: small or big.data */
     size_t len;                    /* its length */
     unsigned n_emits;              /* how many times combine emitted */
+    bool too_big;                  /* an emitted value did not fit under the cap */
+    uint32_t kind;                 /* the plugin's combine_kind (plugin_combine_kind) */
 } merge_t;
 
 /* Prepares m for plugin (borrowed, with combine) and its state; values
@@ -49,7 +52,7 @@ int merge__combine(merge_t *m, htab_entry_t *entry, mr_bytes_t value, err_t *e);
  * counts must not cost a call. */
 static inline int merge_into(merge_t *m, htab_entry_t *entry, mr_bytes_t value, err_t *e)
 {
-    if (m->plugin->combine_kind == MR_COMBINE_SUM_U64 && value.len == 8 && entry->value_len == 8) {
+    if (m->kind == MR_COMBINE_SUM_U64 && value.len == 8 && entry->value_len == 8) {
         uint64_t a;
         uint64_t b;
         memcpy(&a, entry->value, 8);

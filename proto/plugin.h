@@ -13,6 +13,7 @@
 #include "mr.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct plugin plugin_t;
 
@@ -43,6 +44,13 @@ const char *plugin_name(const plugin_t *self);
  * (32 bytes): a remote mapper and the master compare digests, so a mapper
  * built from other sources is refused.  0 or -errno with e set. */
 int plugin_digest(const char *path, unsigned char out[32], err_t *e);
+
+/* The descriptor's combine_kind, read only from descriptors new enough to
+ * have the field (ABI 2); older ones count as MR_COMBINE_CUSTOM. */
+static inline uint32_t plugin_combine_kind(const mr_plugin_t *desc)
+{
+    return desc->abi_version >= 2 ? desc->combine_kind : MR_COMBINE_CUSTOM;
+}
 
 /* Whether the plugin can reduce (has combine or reduce). */
 bool plugin_can_reduce(const plugin_t *self);

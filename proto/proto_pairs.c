@@ -48,6 +48,13 @@ void proto_pairs_end(buf_t *b, uint64_t n_pairs)
     p[4] = (unsigned char)n;
 }
 
+void proto_pairs_init(proto_pairs_t *p)
+{
+    msgpack_unpacked_init(&p->up);
+    p->items = NULL;
+    p->count = 0;
+}
+
 int proto_pairs_decode(const void *data, size_t len, proto_pairs_t *p, err_t *e)
 {
     msgpack_unpacked_init(&p->up);

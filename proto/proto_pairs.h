@@ -34,6 +34,9 @@ typedef struct proto_pairs {
     size_t count;                /* number of pairs */
 } proto_pairs_t;
 
+/* Makes p empty, ready for proto_pairs_decode or proto_pairs_fini. */
+void proto_pairs_init(proto_pairs_t *p);
+
 /* Decodes a payload into p, which the caller then owns until
  * proto_pairs_fini.  0 or -EBADMSG with the reason in e. */
 int proto_pairs_decode(const void *data, size_t len, proto_pairs_t *p, err_t *e);

@@ -349,7 +349,7 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
         close(in[1]);
         return pid;
     }
-    out_t *feed = out_open_fd(in[1], "the reduce command's input");
+    out_t *feed = out_open_fd(in[1], "--reduce-cmd's stdin");
     err_t werr;
     err_init(&werr);
     int rc = group_write(r->group, true, feed, &werr);
@@ -364,7 +364,9 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
         return err_set(e, -ECHILD, "the reduce command %s",
                        proc_status_text(status, how, sizeof how));
     }
-    if (rc < 0)
+    /* A command that stops reading early (head) broke our pipe: its exit
+     * status, checked above, is what counts. */
+    if (rc < 0 && rc != -EPIPE)
         return err_set(e, rc, "%s", werr.text);
     return 0;
 }
@@ -390,12 +392,13 @@ static int s_serve(reducer_t *r, err_t *e)
 {
     for (;;) {
         result_t *item = mem_calloc(1, sizeof *item);
-        msgpack_unpacked_init(&item->pairs.up);
+        proto_pairs_init(&item->pairs);
         transport_poll_item_t items[2] = { { .sock = r->results, .fd = -1 },
                                            { .sock = r->remote, .fd = -1 } };
         int rc = transport_poll_many(items, r->remote ? 2 : 1, -1);
+        bool local = items[0].ready;
         if (rc == 0)
-            rc = transport_recv(items[0].ready ? r->results : r->remote, &item->tm, 0);
+            rc = transport_recv(local ? r->results : r->remote, &item->tm, 0);
         if (rc == -EAGAIN)
             rc = -EINTR;
         if (rc == -EINTR) {
@@ -420,7 +423,9 @@ static int s_serve(reducer_t *r, err_t *e)
             rc = s_on_result(r, item, e);
             if (rc < 0)
                 return rc;
-        } else if (item->header.type == PROTO_FINISH) {
+        } else if (item->header.type == PROTO_FINISH && local) {
+            /* Only the master, on the private ipc socket, may end the job:
+             * a FINISH from the network is refused below. */
             uint64_t total = item->header.total;
             s_result_free(item);
             return s_on_finish(r, total, e);

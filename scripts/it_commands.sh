@@ -101,6 +101,18 @@ it_equal "--reduce-cmd with --ordered is refused (status 2)" 2 $?
 it_equal "a failing reduce command fails the job" 1 $?
 it_mentions "and the error says so" "$W/rf.err" "reduce command exited with status 3"
 it_check "leaving no output file" test ! -e "$W/rf.out"
+# A reduce command that stops reading early (head) is fine: its status counts.
+"$MR_RUN" --map-cmd "python3 $W/map.py" --reduce-cmd "head -n 2" -o "$W/head.out" "$W/text.txt" \
+    2>"$W/head.err"
+it_status_ok "--reduce-cmd 'head -n 2' succeeds" $? "$W/head.err"
+it_equal "and writes its two lines" 2 "$(wc -l <"$W/head.out")"
+# What a map command starts dies with its mapper (here: killed by the timeout).
+"$MR_RUN" --map-cmd "cat >/dev/null; sleep 377 | cat" --task-timeout 0.5 --max-attempts 2 \
+    -o "$W/sleep.out" "$W/text.txt" 2>"$W/sleep.err"
+it_equal "a silent map command is stopped by --task-timeout" 1 $?
+it_mentions "and the error says so" "$W/sleep.err" "the map command printed nothing for longer"
+sleep 0.3
+it_equal "no process the command started is left" "" "$(pgrep -f 'sleep 377')"
 it_no_children "no mapper, reducer or command left"
 it_no_runtime_dir "no runtime directory left"
 it_done
