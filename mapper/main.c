@@ -290,12 +290,15 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
         mr_bytes_t record = { rec, rec_len };
         int prc = p->map(state, record, out);
         if (prc != 0 || collect_error(m->collect, &e) < 0) {
-            char why[ERR_TEXT_MAX + 32];
-            if (collect_error(m->collect, &e) < 0)
-                snprintf(why, sizeof why, "%.400s", e.text);
-            else
+            /* The engine's own limits (output over the cap) fail the chunk;
+             * the plugin's refusal fails this record. */
+            if (collect_error(m->collect, &e) < 0) {
+                *rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
+            } else {
+                char why[64];
                 snprintf(why, sizeof why, "map() returned %d", prc);
-            *rc = s_send_fail(m, task, at, prc ? prc : -1, why);
+                *rc = s_send_fail(m, task, at, -ECANCELED, why);
+            }
             return 1;
         }
         (*records)++;
@@ -334,7 +337,7 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
         err_init(&cerr);
         if (collect_error(m->collect, &cerr) < 0)
             e = cerr;
-        *rc = s_send_fail(m, task, 0, e.code ? e.code : -ECHILD, e.text);
+        *rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code ? e.code : -ECHILD, e.text);
         return 1;
     }
     for (size_t off = 0; off < len; (*records)++) {
@@ -361,7 +364,7 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
         goto done;
     const buf_t *payload = NULL;
     if (collect_finish(m->collect, &payload, &e) < 0) {
-        rc = s_send_fail(m, task, 0, e.code, e.text);
+        rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
         goto done;
     }
 

@@ -66,6 +66,29 @@ static void s_write_bad(job_t *job, const chunk_t *c, uint64_t offset)
 /* One attempt at chunk c failed on the record at offset, for the reason
  * why.  Re-queues the chunk, skips the record (--skip-bad, when it failed
  * twice), or fails the job after --max-attempts. */
+/* A failure that belongs to the whole chunk (offset PROTO_OFFSET_NONE: a
+ * command, an output over the cap, a result the reducer refused): charged
+ * and retried, never pinned on a record, so --skip-bad cannot drop an
+ * innocent one. */
+static void s_chunk_failed(job_t *job, chunk_t *c, const char *why)
+{
+    const args_t *a = job->cfg->args;
+    const char *input = split_input_name(job->cfg->split, c->src.input);
+    unsigned long long from = (unsigned long long)c->src.offset;
+    unsigned long long to = (unsigned long long)(c->src.offset + c->src.len);
+    char quote[JOB_QUOTE * 4 + 8];
+    s_quote(job, c, 0, quote, sizeof quote);
+    if (c->failures >= a->max_attempts) {
+        job__fail(job, -ECANCELED,
+                  "input %s, chunk %llu (bytes %llu-%llu): %s; failed %u attempts. The chunk "
+                  "begins '%s'",
+                  input, (unsigned long long)c->index, from, to, why, c->failures, quote);
+        return;
+    }
+    log_warn("input %s, chunk %llu (bytes %llu-%llu): %s; retrying (attempt %u of %u)", input,
+             (unsigned long long)c->index, from, to, why, c->failures + 1, a->max_attempts);
+}
+
 static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why)
 {
     const args_t *a = job->cfg->args;
@@ -77,6 +100,10 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
     job->st->failed_attempts++;
     c->state = CHUNK_PENDING;
 
+    if (offset == PROTO_OFFSET_NONE || offset >= c->src.len) {
+        s_chunk_failed(job, c, why);
+        return;
+    }
     if (a->skip_bad && c->has_suspect && c->suspect == offset) {
         if (c->n_skip >= PROTO_SKIP_MAX) {
             job__fail(job, -E2BIG,
@@ -93,15 +120,6 @@ static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char 
         log_warn("input %s, record at byte offset %llu: %s twice; skipped (--skip-bad). "
                  "The record begins '%s'",
                  input, at, why, quote);
-        return;
-    }
-    if (c->failures >= a->max_attempts && a->map_cmd) {
-        /* A command's failure belongs to its whole chunk. */
-        job__fail(job, -ECANCELED,
-                  "input %s, chunk %llu (bytes %llu-%llu): %s; failed %u attempts. The chunk "
-                  "begins '%s'",
-                  input, (unsigned long long)c->index, (unsigned long long)c->src.offset,
-                  (unsigned long long)(c->src.offset + c->src.len), why, c->failures, quote);
         return;
     }
     if (c->failures >= a->max_attempts) {
@@ -178,7 +196,9 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     if (mapping) {
         char why[200];
         snprintf(why, sizeof why, "mapper %u %s", m->id, how);
-        s_record_failed(job, mapping, atomic_load(&slot_copy.offset), why);
+        s_record_failed(
+            job, mapping,
+            job->cfg->args->map_cmd ? PROTO_OFFSET_NONE : atomic_load(&slot_copy.offset), why);
     }
     if (job->state != JOB_RUNNING)
         return;

@@ -57,6 +57,9 @@
 #define PROTO_MODE_ORDERED 1
 #define PROTO_MODE_UNORDERED 2
 
+/* FAIL.offset when the failure belongs to the whole chunk, not a record. */
+#define PROTO_OFFSET_NONE UINT64_MAX
+
 /* RESULT.flags bits. */
 #define PROTO_RESULT_LINES 1u /* the payload is output lines, not pairs */
 

@@ -283,6 +283,7 @@ static int s_refuse(reducer_t *r, const proto_msg_t *res, const err_t *why)
     msg.attempt = res->attempt;
     msg.mapper = res->mapper;
     msg.status = why->code;
+    msg.offset = PROTO_OFFSET_NONE;
     snprintf(msg.text, sizeof msg.text, "reducer refused the result: %.400s", why->text);
     return s_send_control(r, &msg);
 }
