@@ -11,6 +11,7 @@
  *
  * Run: mr-run -m crash.so --arg BOOM --ordered -i in.txt
  */
+#define _GNU_SOURCE /* memmem */
 #include "mr.h"
 
 #include <signal.h>

@@ -6,6 +6,7 @@
  * It shows how a plugin takes a parameter: --arg reaches init, which
  * refuses to start without one.
  */
+#define _GNU_SOURCE /* memmem */
 #include "mr.h"
 
 #include <stdio.h>

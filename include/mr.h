@@ -93,7 +93,9 @@ typedef struct mr_plugin {
     const char *name;
 
     /*
-     * Called once per process before any other callback.  arg is the string
+     * Called once per process before any other callback (a --persist
+     * remote mapper, which serves job after job, calls init and fini once
+     * per job, with that job's arg).  arg is the string
      * given to mr-run --arg, or NULL when none was given; it stays valid until
      * fini.  Store per-process state in *state (initially NULL); the engine
      * passes it back to every callback.  Return 0, or non-zero to refuse to
@@ -114,8 +116,9 @@ typedef struct mr_plugin {
      * Merges two values of the same key into one, which it must emit exactly
      * once with mr_emit_value().  Must be associative and commutative: the
      * engine calls it inside mappers (per chunk, as a combiner) and in the
-     * reducer (across chunks), in no fixed order.  Having combine makes the
-     * job key-grouped and keeps memory per distinct key, not per occurrence.
+     * reducer (across chunks), in no fixed order.  Having combine (or reduce)
+     * makes the job key-grouped; combine also keeps memory per distinct key,
+     * not per occurrence.
      */
     int (*combine)(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b, mr_emitter_t *out);
 
@@ -139,11 +142,11 @@ typedef struct mr_plugin {
     uint32_t combine_kind;
 } mr_plugin_t;
 
-/* combine_kind values. */
-#define MR_COMBINE_CUSTOM 0 /* only combine knows */
-#define MR_COMBINE_SUM_U64 \
-    1 /* values are 8-byte little-endian unsigned integers; combine
-                                returns their sum, modulo 2^64 */
+/* combine_kind values.  MR_COMBINE_CUSTOM: only combine knows what it
+ * computes.  MR_COMBINE_SUM_U64: values are 8-byte little-endian unsigned
+ * integers and combine emits their sum, modulo 2^64. */
+#define MR_COMBINE_CUSTOM 0
+#define MR_COMBINE_SUM_U64 1
 
 #ifdef __cplusplus
 }

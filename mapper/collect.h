@@ -24,6 +24,7 @@ typedef struct collect collect_t;
  * state; both borrowed.  Returns an owned collector. */
 collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t max_bytes);
 
+/* Frees the collector and its payload; accepts NULL; NULLs *self_p. */
 void collect_destroy(collect_t **self_p);
 
 /* Starts a chunk, forgetting the previous one. */

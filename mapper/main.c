@@ -236,10 +236,12 @@ static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data,
         }
         in->size = (size_t)st.st_size;
         in->data = in->size ? mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        int code = in->size ? errno : EINVAL;
         close(fd);
         if (in->data == MAP_FAILED) {
             in->data = NULL;
-            return err_set(e, -EIO, "input %s: cannot map it", path);
+            return err_set(e, -code, "input %s: cannot map it: %s", path,
+                           in->size ? strerror(code) : "it is empty now");
         }
     }
     if (task->offset > in->size || task->length > in->size - task->offset)

@@ -178,9 +178,11 @@ static int s_session(mapper_t *m, err_t *e)
     session_t s;
     memset(&s, 0, sizeof s);
     s.m = m;
+    if (strncmp(m->opts.connect, "tcp://", 6) != 0)
+        return err_set(e, -EINVAL, "--connect %s: expected tcp://HOST:PORT", m->opts.connect);
     const char *start = m->opts.connect + 6;
     const char *colon = strrchr(start, ':');
-    if (strncmp(m->opts.connect, "tcp://", 6) != 0 || !colon || colon == start)
+    if (!colon || colon == start)
         return err_set(e, -EINVAL, "--connect %s: expected tcp://HOST:PORT", m->opts.connect);
     snprintf(s.host, sizeof s.host, "%.*s", (int)(colon - start), start);
     if (m->opts.key) {
@@ -253,6 +255,9 @@ static int s_supervise(mapper_t *m, int argc, char **argv)
             if (pid > 0) {
                 pids[i] = pid;
                 running++;
+            } else {
+                log_error("cannot start worker %u: %s", i + 1, strerror(errno));
+                status = 1;
             }
         }
         int ws = 0;

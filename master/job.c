@@ -12,7 +12,7 @@
  * The master tracks every chunk in flight (chunks.h), so a PUSH socket's
  * silent drop of what was queued to a dead mapper costs nothing: the chunks
  * that mapper held are simply sent again.  Signals (SIGCHLD, SIGINT,
- * SIGTERM) arrive through a signalfd polled with the control socket, so
+ * SIGTERM, SIGHUP) arrive through a signalfd polled with the control socket, so
  * every event is handled on one thread, in one loop.
  *
  * The loop's state is job_t (job_int.h); failed attempts are handled in
@@ -455,7 +455,8 @@ static void s_on_message(job_t *job, transport_msg_t *tm)
     job__on_message(job, &msg);
 }
 
-/* Handles every control message already queued, without blocking. */
+/* Handles every control message queued, waiting up to wait_ms for the
+ * first. */
 void job__drain_control(job_t *job, long wait_ms)
 {
     transport_msg_t tm;
@@ -501,6 +502,12 @@ static void s_cleanup(job_t *job)
     timeline_destroy(&job->timeline);
     buf_fini(&job->header);
     free(job->mappers);
+}
+
+/* Clears the progress line before a message is logged. */
+static void s_meter_clear(void *arg)
+{
+    meter_clear(arg);
 }
 
 /* The progress line: what is merged, how fast, who is alive, retries. */
@@ -557,6 +564,8 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     split_set_nonblocking(cfg->split, true);
     job.meter =
         meter_new(STDERR_FILENO, cfg->args->progress, cfg->args->quiet, s_total_bytes(cfg->split));
+    if (job.meter)
+        log_set_hook(s_meter_clear, job.meter);
     if (cfg->args->timeline)
         job.timeline = timeline_new(job.started);
     if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
@@ -609,6 +618,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     }
     st->wall_seconds = proc_now() - job.started;
     s_show_progress(&job);
+    log_set_hook(NULL, NULL);
     meter_finish(job.meter, job.state == JOB_SUCCEEDED);
     if (job.timeline) {
         err_t te;

@@ -1,7 +1,8 @@
 /*
- * job_int.h - the master's job state, shared by the two modules of its event
- * loop: job.c (local processes, chunks, the loop itself) and remote.c
- * (mappers on other hosts, --listen).  Internal: names are job__ and
+ * job_int.h - the master's job state, shared by the modules of its event
+ * loop: job.c (setup, spawning, feeding, the loop itself), failure.c
+ * (failed attempts), children.c (reaping and stopping the processes) and
+ * remote.c (mappers on other hosts, --listen).  Internal: names are job__ and
  * remote__.
  */
 #ifndef MR_JOB_INT_H

@@ -47,8 +47,8 @@ typedef struct meter_state {
 
 typedef struct meter meter_t;
 
-/* A meter drawing on fd (borrowed, usually 2), or NULL when it must stay
- * off: quiet (-q) wins over everything, and without force (--progress) fd
+/* A meter drawing on fd (borrowed, usually 2), owned by the caller, or
+ * NULL when it must stay off: quiet (-q) wins over everything, and without force (--progress) fd
  * must be a terminal.  total_bytes is the input size, 0 when unknown. */
 meter_t *meter_new(int fd, bool force, bool quiet, uint64_t total_bytes);
 

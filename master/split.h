@@ -66,7 +66,7 @@ size_t split_inputs(const split_t *self);
 const char *split_input_path(const split_t *self, uint32_t input);
 
 /* Gives back the memory of a mapped chunk whose bytes the master read (to
- * send them to a remote mapper, or to quote a record): whole pages only.  A
+ * send them to a remote mapper): whole pages only.  A
  * no-op for owned chunks. */
 void split_release(split_t *self, const split_chunk_t *c);
 

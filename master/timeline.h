@@ -38,7 +38,8 @@ typedef enum timeline_outcome {
 
 typedef struct timeline timeline_t;
 
-/* An empty timeline whose time axis starts at start.  Never NULL. */
+/* An empty timeline whose time axis starts at start, owned by the caller
+ * (timeline_destroy).  Never NULL. */
 timeline_t *timeline_new(double start);
 
 /* Frees t.  Accepts NULL and *self_p == NULL; NULLs *self_p. */

@@ -12,6 +12,14 @@
 
 static char s_prefix[64] = "mr";
 static bool s_quiet;
+static void (*s_before)(void *arg);
+static void *s_before_arg;
+
+void log_set_hook(void (*before)(void *arg), void *arg)
+{
+    s_before = before;
+    s_before_arg = arg;
+}
 
 void log_init(const char *prefix, bool quiet)
 {
@@ -21,6 +29,8 @@ void log_init(const char *prefix, bool quiet)
 
 static void s_log(const char *level, const char *fmt, va_list ap)
 {
+    if (s_before)
+        s_before(s_before_arg);
     char line[1024];
     int n = snprintf(line, sizeof line, "%s: %s", s_prefix, level);
     if (n < 0 || (size_t)n >= sizeof line)

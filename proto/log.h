@@ -11,6 +11,10 @@
 /* Sets the prefix (copied) and whether log_info is silenced (-q). */
 void log_init(const char *prefix, bool quiet);
 
+/* Calls before(arg) ahead of every message (NULL: nothing); the master
+ * uses it to clear its progress line so messages start on a clean line. */
+void log_set_hook(void (*before)(void *arg), void *arg);
+
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,5 +1,5 @@
 /*
- * proto_msg_t.h - every control and data message of mr, and its codec.
+ * proto_msg.h - every control and data message of mr, and its codec.
  *
  * A message is one ZeroMQ multipart message: a header frame, and for RESULT
  * (always) and TASK (when the chunk's bytes travel with it) a second payload

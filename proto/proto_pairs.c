@@ -1,5 +1,5 @@
 /*
- * proto_pairs_t.c - the RESULT payload codec.  See proto_pairs_t.h.
+ * proto_pairs.c - the RESULT payload codec.  See proto_pairs.h.
  */
 #include "proto_pairs.h"
 

@@ -1,5 +1,5 @@
 /*
- * proto_pairs_t.h - the payload of a RESULT: a chunk's (key, value) pairs.
+ * proto_pairs.h - the payload of a RESULT: a chunk's (key, value) pairs.
  *
  * Wire form: one msgpack array32 of 2n binaries, k0 v0 k1 v1 ...  The
  * writer appends pairs as the plugin emits them and patches the count at

@@ -54,14 +54,15 @@ typedef struct transport_msg {
     int n_parts;        /* parts received and open */
 } transport_msg_t;
 
-/* Returns a new context (one per process, never shared across fork) or NULL. */
+/* Returns a new context, owned by the caller (transport_ctx_destroy), or
+ * NULL.  One per process; never used across a fork. */
 void *transport_ctx_new(void);
 
 /* Terminates the context after every socket is closed; accepts NULL. */
 void transport_ctx_destroy(void **ctx_p);
 
 /* Opens a socket and binds or connects it to endpoint.  max_msg caps the
- * size of one received frame (0: no receiving).  Returns the socket, owned
+ * size of one received frame (0: the 64 KiB default).  Returns the socket, owned
  * by the caller, or NULL with the reason in e. */
 void *transport_open(void *ctx, transport_kind_t kind, const char *endpoint, bool bind,
                      size_t max_msg, err_t *e);

@@ -25,7 +25,9 @@ group_t *group_new(const mr_plugin_t *plugin, void *state);
 
 void group_destroy(group_t **self_p);
 
-/* Merges one pair.  0, or -ECANCELED when combine failed (e says how). */
+/* Merges one pair.  0, or a negative code when combine failed (returned
+ * non-zero, emitted no value or several, or one over the cap); e says
+ * how. */
 int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e);
 
 /* Writes the result of every key to out, in bytewise key order when sort:

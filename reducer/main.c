@@ -4,7 +4,8 @@
  *
  * It binds the results PULL socket that every mapper PUSHes to, merges each
  * chunk's RESULT exactly once (the first completion wins; later copies are
- * acknowledged as duplicates and dropped), ACKs every RESULT to the master,
+ * acknowledged as duplicates and dropped), ACKs every RESULT it can use to
+ * the master (and FAILs, on the mapper's behalf, one it cannot read),
  * and on FINISH writes what remains and answers DONE.  Modes:
  *   ordered    results wait in a reorder buffer and are written by index
  *   unordered  results are written as they arrive
@@ -455,7 +456,7 @@ int main(int argc, char **argv)
     if (r.ctx)
         r.control = transport_open(r.ctx, TRANSPORT_PUSH, r.opts.control, false, 0, &e);
     if (!r.control) {
-        log_error("cannot reach the master: %s", e.text);
+        log_error("cannot reach the master: %s", e.code ? e.text : "no ZeroMQ context");
         return 1;
     }
     int rc = s_start(&r, &e);

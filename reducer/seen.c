@@ -10,7 +10,7 @@
 #include <string.h>
 
 struct seen {
-    uint64_t *words; /* owned bits for indexes from base_word * 64 */
+    uint64_t *words; /* owned bits for indexes from base on */
     size_t n_words;  /* words allocated */
     uint64_t base;   /* index of bit 0 of words[0]; a multiple of 64 */
     uint64_t count;  /* indexes marked */

@@ -20,7 +20,10 @@
 
 typedef struct seen seen_t;
 
+/* An empty set, owned by the caller; never NULL. */
 seen_t *seen_new(void);
+
+/* Frees the set; accepts NULL; NULLs *self_p. */
 void seen_destroy(seen_t **self_p);
 
 /* Marks index.  1 when it is new, 0 when it was already marked, -ERANGE
