@@ -11,7 +11,9 @@
  *
  * Run: mr-run -m crash.so --arg BOOM --ordered -i in.txt
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
+#endif
 #include "mr.h"
 
 #include <signal.h>

@@ -6,7 +6,9 @@
  * It shows how a plugin takes a parameter: --arg reaches init, which
  * refuses to start without one.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
+#endif
 #include "mr.h"
 
 #include <stdio.h>
