@@ -134,6 +134,12 @@ static int s_spawn_reducer(job_t *job)
     }
     if (a->sort)
         argv[n++] = "--sort";
+    /* The reducer holds at most a window of results in its reorder buffer:
+     * the master never has more chunks open. */
+    char window[24];
+    snprintf(window, sizeof window, "%zu", job->window);
+    argv[n++] = "--window";
+    argv[n++] = window;
     if (a->reduce_cmd) {
         argv[n++] = "--reduce-cmd";
         argv[n++] = (char *)a->reduce_cmd;
@@ -559,7 +565,8 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
      * 32 of them at full credit. */
     if (cfg->args->listen && window < 128)
         window = 128;
-    job.chunks = chunks_new(window < 16 ? 16 : window);
+    job.window = window < 16 ? 16 : window;
+    job.chunks = chunks_new(job.window);
 
     split_set_nonblocking(cfg->split, true);
     job.meter =

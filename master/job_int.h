@@ -86,6 +86,7 @@ typedef struct job {
     void *control;                     /* PULL, bound at control_ep */
     void *feed;                        /* PUSH to the reducer, for FINISH */
     int sigfd;                         /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
+    size_t window;                     /* chunks open at most (the chunk table's size) */
     chunks_t *chunks;                  /* chunks in flight */
     bool input_done;                   /* the splitter has no more chunks */
     bool finish_sent;                  /* FINISH went to the reducer */

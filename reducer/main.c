@@ -40,9 +40,10 @@
  * output. */
 #define REDUCER_MAX_MSG ((size_t)2 << 30)
 
-/* Results held ahead of the next one to write in --ordered mode.  The
- * master's window is far smaller; this only bounds a misbehaving peer. */
-#define REDUCER_REORDER_CAP 65536
+/* Results held ahead of the next one to write in --ordered mode, when the
+ * master gives no --window (it always does: its own window, since it never
+ * has more chunks open than that). */
+#define REDUCER_REORDER_CAP 1024
 
 /* How long the final DONE may wait to leave before we exit anyway. */
 #define REDUCER_DONE_LINGER_MS 5000
@@ -65,6 +66,7 @@ typedef struct reducer_opts {
     const char *server_key;  /* --server-key: CURVE key pair for that port */
     const char *authorized;  /* --authorized-keys: who may push to it */
     const char *reduce_cmd;  /* --reduce-cmd: a shell command fed the sorted pairs */
+    size_t window;           /* --window: results the reorder buffer may hold, 0: default */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -116,6 +118,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "server-key", required_argument, NULL, 'K' },
         { "authorized-keys", required_argument, NULL, 'A' },
         { "reduce-cmd", required_argument, NULL, 'D' },
+        { "window", required_argument, NULL, 'W' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -136,6 +139,13 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'K': o->server_key = optarg; break;
         case 'A': o->authorized = optarg; break;
         case 'D': o->reduce_cmd = optarg; break;
+        case 'W': {
+            uint64_t n = 0;
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
+                return err_set(e, -EINVAL, "invalid --window '%s'", optarg);
+            o->window = (size_t)n;
+            break;
+        }
         default:
             return err_set(e, -EINVAL, "bad option '%s' (mr-reducer is started by mr-run)",
                            argv[optind - 1]);
@@ -214,7 +224,8 @@ static int s_start(reducer_t *r, err_t *e)
         r->group = group_new(plugin_desc(r->plugin), plugin_state(r->plugin));
     }
     if (r->opts.mode == REDUCER_ORDERED)
-        r->reorder = reorder_new(REDUCER_REORDER_CAP, s_result_free);
+        r->reorder =
+            reorder_new(r->opts.window ? r->opts.window : REDUCER_REORDER_CAP, s_result_free);
     else
         r->seen = seen_new();
     r->results = transport_open(r->ctx, TRANSPORT_PULL, r->opts.results, true, REDUCER_MAX_MSG, e);
