@@ -3,10 +3,11 @@
  *
  * Wire form: one msgpack array32 of 2n binaries, k0 v0 k1 v1 ...  The
  * writer appends pairs as the plugin emits them and patches the count at
- * the end, so no pair is held twice.  The reader validates the frame
- * (frame_check), then exposes the pairs without copying them: keys and
- * values point into the frame, valid until proto_pairs_fini and while the
- * frame lives.
+ * the end, so no pair is held twice.  The reader checks the frame and then
+ * walks it with a cursor, without copying or allocating: msgpack-c's
+ * unpacker would allocate a 24-byte object per key and value, so a frame
+ * of empty binaries made the reducer allocate 12 times its size.  Keys and
+ * values point into the frame, valid while the frame lives.
  */
 #ifndef MR_PROTO_PAIRS_H
 #define MR_PROTO_PAIRS_H
@@ -15,7 +16,6 @@
 #include "err.h"
 #include "mr.h"
 
-#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,23 +28,34 @@ int proto_pairs_add(buf_t *b, const void *key, size_t key_len, const void *value
 /* Writes the final pair count into the payload started by proto_pairs_begin. */
 void proto_pairs_end(buf_t *b, uint64_t n_pairs);
 
+/* A decoded payload: the frame (borrowed) and a cursor over its pairs.
+ * Decoding allocates nothing, whatever the frame says. */
 typedef struct proto_pairs {
-    msgpack_unpacked up;         /* owns the decoded objects */
-    const msgpack_object *items; /* 2 * count binaries, borrowed from up */
-    size_t count;                /* number of pairs */
+    const unsigned char *data; /* the frame, borrowed; NULL when empty */
+    size_t len;                /* its length */
+    size_t count;              /* number of pairs */
+    size_t first;              /* byte offset of the first pair */
+    size_t pos;                /* byte offset of pair `next` */
+    size_t next;               /* index of the pair at pos */
 } proto_pairs_t;
 
 /* Makes p empty, ready for proto_pairs_decode or proto_pairs_fini. */
 void proto_pairs_init(proto_pairs_t *p);
 
-/* Decodes a payload into p, which the caller then owns until
- * proto_pairs_fini.  0 or -EBADMSG with the reason in e. */
+/* Checks a whole payload (one array of 2n binaries, each length backed by
+ * the bytes left, nothing after) and points p at it; p borrows data, which
+ * must outlive it.  0 or -EBADMSG with the reason in e. */
 int proto_pairs_decode(const void *data, size_t len, proto_pairs_t *p, err_t *e);
 
-/* The i-th pair, i < p->count; both point into the frame. */
-void proto_pairs_get(const proto_pairs_t *p, size_t i, mr_bytes_t *key, mr_bytes_t *value);
+/* The next pair, in order: 1 with key and value pointing into the frame,
+ * or 0 after the last. */
+int proto_pairs_next(proto_pairs_t *p, mr_bytes_t *key, mr_bytes_t *value);
 
-/* Frees what decode made; safe to call twice. */
+/* The i-th pair, i < p->count (sequential calls cost nothing extra; going
+ * back rescans from the start). */
+void proto_pairs_get(proto_pairs_t *p, size_t i, mr_bytes_t *key, mr_bytes_t *value);
+
+/* Forgets the frame; safe to call twice. */
 void proto_pairs_fini(proto_pairs_t *p);
 
 #endif

@@ -234,12 +234,11 @@ static int s_start(reducer_t *r, err_t *e)
     return r->opts.listen_host ? s_listen(r, e) : 0;
 }
 
-static int s_write_pairs(reducer_t *r, const proto_pairs_t *pairs, err_t *e)
+static int s_write_pairs(reducer_t *r, proto_pairs_t *pairs, err_t *e)
 {
-    for (size_t i = 0; i < pairs->count; i++) {
-        mr_bytes_t k;
-        mr_bytes_t v;
-        proto_pairs_get(pairs, i, &k, &v);
+    mr_bytes_t k;
+    mr_bytes_t v;
+    while (proto_pairs_next(pairs, &k, &v)) {
         int rc = r->group ? group_add(r->group, k, v, e)
                           : out_line(r->out, k.ptr, k.len, v.ptr, v.len, e);
         if (rc < 0)

@@ -165,7 +165,7 @@ static bool s_eq(mr_bytes_t b, const void *ptr, size_t len)
 
 /* The count decoded for word, or -1 when the payload lacks it; fails when
  * the word appears twice. */
-static long long s_count_of(const proto_pairs_t *p, const char *word)
+static long long s_count_of(proto_pairs_t *p, const char *word)
 {
     long long found = -1;
     for (size_t i = 0; i < p->count; i++) {

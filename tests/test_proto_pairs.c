@@ -17,6 +17,9 @@
 
 #include "proto_pairs.h"
 
+#include <msgpack.h>
+#include <stdbool.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
