@@ -34,6 +34,7 @@ typedef struct chunk {
     double sent_at;      /* monotonic time of the last send */
     bool has_suspect;    /* a failure was pinned to one record */
     uint64_t suspect;    /* that record's offset in the chunk */
+    uint32_t lost;       /* times lost with a vanished remote mapper, uncharged */
     uint32_t n_skip;     /* records to skip (--skip-bad) */
     uint64_t *skip;      /* owned, ascending offsets of those records, NULL if none */
 } chunk_t;

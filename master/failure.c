@@ -89,7 +89,7 @@ static void s_chunk_failed(job_t *job, chunk_t *c, const char *why)
              (unsigned long long)c->index, from, to, why, c->failures + 1, a->max_attempts);
 }
 
-static void s_record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why)
+void job__record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why)
 {
     const args_t *a = job->cfg->args;
     const char *input = split_input_name(job->cfg->split, c->src.input);
@@ -140,11 +140,13 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
     mapper_t *m = job__mapper(job, msg->mapper);
     if (m && m->inflight > 0)
         m->inflight--;
+    if (m)
+        m->last_change = proc_now();
     timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt, TIMELINE_FAILED, proc_now());
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
     if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper)
         return;
-    s_record_failed(job, c, msg->offset, msg->text);
+    job__record_failed(job, c, msg->offset, msg->text);
 }
 
 void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
@@ -196,7 +198,7 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     if (mapping) {
         char why[200];
         snprintf(why, sizeof why, "mapper %u %s", m->id, how);
-        s_record_failed(
+        job__record_failed(
             job, mapping,
             job->cfg->args->map_cmd ? PROTO_OFFSET_NONE : atomic_load(&slot_copy.offset), why);
     }

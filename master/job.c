@@ -396,6 +396,8 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
     mapper_t *m = job__mapper(job, msg->mapper);
     if (m && m->inflight > 0)
         m->inflight--;
+    if (m)
+        m->last_change = proc_now(); /* an answer: progress, for --task-timeout */
     timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
                  msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
     if (!msg->fresh)

@@ -125,6 +125,11 @@ void job__on_message(job_t *job, const proto_msg_t *msg);
  * job__fail. */
 int job__spawn_mapper(job_t *job);
 
+/* failure.c: one attempt at chunk c failed, on the record at offset (or
+ * the whole chunk: PROTO_OFFSET_NONE), for the reason why.  Re-queues it,
+ * skips the record (--skip-bad), or fails the job after --max-attempts. */
+void job__record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why);
+
 /* failure.c: a mapper's FAIL for a chunk. */
 void job__on_fail(job_t *job, const proto_msg_t *msg);
 

@@ -290,6 +290,40 @@ long remote__tick_ms(const job_t *job)
     return ms < 50 ? 50 : ms > 250 ? 250 : ms;
 }
 
+/* A remote mapper is gone (silent) or stuck: close its socket, which drops
+ * what was queued to it, and re-send what it held.  Losing a host is not
+ * the record's fault, so a chunk is charged a failed attempt only when it
+ * was stuck, or lost with remote mappers twice (a record that kills every
+ * remote mapper it meets must still end the job after --max-attempts). */
+static void s_lost(job_t *job, mapper_t *m, const char *why, bool stuck, double now)
+{
+    transport_close(&m->sock, 0);
+    timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, now);
+    job->st->mappers_lost++;
+    if (stuck)
+        job->st->timeouts++;
+    chunk_t *charge[JOB_CREDIT];
+    unsigned n_charge = 0;
+    size_t pos = 0;
+    chunk_t *c;
+    while ((c = chunks_iter(job->chunks, &pos))) {
+        if (c->state != CHUNK_ASSIGNED || c->mapper != m->id)
+            continue;
+        if ((stuck || ++c->lost >= 2) && n_charge < JOB_CREDIT)
+            charge[n_charge++] = c;
+    }
+    unsigned held = job__requeue(job, m);
+    log_warn("remote mapper %u (%s) %s: declared dead; re-sending the %u chunk%s it held", m->id,
+             m->host, why, held, held == 1 ? "" : "s");
+    char text[ERR_TEXT_MAX];
+    snprintf(text, sizeof text, "remote mapper %u (%.64s) %.160s while holding it", m->id, m->host,
+             why);
+    for (unsigned i = 0; i < n_charge && job->state == JOB_RUNNING; i++) {
+        charge[i]->lost = 0;
+        job__record_failed(job, charge[i], PROTO_OFFSET_NONE, text);
+    }
+}
+
 void remote__tick(job_t *job)
 {
     struct remote *r = job->remote;
@@ -310,14 +344,19 @@ void remote__tick(job_t *job)
             live++;
             continue;
         }
-        if (now - m->last_seen > job->cfg->args->heartbeat) {
-            transport_close(&m->sock, 0);
-            timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, now);
-            unsigned held = job__requeue(job, m);
-            job->st->mappers_lost++;
-            log_warn("remote mapper %u (%s) silent for %.1f s: declared dead; re-sending the "
-                     "%u chunk%s it held",
-                     m->id, m->host, now - m->last_seen, held, held == 1 ? "" : "s");
+        double timeout = job->cfg->args->task_timeout;
+        bool silent = now - m->last_seen > job->cfg->args->heartbeat;
+        /* A remote map() that never returns keeps the heartbeat thread
+         * alive: --task-timeout judges it by answers instead. */
+        bool stuck = timeout > 0 && m->inflight > 0 && now - m->last_change > timeout;
+        if (silent || stuck) {
+            char why[160];
+            if (silent)
+                snprintf(why, sizeof why, "silent for %.1f s", now - m->last_seen);
+            else
+                snprintf(why, sizeof why, "answered nothing for longer than --task-timeout %g s",
+                         timeout);
+            s_lost(job, m, why, stuck, now);
             continue;
         }
         live++;

@@ -180,6 +180,26 @@ kill -TERM $pids
 # shellcheck disable=SC2086
 it_check "the --persist mapper and its workers end on SIGTERM" it_wait_gone 3 $pids
 
+# --- 6b. a remote map() that never returns: --task-timeout, then --max-attempts
+printf 'line %d fine\n' $(seq 1 3000) >"$W/hang.txt"
+sed -i 's/^line 1500 fine$/line 1500 BOOM/' "$W/hang.txt"
+cp "$MR_EXAMPLES/crash.so" "$W/crash.so"
+on_a timeout 60 "$MR_RUN" -m "$W/crash.so" --arg hang:BOOM -j 0 --ordered --chunk-size 4k \
+    --task-timeout 1 --max-attempts 2 -o "$W/hang.out" "${SECURE[@]}" "$W/hang.txt" \
+    2>"$W/hang.err" &
+master=$!
+IT_BG_PIDS+=("$master")
+sleep 0.3
+# shellcheck disable=SC2046
+on_b "$MAPPER" --connect "$FROM_B" -m "$W/crash.so" -j 2 --persist $(client keys/b) \
+    2>"$W/hangb.err" &
+IT_BG_PIDS+=($!)
+wait $master
+it_equal "a remote map() stuck on one record fails the job after --max-attempts" 1 $?
+it_mentions "the error names the chunk and the timeout" "$W/hang.err" \
+    "answered nothing for longer than --task-timeout 1 s" "failed 2 attempts"
+pkill -KILL -f "mr-mapper --connect $FROM_B .*crash.so" 2>/dev/null
+
 # --- 7. no keys on a public address ----------------------------------------
 "$MR_RUN" -m "$SLOW" --listen tcp://0.0.0.0:7071 -o "$W/x.tsv" "$W/text.txt" 2>"$W/nokeys.err"
 it_equal "--listen on a public address without keys is refused" 2 $?
