@@ -89,11 +89,32 @@ static void *s_beat(void *arg)
     proto_msg_init(&msg, PROTO_HEARTBEAT);
     msg.mapper = s->m->opts.id;
     proto_msg_encode(&msg, &header);
+    /* The master answers every heartbeat.  No answer for --heartbeat
+     * seconds, or a REFUSE (it dropped us: we looked dead or stuck), while
+     * the main thread may be stuck in map() for good: end the process, so a
+     * --persist supervisor starts a fresh worker instead. */
+    double answered = proc_now();
     while (!atomic_load(&s->stop)) {
         transport_send(sock, &header, NULL, 0, TRANSPORT_DONTWAIT);
         for (int i = 0; i < 10 && !atomic_load(&s->stop); i++) {
-            struct timespec ts = { 0, 100 * 1000 * 1000 };
-            nanosleep(&ts, NULL);
+            transport_msg_t tm;
+            if (transport_recv(sock, &tm, 100) < 0)
+                continue;
+            proto_msg_t reply;
+            int rc = proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0),
+                                      &reply, &e);
+            transport_msg_close(&tm);
+            if (rc == 0 && reply.type == PROTO_REFUSE) {
+                log_error("%s; exiting", reply.text);
+                _exit(3);
+            }
+            if (rc == 0)
+                answered = proc_now();
+        }
+        if (proc_now() - answered > s->m->opts.heartbeat) {
+            log_error("the master at %s has not answered for %.1f s; exiting", s->m->opts.connect,
+                      proc_now() - answered);
+            _exit(3);
         }
     }
     buf_fini(&header);

@@ -66,6 +66,7 @@ typedef struct mapper {
     size_t rid_len;                  /* remote: bytes in rid */
     char host[64];                   /* remote: the host name it gave */
     double last_seen;                /* remote: when we last heard from it */
+    bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
 } mapper_t;
 
 typedef enum job_state {

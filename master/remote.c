@@ -252,13 +252,26 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
     }
     mapper_t *m = job__mapper(job, msg.mapper);
     if (!m || !m->remote || !m->sock) {
+        /* A mapper we declared dead (silent, or stuck in map()) may still
+         * be alive: tell its heartbeat thread, which then ends the process
+         * rather than spin on for nobody. */
+        if (msg.type == PROTO_HEARTBEAT && m && m->remote && m->dropped) {
+            proto_msg_t no;
+            proto_msg_init(&no, PROTO_REFUSE);
+            no.status = -ETIMEDOUT;
+            snprintf(no.text, sizeof no.text, "the master dropped mapper %u", msg.mapper);
+            s_reply(job, rid, rid_len, &no);
+            return;
+        }
         log_warn("dropped %s from %s: no such remote mapper %u", proto_type_name(msg.type), peer,
                  msg.mapper);
         return;
     }
     m->last_seen = proc_now();
-    if (msg.type == PROTO_HEARTBEAT)
+    if (msg.type == PROTO_HEARTBEAT) {
+        s_reply(job, rid, rid_len, &msg); /* the heartbeat thread's proof of life */
         return;
+    }
     if ((msg.type != PROTO_READY && msg.type != PROTO_FAIL) || m->rid_len != rid_len ||
         memcmp(m->rid, rid, rid_len) != 0) {
         log_warn("dropped %s from %s: not expected from remote mapper %u",
@@ -298,6 +311,7 @@ long remote__tick_ms(const job_t *job)
 static void s_lost(job_t *job, mapper_t *m, const char *why, bool stuck, double now)
 {
     transport_close(&m->sock, 0);
+    m->dropped = true;
     timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, now);
     job->st->mappers_lost++;
     if (stuck)
