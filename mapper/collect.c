@@ -22,6 +22,7 @@ struct collect {
     uint64_t n_pairs;     /* pairs (or lines) in payload */
     bool lines;           /* payload holds output lines, not pairs */
     merge_t merge;        /* the combiner's merge step, when combining */
+    err_t merge_err;      /* what a failed merge said */
     int error;            /* first failure in this chunk, 0 if none */
     char error_text[256]; /* its description */
 };
@@ -45,8 +46,10 @@ static int s_emit_plain(collect_t *self, const void *key, size_t key_len, const 
     return 0;
 }
 
-static int s_emit_combined(collect_t *self, const void *key, size_t key_len, const void *value,
-                           size_t value_len)
+/* Runs once per emitted pair of a word count: kept inline, and the error
+ * record is only written when something fails. */
+static inline int s_emit_combined(collect_t *self, const void *key, size_t key_len,
+                                  const void *value, size_t value_len)
 {
     bool added = false;
     htab_entry_t *e = htab_upsert(self->table, key, key_len, &added);
@@ -54,11 +57,9 @@ static int s_emit_combined(collect_t *self, const void *key, size_t key_len, con
         htab_value_set(e, value, value_len);
         return 0;
     }
-    err_t err;
-    err_init(&err);
     mr_bytes_t more = { value, value_len };
-    if (merge_into(&self->merge, e, more, &err) < 0)
-        return s_set_error(self, err.code, err.text);
+    if (merge_into(&self->merge, e, more, &self->merge_err) < 0)
+        return s_set_error(self, self->merge_err.code, self->merge_err.text);
     return 0;
 }
 
