@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "tmpdir.h"
 
 /* What the test plugins saw, passed to them as their state. */
 typedef struct calls {
@@ -225,25 +226,16 @@ static int s_reduce_big(void *state, mr_bytes_t key, const mr_bytes_t *values, s
 
 static char s_dir[64];
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof s_dir, "/tmp/mr-test-group-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return tmpdir_make(s_dir, sizeof s_dir, "group");
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return tmpdir_remove(s_dir);
 }
 
 static mr_bytes_t s_bytes(const void *ptr, size_t len)

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,30 +22,23 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 /* Larger than out.c's buffer (1 MiB), so that a value must bypass it. */
 #define BIG_VALUE ((size_t)3 << 20)
 
 static char s_dir[64];
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof s_dir, "/tmp/mr-test-out-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return tmpdir_make(s_dir, sizeof s_dir, "out");
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return tmpdir_remove(s_dir);
 }
 
 /* Reads a whole file; returns malloc'd bytes and their count in *len. */

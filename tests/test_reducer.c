@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "transport.h"
@@ -42,8 +44,7 @@ typedef struct harness {
 static void s_start(harness_t *h, const char *mode, bool sort)
 {
     memset(h, 0, sizeof *h);
-    snprintf(h->dir, sizeof h->dir, "/tmp/mr-test-XXXXXX");
-    assert_non_null(mkdtemp(h->dir));
+    assert_int_equal(tmpdir_make(h->dir, sizeof h->dir, "reducer"), 0);
     snprintf(h->control_ep, sizeof h->control_ep, "ipc://%s/control", h->dir);
     snprintf(h->results_ep, sizeof h->results_ep, "ipc://%s/results", h->dir);
     snprintf(h->output, sizeof h->output, "%s/out", h->dir);
@@ -81,9 +82,7 @@ static void s_stop(harness_t *h)
     transport_close(&h->control, 0);
     transport_close(&h->results, 0);
     transport_ctx_destroy(&h->ctx);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(tmpdir_remove(h->dir), 0);
 }
 
 static void s_send(harness_t *h, const proto_msg_t *msg, const buf_t *payload)

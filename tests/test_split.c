@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "tmpdir.h"
 
 /* One chunk as the tests keep it: a copy of its bytes and where it came from. */
 typedef struct got {
@@ -42,25 +43,16 @@ typedef struct gots {
 
 static char s_dir[64];
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int s_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof s_dir, "/tmp/mr-test-split-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return tmpdir_make(s_dir, sizeof s_dir, "split");
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return tmpdir_remove(s_dir);
 }
 
 /* Writes len bytes to a new file named name under the test directory; the

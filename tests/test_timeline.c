@@ -9,7 +9,6 @@
 #include "timeline.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,27 +25,20 @@
 
 #include <cmocka.h>
 
-static char s_dir[64];
+#include "tmpdir.h"
 
-static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
+static char s_dir[64];
 
 static int s_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof s_dir, "/tmp/mr-test-timeline-XXXXXX");
-    return mkdtemp(s_dir) ? 0 : -1;
+    return tmpdir_make(s_dir, sizeof s_dir, "timeline");
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return tmpdir_remove(s_dir);
 }
 
 static void s_path(char *path, size_t len, const char *name)
