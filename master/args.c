@@ -96,7 +96,8 @@ void args_usage(FILE *f)
           "      --unordered        write map output as chunks finish (imap_unordered)\n"
           "      --sort             key-grouped output sorted bytewise by key\n"
           "      --chunk-size SIZE  bytes per chunk, with k/M/G suffixes (default 1M;\n"
-          "                         16M with --map-cmd)\n"
+          "                         16M with --map-cmd; a combining job over files\n"
+          "                         cuts 16M down to 1M as the input runs out)\n"
           "  -0, --null             records end with NUL instead of newline\n"
           "      --arg STRING       string passed to the plugins' init\n"
           "      --stats FILE       write job statistics as JSON\n"
@@ -193,7 +194,6 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
 
     a->heartbeat = 5;
     bool jobs_zero = false;
-    bool chunk_set = false;
     opterr = 0;
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" group */
     int c;
@@ -223,7 +223,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
             break;
         case OPT_SORT: a->sort = true; break;
         case OPT_CHUNK_SIZE:
-            chunk_set = true;
+            a->chunk_size_set = true;
             if (args_parse_size(optarg, &a->chunk_size) < 0 || a->chunk_size == 0 ||
                 a->chunk_size > (1u << 30))
                 return s_bad(e, "--chunk-size", optarg,
@@ -303,7 +303,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--skip-bad needs a plugin (-m): a command's failure "
                        "cannot be pinned to one record");
-    if (a->map_cmd && !chunk_set)
+    if (a->map_cmd && !a->chunk_size_set)
         a->chunk_size = ARGS_CMD_CHUNK;
     if (jobs_zero && !a->listen)
         return s_bad(e, "-j", "0",

@@ -94,8 +94,6 @@ static void s_output_abort(output_t *out)
     out->temp = NULL;
 }
 
-/* Opens the plugins and decides the mode; *reducer_path is NULL unless the
- * job is key-grouped. */
 /* Checks that a command's program exists, so a typo fails before any
  * chunk is sent: the first word of cmd, looked up like the shell does. */
 static int s_check_command(const char *flag, const char *cmd, err_t *e)
@@ -135,9 +133,14 @@ static int s_check_command(const char *flag, const char *cmd, err_t *e)
     return err_set(e, -ENOENT, "%s: command '%s' not found in PATH", flag, word);
 }
 
-static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path, err_t *e)
+/* Opens the plugins and decides the mode; *reducer_path is NULL unless the
+ * job is key-grouped, and *combining says whether its mappers combine (the
+ * reducer plugin has combine). */
+static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path,
+                           bool *combining, err_t *e)
 {
     *reducer_path = NULL;
+    *combining = false;
     *mode = a->mode;
     if (a->map_cmd) {
         if (s_check_command("--map-cmd", a->map_cmd, e) < 0 ||
@@ -182,6 +185,7 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
             goto done;
         }
         bool can = plugin_can_reduce(reducer);
+        *combining = plugin_desc(reducer)->combine != NULL;
         plugin_destroy(&reducer);
         if (!can) {
             rc = err_set(e, -EINVAL,
@@ -193,9 +197,11 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
         *reducer_path = a->reducer;
     } else if (a->mode == ARGS_MODE_AUTO && !a->reduce_cmd && plugin_can_reduce(mapper)) {
         *reducer_path = a->mapper;
+        *combining = plugin_desc(mapper)->combine != NULL;
     }
     if (*mode == ARGS_MODE_AUTO)
         *mode = *reducer_path || a->reduce_cmd ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
+    *combining = *combining && *mode == ARGS_MODE_GROUPED;
     if (a->sort && *mode != ARGS_MODE_GROUPED)
         rc = err_set(e, -EINVAL,
                      "--sort needs a key-grouped job, and plugin %s has neither "
@@ -238,18 +244,21 @@ int main(int argc, char **argv)
     int status = EXIT_JOB_FAILED;
     args_mode_t mode = ARGS_MODE_AUTO;
     const char *reducer_path = NULL;
+    bool combining = false;
     char bin_dir[PATH_MAX];
     split_t *split = NULL;
     output_t out = { NULL, NULL };
     job_stats_t st;
     memset(&st, 0, sizeof st);
 
-    if (s_check_plugins(&a, &mode, &reducer_path, &e) < 0 ||
+    if (s_check_plugins(&a, &mode, &reducer_path, &combining, &e) < 0 ||
         spawn_self_dir(bin_dir, sizeof bin_dir, &e) < 0 || s_check_binaries(bin_dir, &e) < 0)
         goto fail;
     split = split_new(a.inputs, a.n_inputs, a.chunk_size, a.delim, &e);
     if (!split || s_output_prepare(&out, a.output, &e) < 0)
         goto fail;
+    if (combining && !a.chunk_size_set)
+        split_set_guided(split, ARGS_GUIDED_MAX_CHUNK, a.jobs);
 
     job_config_t cfg = {
         .args = &a,

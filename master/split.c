@@ -30,7 +30,10 @@ struct split {
     input_t *inputs;   /* owned array */
     size_t n_inputs;   /* its length */
     size_t current;    /* input being cut */
-    size_t chunk_size; /* target chunk size */
+    size_t chunk_size; /* target chunk size; the smallest one when guided */
+    size_t guided_max; /* largest guided chunk, 0 when not guided */
+    unsigned workers;  /* mappers the guided sizes share the input among */
+    uint64_t uncut;    /* bytes of mapped inputs not yet cut into chunks */
     char delim;        /* record terminator */
     bool nonblock;     /* split_next returns -EAGAIN instead of waiting for a stream */
     buf_t pending;     /* stream bytes read but not yet cut */
@@ -87,6 +90,7 @@ split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, 
             split_destroy(&self);
             return NULL;
         }
+        self->uncut += self->inputs[i].size;
     }
     return self;
 }
@@ -146,11 +150,35 @@ void split_release(split_t *self, const split_chunk_t *c)
         proc_release_pages(in->map, in->size, (size_t)c->offset, c->len);
 }
 
+void split_set_guided(split_t *self, size_t max_chunk, unsigned workers)
+{
+    self->guided_max = max_chunk > self->chunk_size ? max_chunk : 0;
+    self->workers = workers ? workers : 1;
+}
+
+/* The size to aim for with the next chunk of a mapped file.  Guided
+ * self-scheduling: each chunk takes 1/(SPLIT_GUIDED_SHARE x workers) of what
+ * is left, so chunks start large (few per-chunk costs) and shrink towards
+ * the end (no mapper is left holding a large last chunk while the others
+ * idle).  With 4, a 207 MB word count on 2 mappers is cut into about 35
+ * chunks, from 16 MiB down to 1 MiB. */
+#define SPLIT_GUIDED_SHARE 4
+
+static size_t s_target(const split_t *self)
+{
+    if (!self->guided_max)
+        return self->chunk_size;
+    uint64_t share = self->uncut / ((uint64_t)SPLIT_GUIDED_SHARE * self->workers);
+    if (share > self->guided_max)
+        return self->guided_max;
+    return share > self->chunk_size ? (size_t)share : self->chunk_size;
+}
+
 /* Cuts the next chunk of a mapped file. */
 static void s_cut_map(split_t *self, input_t *in, split_chunk_t *c)
 {
     size_t off = (size_t)in->offset;
-    size_t end = off + self->chunk_size;
+    size_t end = off + s_target(self);
     if (end >= in->size || end < off) {
         end = in->size;
     } else {
@@ -167,6 +195,7 @@ static void s_cut_map(split_t *self, input_t *in, split_chunk_t *c)
     c->offset = in->offset;
     c->owned = NULL;
     in->offset = end;
+    self->uncut -= c->len;
     /* Finding the cut touched the chunk's last pages, and the kernel maps
      * pages around every fault: give them back, or the master's RSS grows
      * by that much per chunk (130 MB on a 2 GB input). */

@@ -6,7 +6,8 @@
  * in a stream and each chunk is copied into a buffer the caller then owns.
  * A chunk never spans two inputs, ends just after a record terminator (or
  * at the end of an input whose last record lacks one), and is at most
- * chunk_size bytes unless a single record is longer, when it is that record.
+ * chunk_size bytes (see split_set_guided) unless a single record is longer,
+ * when it is that record.
  */
 #ifndef MR_SPLIT_H
 #define MR_SPLIT_H
@@ -37,6 +38,14 @@ typedef struct split_chunk {
  * split_destroy.  Returns the splitter (owned) or NULL with e set. */
 split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, char delim,
                    err_t *e);
+
+/* Lets chunks of regular files grow up to max_chunk bytes, sized by how
+ * much input is left for workers mappers (guided self-scheduling: large
+ * first, chunk_size at the end).  For jobs whose per-chunk cost is high and
+ * whose output does not grow with a chunk's size: a combining word count
+ * merges, sends and reduces one pair per distinct key per chunk.  Streams
+ * keep chunk_size. */
+void split_set_guided(split_t *self, size_t max_chunk, unsigned workers);
 
 /* Produces the next chunk: 1 and *c filled, 0 at the end of all inputs,
  * -EAGAIN (non-blocking mode: a stream has nothing ready yet), or -errno

@@ -78,14 +78,16 @@ static void s_gots_fini(gots_t *g)
 
 /* Cuts every input and returns the chunks in *g.  Frees owned chunk bytes as
  * the real master does, so that ASan sees any ownership mistake. */
-static void s_cut_all(const char *const *names, size_t n_names, size_t chunk_size, char delim,
-                      gots_t *g)
+static void s_cut_guided(const char *const *names, size_t n_names, size_t chunk_size,
+                         size_t guided_max, unsigned workers, char delim, gots_t *g)
 {
     err_t e;
     err_init(&e);
     memset(g, 0, sizeof *g);
     split_t *s = split_new(names, n_names, chunk_size, delim, &e);
     assert_non_null(s);
+    if (guided_max)
+        split_set_guided(s, guided_max, workers);
     split_chunk_t c;
     int rc;
     while ((rc = split_next(s, &c, &e)) == 1) {
@@ -114,6 +116,12 @@ static void s_cut_all(const char *const *names, size_t n_names, size_t chunk_siz
     assert_int_equal(split_next(s, &c, &e), 0);
     split_destroy(&s);
     assert_null(s);
+}
+
+static void s_cut_all(const char *const *names, size_t n_names, size_t chunk_size, char delim,
+                      gots_t *g)
+{
+    s_cut_guided(names, n_names, chunk_size, 0, 0, delim, g);
 }
 
 /* Fills buf with random records of random lengths (some empty) ending in
@@ -607,6 +615,45 @@ static void test_multiple_inputs(void **state)
     s_stdin_restore(pid, saved);
 }
 
+/* Guided sizes: a file's chunks start at the largest size, shrink as the
+ * input runs out, and end at chunk_size. */
+static void test_guided_sizes(void **state)
+{
+    (void)state;
+    static char data[100000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = i % 10 == 9 ? '\n' : 'w'; /* 10-byte records */
+    char path[256];
+    s_write_file(path, sizeof path, "guided.txt", data, sizeof data);
+    const char *names[] = { path };
+    gots_t g;
+    s_cut_guided(names, 1, 100, 4000, 2, '\n', &g);
+    s_check_cuts(&g, data, sizeof data, 4000, '\n');
+    /* 100000 / (4 shares x 2 workers) = 12500 is over the largest size. */
+    assert_int_equal(g.items[0].len, 4000);
+    size_t left = sizeof data;
+    for (size_t i = 0; i < g.n; i++) {
+        /* Each chunk is the whole records that fit its share of what was
+         * left, within [chunk_size, guided_max]. */
+        size_t share = left / 8 > 4000 ? 4000 : left / 8 < 100 ? 100 : left / 8;
+        assert_true(g.items[i].len <= share);
+        assert_true(g.items[i].len + 10 > share || i + 1 == g.n);
+        if (i > 0)
+            assert_true(g.items[i].len <= g.items[i - 1].len);
+        left -= g.items[i].len;
+    }
+    assert_int_equal(g.items[g.n - 1].len, 100);
+    /* Far fewer chunks than fixed 100-byte ones, and more than fixed
+     * 4000-byte ones: the tail is cut fine. */
+    assert_true(g.n > 25 && g.n < 1000 / 4);
+    s_gots_fini(&g);
+
+    /* A largest size not over chunk_size changes nothing. */
+    s_cut_guided(names, 1, 100, 50, 2, '\n', &g);
+    assert_int_equal(g.n, 1000);
+    s_gots_fini(&g);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -650,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_stdin_rest_equals_chunk_size),
         cmocka_unit_test(test_stdin_empty),
         cmocka_unit_test(test_multiple_inputs),
+        cmocka_unit_test(test_guided_sizes),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_directory_input),
     };
