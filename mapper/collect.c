@@ -20,6 +20,7 @@ struct collect {
     htab_t *table;        /* owned; per-chunk combined values */
     buf_t payload;        /* owned; the RESULT payload */
     uint64_t n_pairs;     /* pairs (or lines) in payload */
+    uint64_t n_emits;     /* pairs emitted in this chunk, before combining */
     bool lines;           /* payload holds output lines, not pairs */
     merge_t merge;        /* the combiner's merge step, when combining */
     err_t merge_err;      /* what a failed merge said */
@@ -93,6 +94,7 @@ static int s_emit(mr_emitter_t *base, const void *key, size_t key_len, const voi
     collect_t *self = (collect_t *)base;
     if (self->error)
         return self->error;
+    self->n_emits++;
     if (self->lines)
         return s_emit_line(self, key, key_len, value, value_len);
     if (self->combining)
@@ -148,12 +150,18 @@ void collect_begin(collect_t *self)
     self->error = 0;
     self->error_text[0] = '\0';
     self->n_pairs = 0;
+    self->n_emits = 0;
     if (self->lines)
         buf_reset(&self->payload);
     else
         proto_pairs_begin(&self->payload);
     if (self->table)
         htab_clear(self->table);
+}
+
+uint64_t collect_emits(const collect_t *self)
+{
+    return self->n_emits;
 }
 
 mr_emitter_t *collect_emitter(collect_t *self)

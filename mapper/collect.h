@@ -41,6 +41,10 @@ bool collect_is_lines(const collect_t *self);
 /* Output lines in the current chunk (lines mode). */
 uint64_t collect_lines(const collect_t *self);
 
+/* Pairs emitted in the current chunk, before combining: with the pairs a
+ * result holds, how well combining works (the master sizes chunks by it). */
+uint64_t collect_emits(const collect_t *self);
+
 /* The emitter to hand to map(); valid until collect_destroy. */
 mr_emitter_t *collect_emitter(collect_t *self);
 

@@ -377,6 +377,7 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.mapper = m->opts.id;
     msg.records = records;
     msg.outputs = collect_lines(m->collect);
+    msg.emits = collect_emits(m->collect);
     msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);

@@ -43,9 +43,16 @@ split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, 
  * much input is left for workers mappers (guided self-scheduling: large
  * first, chunk_size at the end).  For jobs whose per-chunk cost is high and
  * whose output does not grow with a chunk's size: a combining word count
- * merges, sends and reduces one pair per distinct key per chunk.  Streams
- * keep chunk_size. */
+ * merges, sends and reduces one pair per distinct key per chunk.  Chunks
+ * start at chunk_size and grow only as split_guided_feedback says that
+ * combining pays.  Streams keep chunk_size. */
 void split_set_guided(split_t *self, size_t max_chunk, unsigned workers);
+
+/* Reports a merged chunk's result: map() emitted `emits` pairs, combined
+ * into `pairs`.  Where combining shrank them well, the largest guided
+ * chunk doubles (up to max_chunk); where it did not, it falls back to
+ * chunk_size.  Ignored when not guided, or when emits is 0 (unknown). */
+void split_guided_feedback(split_t *self, uint64_t emits, uint64_t pairs);
 
 /* Produces the next chunk: 1 and *c filled, 0 at the end of all inputs,
  * -EAGAIN (non-blocking mode: a stream has nothing ready yet), or -errno

@@ -111,6 +111,8 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         rc |= msgpack_pack_uint32(&pk, m->mode);
     if (f & PROTO_F_FLAGS)
         rc |= msgpack_pack_uint32(&pk, m->flags);
+    if (f & PROTO_F_EMITS)
+        rc |= msgpack_pack_uint64(&pk, m->emits);
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -200,6 +202,7 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     TAKE_UINT(PROTO_F_RESULT_PORT, result_port, 65535)
     TAKE_UINT(PROTO_F_MODE, mode, PROTO_MODE_UNORDERED)
     TAKE_UINT(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)
+    TAKE_UINT(PROTO_F_EMITS, emits, UINT64_MAX)
 #undef TAKE_UINT
     return 0;
 }

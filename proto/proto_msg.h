@@ -23,7 +23,8 @@
 #include <stdint.h>
 
 /* Bumped on any incompatible change of the wire format. */
-#define PROTO_VERSION 1
+/* 2: RESULT and ACK carry emits (the guided chunk sizes of master/split.c). */
+#define PROTO_VERSION 2
 
 /* The longest text a message carries (error descriptions). */
 #define PROTO_TEXT_MAX 480
@@ -48,6 +49,7 @@
 #define PROTO_F_RESULT_PORT (1u << 16)
 #define PROTO_F_MODE (1u << 17)
 #define PROTO_F_FLAGS (1u << 18)
+#define PROTO_F_EMITS (1u << 19)
 
 /* Bytes of a plugin digest (BLAKE2b of the .so file). */
 #define PROTO_DIGEST_LEN 32
@@ -89,12 +91,16 @@
     /* [offset, offset + length) of the mapper's input file number `input`. */                 \
     X(3, RESULT,                                                                               \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |   \
-          PROTO_F_FLAGS,                                                                       \
+          PROTO_F_FLAGS | PROTO_F_EMITS,                                                       \
       true)                                                                                    \
     /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                  \
     /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                       \
-    X(4, ACK, PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH, false)         \
-    /* reducer -> master: chunk received; fresh = first completion, merged */                  \
+    X(4, ACK,                                                                                  \
+      PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH | PROTO_F_OUTPUTS |     \
+          PROTO_F_EMITS,                                                                       \
+      false)                                                                                   \
+    /* reducer -> master: chunk received; fresh = first completion, merged; outputs: */        \
+    /* the pairs (or lines) it held, emits: the RESULT's emits */                              \
     X(5, FAIL,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |     \
           PROTO_F_TEXT,                                                                        \
@@ -135,7 +141,8 @@ typedef struct proto_msg {
     uint32_t mapper;   /* mapper id, from 1, unique within a job */
     uint64_t pid;      /* sender's process id */
     uint64_t records;  /* input records mapped */
-    uint64_t outputs;  /* output lines written */
+    uint64_t outputs;  /* output lines written; ACK: pairs or lines in the result */
+    uint64_t emits;    /* RESULT, ACK: pairs map() emitted for the chunk, before combining */
     bool fresh;        /* ACK: first completion of the chunk */
     uint64_t total;    /* FINISH: number of chunks in the job */
     uint64_t offset;   /* FAIL: record offset in the chunk; TASK: chunk offset in the input */

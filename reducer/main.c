@@ -273,7 +273,8 @@ static int s_check_result(reducer_t *r, result_t *item, err_t *why)
                               &item->pairs, why);
 }
 
-static int s_ack(reducer_t *r, const proto_msg_t *res, bool fresh)
+/* Acknowledges a result that held `held` pairs or lines. */
+static int s_ack(reducer_t *r, const proto_msg_t *res, uint64_t held, bool fresh)
 {
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_ACK);
@@ -281,6 +282,8 @@ static int s_ack(reducer_t *r, const proto_msg_t *res, bool fresh)
     msg.attempt = res->attempt;
     msg.mapper = res->mapper;
     msg.fresh = fresh;
+    msg.outputs = held;
+    msg.emits = res->emits;
     return s_send_control(r, &msg);
 }
 
@@ -312,6 +315,7 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
         return 0;
     }
     proto_msg_t header = item->header;
+    uint64_t held = header.flags & PROTO_RESULT_LINES ? header.outputs : item->pairs.count;
     int fresh = 0;
     int rc = 0;
     if (r->reorder) {
@@ -340,7 +344,7 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
     }
     if (rc < 0)
         return rc;
-    s_ack(r, &header, fresh == 1);
+    s_ack(r, &header, held, fresh == 1);
     return 0;
 }
 

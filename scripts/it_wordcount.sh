@@ -137,6 +137,30 @@ done <"$W/stats.check"
 grep -q '^ok - --stats writes valid JSON' "$W/stats.check" ||
     it_not_ok "--stats JSON checked by python3" "$(cat "$W/stats.check")"
 
+# Guided chunk sizes (docs/architecture.md, "Decision: chunk sizes"): a
+# combining job over a file without --chunk-size cuts large chunks where
+# combining pays, and keeps 1 MiB ones where it does not.  Chunk counts
+# from --stats; the outputs must not change.
+# chunks_of NAME: the chunk count in $W/NAME.json.
+chunks_of() {
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["chunks"])' "$W/$1.json"
+}
+run_wc guided -j 2 --sort --stats "$W/guided.json" -o "$W/guided.tsv" "$CORPUS"
+it_status_ok "without --chunk-size (guided chunks) exits 0" "$RC" "$W/guided.err"
+it_same "guided chunks give the expected counts" "$W/expected.tsv" "$W/guided.tsv"
+it_check "guided chunks: fewer chunks than 1 MiB ones would be ($(chunks_of guided) < $((size >> 20)))" \
+    test "$(chunks_of guided)" -lt $((size >> 20))
+# Every word distinct: combining shrinks nothing, so chunks stay 1 MiB.
+seq 1 1500000 | tr 0-9 a-j >"$W/distinct.txt"
+dsize=$(wc -c <"$W/distinct.txt")
+run_wc distinct -j 1 --stats "$W/distinct.json" -o "$W/distinct.tsv" "$W/distinct.txt"
+it_status_ok "a job of distinct words exits 0" "$RC" "$W/distinct.err"
+it_check "a job of distinct words outputs each once (1500000 lines of count 1)" \
+    test "$(grep -c $'\t1$' "$W/distinct.tsv")" -eq 1500000
+dmin=$(((dsize + (1 << 20) - 1) >> 20))
+it_check "a job of distinct words keeps 1 MiB chunks ($(chunks_of distinct) >= $dmin)" \
+    test "$(chunks_of distinct)" -ge "$dmin"
+
 it_no_children "no mr-mapper or mr-reducer left running"
 it_no_runtime_dir "no runtime directory left in TMPDIR"
 it_done

@@ -78,8 +78,11 @@ static void s_gots_fini(gots_t *g)
 
 /* Cuts every input and returns the chunks in *g.  Frees owned chunk bytes as
  * the real master does, so that ASan sees any ownership mistake. */
+/* Cuts with guided sizes (none when guided_max is 0), reporting after each
+ * chunk a result of `emits` pairs combined into `pairs`. */
 static void s_cut_guided(const char *const *names, size_t n_names, size_t chunk_size,
-                         size_t guided_max, unsigned workers, char delim, gots_t *g)
+                         size_t guided_max, unsigned workers, uint64_t emits, uint64_t pairs,
+                         char delim, gots_t *g)
 {
     err_t e;
     err_init(&e);
@@ -110,6 +113,7 @@ static void s_cut_guided(const char *const *names, size_t n_names, size_t chunk_
             assert_ptr_equal(c.owned, c.data);
             free(c.owned);
         }
+        split_guided_feedback(s, emits, pairs);
     }
     assert_int_equal(rc, 0);
     /* The end is sticky. */
@@ -121,7 +125,7 @@ static void s_cut_guided(const char *const *names, size_t n_names, size_t chunk_
 static void s_cut_all(const char *const *names, size_t n_names, size_t chunk_size, char delim,
                       gots_t *g)
 {
-    s_cut_guided(names, n_names, chunk_size, 0, 0, delim, g);
+    s_cut_guided(names, n_names, chunk_size, 0, 0, 0, 0, delim, g);
 }
 
 /* Fills buf with random records of random lengths (some empty) ending in
@@ -615,8 +619,9 @@ static void test_multiple_inputs(void **state)
     s_stdin_restore(pid, saved);
 }
 
-/* Guided sizes: a file's chunks start at the largest size, shrink as the
- * input runs out, and end at chunk_size. */
+/* Guided sizes: while combining pays, a file's chunks ramp up from
+ * chunk_size to the largest size, shrink as the input runs out, and end at
+ * chunk_size. */
 static void test_guided_sizes(void **state)
 {
     (void)state;
@@ -627,31 +632,78 @@ static void test_guided_sizes(void **state)
     s_write_file(path, sizeof path, "guided.txt", data, sizeof data);
     const char *names[] = { path };
     gots_t g;
-    s_cut_guided(names, 1, 100, 4000, 2, '\n', &g);
+    s_cut_guided(names, 1, 100, 4000, 2, 30, 3, '\n', &g);
     s_check_cuts(&g, data, sizeof data, 4000, '\n');
-    /* 100000 / (4 shares x 2 workers) = 12500 is over the largest size. */
-    assert_int_equal(g.items[0].len, 4000);
+    /* Each good result doubles the largest size: 100, 200, ... 3200, then
+     * 4000, the most (12500, a quarter of each worker's half, is more). */
+    static const size_t ramp[] = { 100, 200, 400, 800, 1600, 3200, 4000 };
     size_t left = sizeof data;
     for (size_t i = 0; i < g.n; i++) {
         /* Each chunk is the whole records that fit its share of what was
-         * left, within [chunk_size, guided_max]. */
-        size_t share = left / 8 > 4000 ? 4000 : left / 8 < 100 ? 100 : left / 8;
+         * left, within [chunk_size, the ramp's largest]. */
+        size_t largest = i < 7 ? ramp[i] : 4000;
+        size_t share = left / 8 > largest ? largest : left / 8 < 100 ? 100 : left / 8;
         assert_true(g.items[i].len <= share);
         assert_true(g.items[i].len + 10 > share || i + 1 == g.n);
-        if (i > 0)
+        if (i > 6)
             assert_true(g.items[i].len <= g.items[i - 1].len);
         left -= g.items[i].len;
     }
-    assert_int_equal(g.items[g.n - 1].len, 100);
+    assert_int_equal(g.items[6].len, 4000);
+    /* The tail is cut at chunk_size; the very last chunk is what is left. */
+    assert_int_equal(g.items[g.n - 2].len, 100);
+    assert_true(g.items[g.n - 1].len <= 100);
     /* Far fewer chunks than fixed 100-byte ones, and more than fixed
      * 4000-byte ones: the tail is cut fine. */
     assert_true(g.n > 25 && g.n < 1000 / 4);
     s_gots_fini(&g);
 
     /* A largest size not over chunk_size changes nothing. */
-    s_cut_guided(names, 1, 100, 50, 2, '\n', &g);
+    s_cut_guided(names, 1, 100, 50, 2, 30, 3, '\n', &g);
     assert_int_equal(g.n, 1000);
     s_gots_fini(&g);
+
+    /* Nor does a combine that shrinks nothing (emits < 2 x pairs), nor an
+     * unknown one (emits 0). */
+    s_cut_guided(names, 1, 100, 4000, 2, 30, 16, '\n', &g);
+    assert_int_equal(g.n, 1000);
+    s_gots_fini(&g);
+    s_cut_guided(names, 1, 100, 4000, 2, 0, 0, '\n', &g);
+    assert_int_equal(g.n, 1000);
+    s_gots_fini(&g);
+}
+
+/* One result that combined badly brings the size back to chunk_size at
+ * once; good ones ramp it up again. */
+static void test_guided_feedback_falls_back(void **state)
+{
+    (void)state;
+    static char data[50000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = i % 10 == 9 ? '\n' : 'w';
+    char path[256];
+    s_write_file(path, sizeof path, "fallback.txt", data, sizeof data);
+    const char *names[] = { path };
+    err_t e;
+    err_init(&e);
+    split_t *s = split_new(names, 1, 100, '\n', &e);
+    assert_non_null(s);
+    split_set_guided(s, 1600, 1);
+    split_chunk_t c;
+    static const struct {
+        uint64_t emits; /* reported after the chunk */
+        uint64_t pairs;
+        size_t len; /* the chunk's expected length */
+    } steps[] = {
+        { 10, 1, 100 }, { 10, 1, 200 }, { 10, 1, 400 }, { 10, 9, 800 },
+        { 10, 1, 100 }, { 10, 1, 200 }, { 0, 0, 400 },  { 10, 1, 400 },
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        assert_int_equal(split_next(s, &c, &e), 1);
+        assert_int_equal(c.len, steps[i].len);
+        split_guided_feedback(s, steps[i].emits, steps[i].pairs);
+    }
+    split_destroy(&s);
 }
 
 static void test_missing_file(void **state)
@@ -698,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_stdin_empty),
         cmocka_unit_test(test_multiple_inputs),
         cmocka_unit_test(test_guided_sizes),
+        cmocka_unit_test(test_guided_feedback_falls_back),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_directory_input),
     };
