@@ -301,6 +301,7 @@ static void test_combiner_one_pair_per_key(void **state)
     s_map_chunk(c, &s_sum, &calls, records, 4);
     /* 7 words, 3 distinct: 4 merges. */
     assert_int_equal(calls.combines, 4);
+    assert_int_equal(collect_emits(c), 7);
 
     proto_pairs_t p;
     s_finish_decode(c, &p);
@@ -323,6 +324,7 @@ static void test_combiner_one_pair_per_key(void **state)
         }
     }
     assert_int_equal(calls.combines, 6000);
+    assert_int_equal(collect_emits(c), 9000); /* counted from collect_begin */
     s_finish_decode(c, &p);
     assert_int_equal(p.count, 3000);
     for (unsigned k = 0; k < 3000; k += 111) {
