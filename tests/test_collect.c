@@ -85,6 +85,17 @@ static const mr_plugin_t s_sum = {
     .reduce = s_sum_reduce,
 };
 
+/* The same, saying that combine is a sum of 8-byte counts: the engine adds
+ * them itself (short keys in counts.h's table, long ones in htab). */
+static const mr_plugin_t s_sum_kind = {
+    .abi_version = MR_ABI_VERSION,
+    .name = "sum-kind",
+    .map = s_sum_map,
+    .combine = s_sum_combine,
+    .reduce = s_sum_reduce,
+    .combine_kind = MR_COMBINE_SUM_U64,
+};
+
 /* The same without combine: a reducer plugin that cannot combine in the
  * mapper. */
 static const mr_plugin_t s_sum_nocombine = {
@@ -336,6 +347,54 @@ static void test_combiner_one_pair_per_key(void **state)
     collect_destroy(&c);
 }
 
+/* With combine_kind SUM_U64 the sums are the same and combine is never
+ * called: keys of 0 to 16 bytes (counts.h) and longer ones (htab), chunk
+ * after chunk. */
+static void test_sum_kind_adds_without_calls(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    collect_t *c = collect_new(&s_sum_kind, &calls, (size_t)1 << 20);
+    for (unsigned chunk = 0; chunk < 3; chunk++) {
+        const char *records[] = {
+            "a bb a sixteen-bytes-ab seventeen-bytes-ab",
+            "sixteen-bytes-ab seventeen-bytes-ab a much-longer-than-sixteen-bytes",
+            "",
+            "fifteen-bytes-a eight-ch eight-ch",
+        };
+        s_map_chunk(c, &s_sum_kind, &calls, records, 4);
+        assert_int_equal(collect_emits(c), 12);
+        proto_pairs_t p;
+        s_finish_decode(c, &p);
+        assert_int_equal(p.count, 7);
+        assert_int_equal(s_count_of(&p, "a"), 3);
+        assert_int_equal(s_count_of(&p, "bb"), 1);
+        assert_int_equal(s_count_of(&p, "eight-ch"), 2);
+        assert_int_equal(s_count_of(&p, "fifteen-bytes-a"), 1);
+        assert_int_equal(s_count_of(&p, "sixteen-bytes-ab"), 2);
+        assert_int_equal(s_count_of(&p, "seventeen-bytes-ab"), 2);
+        assert_int_equal(s_count_of(&p, "much-longer-than-sixteen-bytes"), 1);
+        assert_int_equal(s_count_of(&p, ""), -1);
+        proto_pairs_fini(&p);
+    }
+    assert_int_equal(calls.combines, 0);
+
+    /* The empty key is a key like any other. */
+    collect_begin(c);
+    mr_emitter_t *out = collect_emitter(c);
+    const uint64_t one = 1;
+    assert_int_equal(mr_emit(out, "k", 1, &one, 8), 0);
+    assert_int_equal(mr_emit(out, "", 0, &one, 8), 0);
+    assert_int_equal(mr_emit(out, "", 0, &one, 8), 0);
+    proto_pairs_t p;
+    s_finish_decode(c, &p);
+    assert_int_equal(p.count, 2);
+    assert_int_equal(s_count_of(&p, "k"), 1);
+    assert_int_equal(s_count_of(&p, ""), 2);
+    proto_pairs_fini(&p);
+    collect_destroy(&c);
+}
+
 /* A combiner plugin without combine means no combining. */
 static void test_combiner_without_combine(void **state)
 {
@@ -508,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_plain_keeps_order_and_bytes),
         cmocka_unit_test(test_begin_resets),
         cmocka_unit_test(test_combiner_one_pair_per_key),
+        cmocka_unit_test(test_sum_kind_adds_without_calls),
         cmocka_unit_test(test_combiner_without_combine),
         cmocka_unit_test(test_cap_too_small),
         cmocka_unit_test(test_combine_must_emit_once),

@@ -1,0 +1,178 @@
+/*
+ * counts.c - the short-key sum table.  See counts.h for why it exists.
+ *
+ * A slot is 32 bytes, two to a cache line: the key as two 64-bit words in
+ * byte order, zero-padded past its length, the sum, and the length plus one
+ * (0: empty).  Two keys are equal when their lengths and both words are.
+ */
+#include "counts.h"
+
+#include "le64.h"
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct slot {
+    uint64_t word[2]; /* the key's bytes in order, zero-padded to 16 */
+    uint64_t sum;     /* the key's sum, in host order */
+    uint64_t len;     /* key length + 1; 0 marks an empty slot */
+} slot_t;
+
+struct counts {
+    slot_t *slots; /* owned array of mask + 1 slots */
+    size_t mask;   /* slot count - 1, a power of two less one */
+    size_t count;  /* keys held */
+};
+
+/* The first slot array: 1024 slots, 32 KB. */
+#define COUNTS_FIRST_SLOTS 1024
+
+counts_t *counts_new(void)
+{
+    counts_t *self = mem_calloc(1, sizeof *self);
+    self->mask = COUNTS_FIRST_SLOTS - 1;
+    self->slots = mem_calloc(COUNTS_FIRST_SLOTS, sizeof *self->slots);
+    return self;
+}
+
+void counts_destroy(counts_t **self_p)
+{
+    counts_t *self = *self_p;
+    if (!self)
+        return;
+    free(self->slots);
+    free(self);
+    *self_p = NULL;
+}
+
+static inline uint64_t s_load64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return le64(v);
+}
+
+static inline uint64_t s_load32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
+/* Reads a key of at most 16 bytes as two little-endian words, zero past
+ * its end, without reading outside it: overlapping loads, the overlap
+ * shifted out. */
+static inline void s_pack(const void *key, size_t len, uint64_t w[2])
+{
+    const unsigned char *p = key;
+    if (len >= 8) {
+        w[0] = s_load64(p);
+        w[1] = len == 8 ? 0 : s_load64(p + len - 8) >> (8 * (16 - len));
+    } else if (len >= 4) {
+        w[0] = s_load32(p) | (s_load32(p + len - 4) << (8 * (len - 4)));
+        w[1] = 0;
+    } else {
+        w[0] = 0;
+        for (size_t i = 0; i < len; i++)
+            w[0] |= (uint64_t)p[i] << (8 * i);
+        w[1] = 0;
+    }
+}
+
+/* One multiply folded in half mixes all 128 bits of the key into the low
+ * bits the slot index takes. */
+static inline uint64_t s_hash(const uint64_t w[2], uint64_t len)
+{
+    __uint128_t r =
+        (__uint128_t)(w[0] ^ 0xa0761d6478bd642fULL) * (w[1] ^ len ^ 0xe7037ed1a0b428dbULL);
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* The slot holding the key (words w in host order, len + 1 in tagged_len),
+ * or the empty slot where it would go. */
+static inline slot_t *s_probe(const counts_t *self, const uint64_t w[2], uint64_t tagged_len)
+{
+    uint64_t w0 = le64(w[0]);
+    uint64_t w1 = le64(w[1]);
+    size_t i = s_hash(w, tagged_len) & self->mask;
+    for (;;) {
+        slot_t *s = &self->slots[i];
+        if (s->len == 0 || (s->len == tagged_len && s->word[0] == w0 && s->word[1] == w1))
+            return s;
+        i = (i + 1) & self->mask;
+    }
+}
+
+static void s_grow(counts_t *self)
+{
+    size_t old_slots = self->mask + 1;
+    slot_t *old = self->slots;
+    self->mask = old_slots * 2 - 1;
+    self->slots = mem_calloc(old_slots * 2, sizeof *self->slots);
+    for (size_t i = 0; i < old_slots; i++) {
+        if (old[i].len == 0)
+            continue;
+        uint64_t w[2] = { le64(old[i].word[0]), le64(old[i].word[1]) };
+        *s_probe(self, w, old[i].len) = old[i];
+    }
+    free(old);
+}
+
+void counts_add(counts_t *self, const void *key, size_t key_len, uint64_t n)
+{
+    uint64_t w[2];
+    s_pack(key, key_len, w);
+    slot_t *s = s_probe(self, w, key_len + 1);
+    if (s->len == 0) {
+        if ((self->count + 1) * 2 > self->mask + 1) {
+            s_grow(self);
+            s = s_probe(self, w, key_len + 1);
+        }
+        s->word[0] = le64(w[0]);
+        s->word[1] = le64(w[1]);
+        s->len = key_len + 1;
+        s->sum = 0;
+        self->count++;
+    }
+    s->sum += n;
+}
+
+uint64_t counts_get(const counts_t *self, const void *key, size_t key_len, bool *found)
+{
+    uint64_t w[2];
+    s_pack(key, key_len, w);
+    const slot_t *s = s_probe(self, w, key_len + 1);
+    *found = s->len != 0;
+    return s->sum;
+}
+
+size_t counts_count(const counts_t *self)
+{
+    return self->count;
+}
+
+bool counts_next(const counts_t *self, size_t *pos, const char **key, size_t *key_len,
+                 uint64_t *sum)
+{
+    while (*pos <= self->mask) {
+        const slot_t *s = &self->slots[(*pos)++];
+        if (s->len) {
+            *key = (const char *)s->word;
+            *key_len = (size_t)(s->len - 1);
+            *sum = s->sum;
+            return true;
+        }
+    }
+    return false;
+}
+
+void counts_clear(counts_t *self)
+{
+    if (self->count)
+        memset(self->slots, 0, (self->mask + 1) * sizeof *self->slots);
+    self->count = 0;
+}
