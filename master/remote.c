@@ -226,6 +226,12 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     }
     s_reply(job, rid, rid_len, &msg);
     log_info("remote mapper %u joined (%s)", m->id, who);
+    /* Guided chunk sizes shrink towards the end by the number of mappers
+     * sharing the input: count the newcomer. */
+    unsigned alive = 0;
+    for (size_t i = 0; i < job->n_mappers; i++)
+        alive += job->mappers[i].sock != NULL;
+    split_set_workers(job->cfg->split, alive);
 }
 
 static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg_t *tm)

@@ -158,6 +158,11 @@ void split_set_guided(split_t *self, size_t max_chunk, unsigned workers)
     self->ramp = 0;
 }
 
+void split_set_workers(split_t *self, unsigned workers)
+{
+    self->workers = workers ? workers : 1;
+}
+
 /* Combining must shrink a chunk's pairs at least this many times for larger
  * chunks to pay.  Measured at 1 MiB chunks: the KJV word count emits 28
  * pairs per distinct word, a Zipf corpus of 200,000 words 3.8 (both map

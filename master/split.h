@@ -48,6 +48,10 @@ split_t *split_new(const char *const *names, size_t n_names, size_t chunk_size, 
  * combining pays.  Streams keep chunk_size. */
 void split_set_guided(split_t *self, size_t max_chunk, unsigned workers);
 
+/* How many mappers the guided sizes share what is left among, from now on:
+ * the master says so when a remote mapper joins. */
+void split_set_workers(split_t *self, unsigned workers);
+
 /* Reports a merged chunk's result: map() emitted `emits` pairs, combined
  * into `pairs`.  Where combining shrank them well, the largest guided
  * chunk doubles (up to max_chunk); where it did not, it falls back to

@@ -706,6 +706,34 @@ static void test_guided_feedback_falls_back(void **state)
     split_destroy(&s);
 }
 
+/* More workers (remote mappers joining) make each share smaller. */
+static void test_guided_workers(void **state)
+{
+    (void)state;
+    static char data[100000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = i % 10 == 9 ? '\n' : 'w';
+    char path[256];
+    s_write_file(path, sizeof path, "workers.txt", data, sizeof data);
+    const char *names[] = { path };
+    err_t e;
+    err_init(&e);
+    split_t *s = split_new(names, 1, 100, '\n', &e);
+    assert_non_null(s);
+    split_set_guided(s, 100000, 1);
+    split_set_workers(s, 25);
+    split_chunk_t c;
+    static const size_t want[] = { 100, 200, 400, 800, 980 };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(split_next(s, &c, &e), 1);
+        /* The fifth: 98500 bytes left / (4 x 25) = 985, not the 1600 the
+         * ramp allows; 980 in whole records. */
+        assert_int_equal(c.len, want[i]);
+        split_guided_feedback(s, 10, 1);
+    }
+    split_destroy(&s);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -751,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_multiple_inputs),
         cmocka_unit_test(test_guided_sizes),
         cmocka_unit_test(test_guided_feedback_falls_back),
+        cmocka_unit_test(test_guided_workers),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_directory_input),
     };
