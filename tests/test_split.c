@@ -619,25 +619,63 @@ static void test_multiple_inputs(void **state)
     s_stdin_restore(pid, saved);
 }
 
+/* Writes 100000 bytes of 10-byte records to NAME under the test directory;
+ * returns the bytes (static) and the path in path. */
+static const char *s_ten_byte_records(char *path, size_t path_size, const char *name)
+{
+    static char data[100000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = i % 10 == 9 ? '\n' : 'w';
+    s_write_file(path, path_size, name, data, sizeof data);
+    return data;
+}
+
+/* One guided cut: the chunk's expected length, then the result reported. */
+typedef struct step {
+    size_t len;     /* the chunk's expected length */
+    uint64_t emits; /* reported after it */
+    uint64_t pairs;
+} step_t;
+
+/* Cuts path with chunk_size 100, guided up to max among workers, checking
+ * each step in turn. */
+static void s_expect_steps(const char *path, size_t max, unsigned workers, const step_t *steps,
+                           size_t n)
+{
+    const char *names[] = { path };
+    err_t e;
+    err_init(&e);
+    split_t *s = split_new(names, 1, 100, '\n', &e);
+    assert_non_null(s);
+    split_set_guided(s, max, 1);
+    split_set_workers(s, workers);
+    split_chunk_t c;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(split_next(s, &c, &e), 1);
+        if (c.len != steps[i].len)
+            fail_msg("chunk %zu: %zu bytes, expected %zu", i, c.len, steps[i].len);
+        split_guided_feedback(s, steps[i].emits, steps[i].pairs);
+    }
+    split_destroy(&s);
+}
+
 /* Guided sizes: while combining pays, a file's chunks ramp up from
  * chunk_size to the largest size, shrink as the input runs out, and end at
  * chunk_size. */
 static void test_guided_sizes(void **state)
 {
     (void)state;
-    static char data[100000];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = i % 10 == 9 ? '\n' : 'w'; /* 10-byte records */
     char path[256];
-    s_write_file(path, sizeof path, "guided.txt", data, sizeof data);
+    const char *data = s_ten_byte_records(path, sizeof path, "guided.txt");
+    const size_t size = 100000;
     const char *names[] = { path };
     gots_t g;
     s_cut_guided(names, 1, 100, 4000, 2, 30, 3, '\n', &g);
-    s_check_cuts(&g, data, sizeof data, 4000, '\n');
+    s_check_cuts(&g, data, size, 4000, '\n');
     /* Each good result doubles the largest size: 100, 200, ... 3200, then
      * 4000, the most (12500, a quarter of each worker's half, is more). */
     static const size_t ramp[] = { 100, 200, 400, 800, 1600, 3200, 4000 };
-    size_t left = sizeof data;
+    size_t left = size;
     for (size_t i = 0; i < g.n; i++) {
         /* Each chunk is the whole records that fit its share of what was
          * left, within [chunk_size, the ramp's largest]. */
@@ -674,64 +712,31 @@ static void test_guided_sizes(void **state)
 }
 
 /* One result that combined badly brings the size back to chunk_size at
- * once; good ones ramp it up again. */
+ * once; good ones ramp it up again; an unknown one changes nothing. */
 static void test_guided_feedback_falls_back(void **state)
 {
     (void)state;
-    static char data[50000];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = i % 10 == 9 ? '\n' : 'w';
     char path[256];
-    s_write_file(path, sizeof path, "fallback.txt", data, sizeof data);
-    const char *names[] = { path };
-    err_t e;
-    err_init(&e);
-    split_t *s = split_new(names, 1, 100, '\n', &e);
-    assert_non_null(s);
-    split_set_guided(s, 1600, 1);
-    split_chunk_t c;
-    static const struct {
-        uint64_t emits; /* reported after the chunk */
-        uint64_t pairs;
-        size_t len; /* the chunk's expected length */
-    } steps[] = {
-        { 10, 1, 100 }, { 10, 1, 200 }, { 10, 1, 400 }, { 10, 9, 800 },
-        { 10, 1, 100 }, { 10, 1, 200 }, { 0, 0, 400 },  { 10, 1, 400 },
+    s_ten_byte_records(path, sizeof path, "fallback.txt");
+    static const step_t steps[] = {
+        { 100, 10, 1 }, { 200, 10, 1 }, { 400, 10, 1 }, { 800, 10, 9 },
+        { 100, 10, 1 }, { 200, 10, 1 }, { 400, 0, 0 },  { 400, 10, 1 },
     };
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        assert_int_equal(split_next(s, &c, &e), 1);
-        assert_int_equal(c.len, steps[i].len);
-        split_guided_feedback(s, steps[i].emits, steps[i].pairs);
-    }
-    split_destroy(&s);
+    s_expect_steps(path, 1600, 1, steps, sizeof steps / sizeof steps[0]);
 }
 
 /* More workers (remote mappers joining) make each share smaller. */
 static void test_guided_workers(void **state)
 {
     (void)state;
-    static char data[100000];
-    for (size_t i = 0; i < sizeof data; i++)
-        data[i] = i % 10 == 9 ? '\n' : 'w';
     char path[256];
-    s_write_file(path, sizeof path, "workers.txt", data, sizeof data);
-    const char *names[] = { path };
-    err_t e;
-    err_init(&e);
-    split_t *s = split_new(names, 1, 100, '\n', &e);
-    assert_non_null(s);
-    split_set_guided(s, 100000, 1);
-    split_set_workers(s, 25);
-    split_chunk_t c;
-    static const size_t want[] = { 100, 200, 400, 800, 980 };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        assert_int_equal(split_next(s, &c, &e), 1);
-        /* The fifth: 98500 bytes left / (4 x 25) = 985, not the 1600 the
-         * ramp allows; 980 in whole records. */
-        assert_int_equal(c.len, want[i]);
-        split_guided_feedback(s, 10, 1);
-    }
-    split_destroy(&s);
+    s_ten_byte_records(path, sizeof path, "workers.txt");
+    /* The fifth: 98500 bytes left / (4 x 25) = 985, not the 1600 the ramp
+     * allows; 980 in whole records. */
+    static const step_t steps[] = {
+        { 100, 10, 1 }, { 200, 10, 1 }, { 400, 10, 1 }, { 800, 10, 1 }, { 980, 10, 1 },
+    };
+    s_expect_steps(path, 100000, 25, steps, sizeof steps / sizeof steps[0]);
 }
 
 static void test_missing_file(void **state)
