@@ -405,7 +405,10 @@ static void s_on_ack(job_t *job, const proto_msg_t *msg)
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
     if (c)
         job->bytes_done += c->src.len;
-    split_guided_feedback(job->cfg->split, msg->emits, msg->outputs);
+    /* A mapper that does not combine says nothing of whether combining
+     * pays. */
+    if (m && !m->uncombined)
+        split_guided_feedback(job->cfg->split, msg->emits, msg->outputs);
     if (c && m && m->remote)
         split_release(job->cfg->split, &c->src); /* we read it to send it */
     if (chunks_done(job->chunks, msg->chunk) && m)

@@ -67,6 +67,7 @@ typedef struct mapper {
     char host[64];                   /* remote: the host name it gave */
     double last_seen;                /* remote: when we last heard from it */
     bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
+    bool uncombined; /* remote: maps a grouped job without combining (-r is not its -m) */
 } mapper_t;
 
 typedef enum job_state {

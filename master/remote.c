@@ -151,6 +151,17 @@ static void s_hex(const unsigned char *d, char *out)
     out[16] = '\0';
 }
 
+/* Guided chunk sizes shrink towards the end by the number of mappers
+ * sharing the input: tells the splitter how many are connected now, as
+ * remote mappers join and go. */
+static void s_count_workers(job_t *job)
+{
+    unsigned alive = 0;
+    for (size_t i = 0; i < job->n_mappers; i++)
+        alive += job->mappers[i].sock != NULL;
+    split_set_workers(job->cfg->split, alive);
+}
+
 static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_msg_t *hello,
                       const char *peer)
 {
@@ -220,18 +231,15 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
         msg.flags |= PROTO_FLAG_NUL;
     if (job->cfg->reducer_path && strcmp(job->cfg->reducer_path, a->mapper) == 0)
         msg.flags |= PROTO_FLAG_COMBINE;
+    else
+        m->uncombined = job->cfg->mode == ARGS_MODE_GROUPED;
     if (a->arg) {
         msg.flags |= PROTO_FLAG_ARG;
         snprintf(msg.text, sizeof msg.text, "%s", a->arg);
     }
     s_reply(job, rid, rid_len, &msg);
     log_info("remote mapper %u joined (%s)", m->id, who);
-    /* Guided chunk sizes shrink towards the end by the number of mappers
-     * sharing the input: count the newcomer. */
-    unsigned alive = 0;
-    for (size_t i = 0; i < job->n_mappers; i++)
-        alive += job->mappers[i].sock != NULL;
-    split_set_workers(job->cfg->split, alive);
+    s_count_workers(job);
 }
 
 static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg_t *tm)
@@ -318,6 +326,7 @@ static void s_lost(job_t *job, mapper_t *m, const char *why, bool stuck, double 
 {
     transport_close(&m->sock, 0);
     m->dropped = true;
+    s_count_workers(job);
     timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, now);
     job->st->mappers_lost++;
     if (stuck)

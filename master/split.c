@@ -177,8 +177,8 @@ void split_guided_feedback(split_t *self, uint64_t emits, uint64_t pairs)
         return;
     if (emits < SPLIT_GUIDED_MIN_GAIN * pairs)
         self->ramp = 0;
-    else if ((self->chunk_size << self->ramp) < self->guided_max)
-        self->ramp++;
+    else if (self->ramp < 63 && self->chunk_size <= (self->guided_max - 1) >> self->ramp)
+        self->ramp++; /* chunk_size << ramp was below guided_max */
 }
 
 /* The size to aim for with the next chunk of a mapped file.  Guided
@@ -194,9 +194,10 @@ static size_t s_target(const split_t *self)
 {
     if (!self->guided_max)
         return self->chunk_size;
-    size_t largest = self->chunk_size << self->ramp;
-    if (largest > self->guided_max)
-        largest = self->guided_max;
+    /* chunk_size << ramp, or guided_max where that is more (or overflows). */
+    size_t largest = self->guided_max;
+    if (self->chunk_size <= self->guided_max >> self->ramp)
+        largest = self->chunk_size << self->ramp;
     uint64_t share = self->uncut / ((uint64_t)SPLIT_GUIDED_SHARE * self->workers);
     if (share > largest)
         return largest;

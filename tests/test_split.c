@@ -76,10 +76,10 @@ static void s_gots_fini(gots_t *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Cuts every input and returns the chunks in *g.  Frees owned chunk bytes as
- * the real master does, so that ASan sees any ownership mistake. */
-/* Cuts with guided sizes (none when guided_max is 0), reporting after each
- * chunk a result of `emits` pairs combined into `pairs`. */
+/* Cuts every input and returns the chunks in *g, with guided sizes (none
+ * when guided_max is 0), reporting after each chunk a result of `emits`
+ * pairs combined into `pairs`.  Frees owned chunk bytes as the real master
+ * does, so that ASan sees any ownership mistake. */
 static void s_cut_guided(const char *const *names, size_t n_names, size_t chunk_size,
                          size_t guided_max, unsigned workers, uint64_t emits, uint64_t pairs,
                          char delim, gots_t *g)
@@ -122,6 +122,7 @@ static void s_cut_guided(const char *const *names, size_t n_names, size_t chunk_
     assert_null(s);
 }
 
+/* s_cut_guided with fixed sizes. */
 static void s_cut_all(const char *const *names, size_t n_names, size_t chunk_size, char delim,
                       gots_t *g)
 {
@@ -739,6 +740,28 @@ static void test_guided_workers(void **state)
     s_expect_steps(path, 100000, 25, steps, sizeof steps / sizeof steps[0]);
 }
 
+/* Any largest size, however many good results: the ramp never shifts past
+ * the width of size_t (UBSan checks in the sanitizer build). */
+static void test_guided_huge_max(void **state)
+{
+    (void)state;
+    char path[256];
+    s_ten_byte_records(path, sizeof path, "huge.txt");
+    const char *names[] = { path };
+    err_t e;
+    err_init(&e);
+    split_t *s = split_new(names, 1, (size_t)1 << 30, '\n', &e);
+    assert_non_null(s);
+    split_set_guided(s, SIZE_MAX, 1);
+    for (int i = 0; i < 100; i++)
+        split_guided_feedback(s, 10, 1);
+    split_chunk_t c;
+    assert_int_equal(split_next(s, &c, &e), 1);
+    assert_int_equal(c.len, 100000); /* the whole file, the one chunk */
+    assert_int_equal(split_next(s, &c, &e), 0);
+    split_destroy(&s);
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -785,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_guided_sizes),
         cmocka_unit_test(test_guided_feedback_falls_back),
         cmocka_unit_test(test_guided_workers),
+        cmocka_unit_test(test_guided_huge_max),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_directory_input),
     };
