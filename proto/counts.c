@@ -57,10 +57,7 @@ static inline uint64_t s_load32(const unsigned char *p)
 {
     uint32_t v;
     memcpy(&v, p, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    return v;
+    return le32(v);
 }
 
 /* Reads a key of at most 16 bytes as two little-endian words, zero past
@@ -83,13 +80,29 @@ static inline void s_pack(const void *key, size_t len, uint64_t w[2])
     }
 }
 
-/* One multiply folded in half mixes all 128 bits of the key into the low
- * bits the slot index takes. */
+/* A 64 x 64 -> 128-bit product folded in half: every input bit reaches the
+ * low bits the slot index takes. */
+static inline uint64_t s_mix(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Two products, independent on the CPU.  Each is 0 for a whole family of
+ * keys (one factor 0: a first word of 0xa0761d6478bd642f, say), which alone
+ * would put the family in one slot; the two families differ, and at most
+ * two keys are in both. */
 static inline uint64_t s_hash(const uint64_t w[2], uint64_t len)
 {
-    __uint128_t r =
-        (__uint128_t)(w[0] ^ 0xa0761d6478bd642fULL) * (w[1] ^ len ^ 0xe7037ed1a0b428dbULL);
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
+    return s_mix(w[0] ^ 0xa0761d6478bd642fULL, w[1] ^ len ^ 0xe7037ed1a0b428dbULL) ^
+           s_mix(w[0] ^ w[1] ^ 0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL);
+}
+
+uint64_t counts_hash(const void *key, size_t key_len)
+{
+    uint64_t w[2];
+    s_pack(key, key_len, w);
+    return s_hash(w, key_len + 1);
 }
 
 /* The slot holding the key (words w in host order, len + 1 in tagged_len),

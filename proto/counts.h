@@ -48,4 +48,7 @@ bool counts_next(const counts_t *self, size_t *pos, const char **key, size_t *ke
 /* Removes every key, keeping the slot array for reuse. */
 void counts_clear(counts_t *self);
 
+/* The hash a key's slot is found by, exported for tests. */
+uint64_t counts_hash(const void *key, size_t key_len);
+
 #endif

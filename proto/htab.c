@@ -77,14 +77,18 @@ uint64_t htab_hash(const void *key, size_t len)
         uint64_t seed = k0;
         size_t i = len;
         while (i > 16) {
-            seed = s_mix(s_load64(p) ^ k1, s_load64(p + 8) ^ seed);
+            /* ^ seed: a block that zeroes the product keeps what came before. */
+            seed ^= s_mix(s_load64(p) ^ k1, s_load64(p + 8) ^ seed);
             p += 16;
             i -= 16;
         }
         a = s_load64(p + i - 16) ^ seed;
         b = s_load64(p + i - 8);
     }
-    return s_mix(k1 ^ len, s_mix(a ^ k1, b ^ k0));
+    /* The second product covers the keys for which the first is 0 (a == k1
+     * or b == k0): alone, each such family would share one slot. */
+    return s_mix(k1 ^ len, s_mix(a ^ k1, b ^ k0)) ^
+           s_mix(a ^ b ^ 0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL);
 }
 
 htab_t *htab_new(void)
