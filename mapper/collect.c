@@ -103,7 +103,7 @@ static int s_emit(mr_emitter_t *base, const void *key, size_t key_len, const voi
     if (self->counts && value_len == 8 && key_len <= COUNTS_MAX_KEY) {
         uint64_t n;
         memcpy(&n, value, 8);
-        counts_add(self->counts, key, key_len, le64(n));
+        counts_add(self->counts, key, key_len, le64(n)); /* no cap: never false */
         return 0;
     }
     if (self->combining)

@@ -1,13 +1,14 @@
 /*
  * counts.h - sums of 8-byte counts under short keys, in one cache line per
- * key: the mapper's combiner for MR_COMBINE_SUM_U64 (a word count).
+ * key: the mapper's combiner and the reducer's groups for
+ * MR_COMBINE_SUM_U64 (a word count).
  *
  * htab.h serves any key and value, and pays for it on the hot path: a
  * lookup loads the slot, then the entry it points to, two cache misses per
  * word once the table outgrows L2 (the KJV's 13,500 words do).  Here a slot
  * holds the key itself (up to COUNTS_MAX_KEY bytes, zero-padded) and its
  * sum: a hit is one 32-byte load.  Keys are compared as two 64-bit words
- * and hashed with one multiply.  Longer keys, and values that are not 8
+ * and hashed as htab hashes them.  Longer keys, and values that are not 8
  * bytes, stay with htab.  Open addressing, linear probing, at most half
  * full.  Measured in docs/performance.md, step 10.
  */
@@ -29,9 +30,16 @@ counts_t *counts_new(void);
 /* Frees the table; accepts NULL; NULLs *self_p. */
 void counts_destroy(counts_t **self_p);
 
-/* Adds n to the sum of key (a new key starts at 0), modulo 2^64.  key_len
- * must be at most COUNTS_MAX_KEY. */
-void counts_add(counts_t *self, const void *key, size_t key_len, uint64_t n);
+/* Adds n to the sum of key (a new key starts at 0), modulo 2^64, and
+ * returns true; or returns false, adding nothing, when key is new and the
+ * table already holds its most keys (counts_set_max_keys).  key_len must
+ * be at most COUNTS_MAX_KEY. */
+bool counts_add(counts_t *self, const void *key, size_t key_len, uint64_t n);
+
+/* Caps the keys the table takes (SIZE_MAX, no cap, when new): a caller
+ * that can keep further keys elsewhere bounds the table's memory at
+ * 64 bytes a key. */
+void counts_set_max_keys(counts_t *self, size_t max_keys);
 
 /* The sum of key, or 0 when it was never added; *found says which. */
 uint64_t counts_get(const counts_t *self, const void *key, size_t key_len, bool *found);
@@ -47,8 +55,5 @@ bool counts_next(const counts_t *self, size_t *pos, const char **key, size_t *ke
 
 /* Removes every key, keeping the slot array for reuse. */
 void counts_clear(counts_t *self);
-
-/* The hash a key's slot is found by, exported for tests. */
-uint64_t counts_hash(const void *key, size_t key_len);
 
 #endif

@@ -98,6 +98,47 @@ static const mr_plugin_t s_sum = {
     .reduce = s_sum_reduce,
 };
 
+/* ---- "sum-kind": the same, declared MR_COMBINE_SUM_U64, so the group
+ * adds 8-byte counts itself; values of other sizes (1 to 8 bytes, little-
+ * endian) still go through combine. ---- */
+
+static uint64_t s_le(mr_bytes_t b)
+{
+    assert_true(b.len >= 1 && b.len <= 8);
+    uint64_t v = 0;
+    for (size_t i = 0; i < b.len; i++)
+        v |= (uint64_t)((const unsigned char *)b.ptr)[i] << (8 * i);
+    return v;
+}
+
+static int s_kind_combine(void *state, mr_bytes_t key, mr_bytes_t a, mr_bytes_t b,
+                          mr_emitter_t *out)
+{
+    (void)key;
+    ((calls_t *)state)->combines++;
+    uint64_t sum = s_le(a) + s_le(b);
+    return mr_emit_value(out, &sum, sizeof sum);
+}
+
+static int s_kind_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n_values,
+                         mr_emitter_t *out)
+{
+    calls_t *calls = state;
+    calls->reduces++;
+    assert_int_equal(n_values, 1);
+    char text[32];
+    int n = snprintf(text, sizeof text, "%" PRIu64, s_le(values[0]));
+    return mr_emit(out, key.ptr, key.len, text, (size_t)n);
+}
+
+static const mr_plugin_t s_sum_kind = {
+    .abi_version = MR_ABI_VERSION,
+    .name = "sum-kind",
+    .combine = s_kind_combine,
+    .reduce = s_kind_reduce,
+    .combine_kind = MR_COMBINE_SUM_U64,
+};
+
 /* The same reduce without combine: reduce gets every count. */
 static const mr_plugin_t s_sum_nocombine = {
     .abi_version = MR_ABI_VERSION,
@@ -462,6 +503,132 @@ static void test_sorted_bytewise(void **state)
     group_destroy(&g);
 }
 
+/* With an engine-known sum, keys of up to 16 bytes (the sums table) and
+ * longer ones (htab) come out as one sorted list, and combine is not
+ * called for 8-byte counts. */
+static void test_sum_kind_both_tables(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes; /* key bytes */
+        size_t len;        /* their count */
+    } keys[] = {
+        { "sixteen-bytes-ab", 16 },
+        { "", 0 },
+        { "a", 1 },
+        { "seventeen-bytes-a", 17 },
+        { "a\0", 2 },
+        { "sixteen-bytes-aa", 16 },
+        { "\xff", 1 },
+        { "\x80\x01", 2 },
+        { "sixteen-bytes-ab-and-more", 25 },
+    };
+    static const char want[] = "2\n" /* an empty key writes the value alone */
+                               "a\t3\n"
+                               "a\0\t5\n"
+                               "seventeen-bytes-a\t4\n"
+                               "sixteen-bytes-aa\t6\n"
+                               "sixteen-bytes-ab\t1\n"
+                               "sixteen-bytes-ab-and-more\t9\n"
+                               "\x80\x01\t8\n"
+                               "\xff\t7\n";
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum_kind, &calls);
+    for (unsigned round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+            s_add_count(g, keys[i].bytes, keys[i].len, round ? 0 : i + 1);
+    assert_int_equal(group_keys(g), 9);
+    assert_int_equal(calls.combines, 0);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(text, want, len);
+    free(text);
+
+    group_destroy(&g);
+
+    /* Unsorted: the same lines. */
+    g = group_new(&s_sum_kind, &calls);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        s_add_count(g, keys[i].bytes, keys[i].len, i + 1);
+    text = s_write(g, false, &len);
+    assert_int_equal(len, sizeof want - 1);
+    size_t lines = 0;
+    for (const char *p = text; p < text + len;) {
+        /* memchr: the key "a\0" holds a NUL. */
+        const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+        assert_non_null(nl);
+        assert_non_null(memmem(want, sizeof want - 1, p, (size_t)(nl - p) + 1));
+        p = nl + 1;
+        lines++;
+    }
+    assert_int_equal(lines, 9);
+    free(text);
+    group_destroy(&g);
+}
+
+/* A key whose values come in two sizes (8 bytes, and another) is in both
+ * tables; it is written once, with everything merged. */
+static void test_sum_kind_two_sizes(void **state)
+{
+    (void)state;
+    for (int sort = 1; sort >= 0; sort--) {
+        calls_t calls = { 0 };
+        group_t *g = group_new(&s_sum_kind, &calls);
+        err_t e;
+        err_init(&e);
+        s_add_count(g, "k", 1, 5);
+        const unsigned char four[4] = { 7, 0, 0, 0 };
+        assert_int_equal(group_add(g, s_str("k"), s_bytes(four, 4), &e), 0);
+        assert_int_equal(group_add(g, s_str("k"), s_bytes(four, 2), &e), 0);
+        s_add_count(g, "other", 5, 1);
+        size_t len = 0;
+        char *text = s_write(g, sort, &len);
+        if (sort)
+            assert_string_equal(text, "k\t19\nother\t1\n");
+        else
+            assert_true(strcmp(text, "k\t19\nother\t1\n") == 0 ||
+                        strcmp(text, "other\t1\nk\t19\n") == 0);
+        free(text);
+        group_destroy(&g);
+    }
+}
+
+/* Past GROUP_MAX_SUMS keys the sums move to htab: nothing is lost or
+ * doubled across the move. */
+static void test_sum_kind_many_keys(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_sum_kind, &calls);
+    const unsigned n = (unsigned)GROUP_MAX_SUMS + 5000;
+    char key[16];
+    for (unsigned round = 1; round <= 2; round++) {
+        for (unsigned i = 0; i < n; i++) {
+            int len = snprintf(key, sizeof key, "k%u", i);
+            s_add_count(g, key, (size_t)len, round * (i % 7 + 1));
+        }
+    }
+    assert_int_equal(group_keys(g), n);
+    size_t len = 0;
+    char *text = s_write(g, false, &len);
+    size_t lines = 0;
+    for (const char *p = text; p < text + len; lines++) {
+        /* k<i>TAB<sum>: strtoul, as sscanf would measure the whole text. */
+        assert_int_equal(*p, 'k');
+        char *end;
+        unsigned long i = strtoul(p + 1, &end, 10);
+        assert_int_equal(*end, '\t');
+        unsigned long sum = strtoul(end + 1, &end, 10);
+        assert_int_equal(*end, '\n');
+        assert_int_equal(sum, 3 * (i % 7 + 1));
+        p = end + 1;
+    }
+    assert_int_equal(lines, n);
+    free(text);
+    group_destroy(&g);
+}
+
 /* Thousands of keys, added in a shuffled order: sorted output ascends, and
  * unsorted output has the same lines. */
 static void test_sorted_many_keys(void **state)
@@ -659,6 +826,9 @@ int main(void)
         cmocka_unit_test(test_combine_without_reduce),
         cmocka_unit_test(test_sorted_bytewise),
         cmocka_unit_test(test_sorted_many_keys),
+        cmocka_unit_test(test_sum_kind_both_tables),
+        cmocka_unit_test(test_sum_kind_two_sizes),
+        cmocka_unit_test(test_sum_kind_many_keys),
         cmocka_unit_test(test_empty_group),
         cmocka_unit_test(test_combine_must_emit_once),
         cmocka_unit_test(test_combine_error_reported),
