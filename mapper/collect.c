@@ -100,10 +100,8 @@ static int s_emit(mr_emitter_t *base, const void *key, size_t key_len, const voi
     self->n_emits++;
     if (self->lines)
         return s_emit_line(self, key, key_len, value, value_len);
-    if (self->counts && value_len == 8 && key_len <= COUNTS_MAX_KEY) {
-        uint64_t n;
-        memcpy(&n, value, 8);
-        counts_add(self->counts, key, key_len, le64(n)); /* no cap: never false */
+    if (self->counts && counts_fits(key_len, value_len)) {
+        counts_add_le(self->counts, key, key_len, value); /* no cap: never false */
         return 0;
     }
     if (self->combining)

@@ -146,6 +146,13 @@ bool counts_add(counts_t *self, const void *key, size_t key_len, uint64_t n)
     return true;
 }
 
+bool counts_add_le(counts_t *self, const void *key, size_t key_len, const void *value)
+{
+    uint64_t n;
+    memcpy(&n, value, sizeof n);
+    return counts_add(self, key, key_len, le64(n));
+}
+
 uint64_t counts_get(const counts_t *self, const void *key, size_t key_len, bool *found)
 {
     uint64_t w[2];

@@ -36,6 +36,18 @@ void counts_destroy(counts_t **self_p);
  * be at most COUNTS_MAX_KEY. */
 bool counts_add(counts_t *self, const void *key, size_t key_len, uint64_t n);
 
+/* Whether a pair of an MR_COMBINE_SUM_U64 plugin belongs in a counts table:
+ * a short key and an 8-byte count.  Other pairs go through htab and the
+ * plugin's combine. */
+static inline bool counts_fits(size_t key_len, size_t value_len)
+{
+    return key_len <= COUNTS_MAX_KEY && value_len == 8;
+}
+
+/* counts_add for a count as the wire carries it: the 8 little-endian
+ * bytes at value (mr.h's MR_COMBINE_SUM_U64), for a pair that fits. */
+bool counts_add_le(counts_t *self, const void *key, size_t key_len, const void *value);
+
 /* Caps the keys the table takes (SIZE_MAX, no cap, when new): a caller
  * that can keep further keys elsewhere bounds the table's memory at
  * 64 bytes a key. */

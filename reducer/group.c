@@ -121,10 +121,8 @@ static int s_retire_sums(group_t *self, err_t *e)
 
 int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
 {
-    if (self->counts && value.len == 8 && key.len <= COUNTS_MAX_KEY) {
-        uint64_t n;
-        memcpy(&n, value.ptr, 8);
-        if (counts_add(self->counts, key.ptr, key.len, le64(n)))
+    if (self->counts && counts_fits(key.len, value.len)) {
+        if (counts_add_le(self->counts, key.ptr, key.len, value.ptr))
             return 0;
         int rc = s_retire_sums(self, e);
         if (rc < 0)
