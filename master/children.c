@@ -4,9 +4,16 @@
  * at the end (STOP to ready mappers on success, SIGTERM otherwise, a
  * bounded wait, then SIGKILL and a blocking reap), so that no child
  * outlives mr-run.
+ *
+ * A child told to stop after a successful job must exit 0.  One that does
+ * not (LeakSanitizer's exit 23, a crash in a destructor, a hang past the
+ * grace) did something wrong that no chunk paid for: it is reported as a
+ * warning, and a sanitizer build fails the job on it, so that a test suite
+ * run under ASan sees every process, not only mr-run.
  */
 #include "job_int.h"
 
+#include "log.h"
 #include "proc.h"
 #include "spawn.h"
 
@@ -17,9 +24,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static bool s_children_left(const job_t *job)
+{
+    if (job->reducer_pid)
+        return true;
+    for (size_t i = 0; i < job->n_mappers; i++)
+        if (job->mappers[i].pid)
+            return true;
+    return false;
+}
+
+/* A child that was told to stop after the job succeeded ended with wait
+ * status status: anything but exit 0 is reported. */
+static void s_stopped_child_exited(job_t *job, const char *who, pid_t pid, int status)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return;
+    char how[128];
+    job->st->unclean_exits++;
+    log_warn("%s (pid %d) %s after the job succeeded", who, (int)pid,
+             proc_status_text(status, how, sizeof how));
+}
+
 static void s_on_reducer_exit(job_t *job, int status)
 {
+    pid_t pid = job->reducer_pid;
     job->reducer_pid = 0;
+    if (job->state == JOB_SUCCEEDED)
+        s_stopped_child_exited(job, "the reducer", pid, status);
     if (job->state != JOB_RUNNING)
         return;
     /* Its DONE may still sit in the control socket: read it before judging. */
@@ -48,6 +80,36 @@ static void s_reap(job_t *job)
     }
 }
 
+/* Reaps children during shutdown: blocking (the last sweep) or not. */
+static void s_reap_stopping(job_t *job, bool block)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) != 0) {
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (pid == job->reducer_pid) {
+            s_on_reducer_exit(job, status);
+        }
+        for (size_t i = 0; i < job->n_mappers; i++) {
+            mapper_t *m = &job->mappers[i];
+            if (m->pid != pid)
+                continue;
+            m->pid = 0;
+            if (m->stopping) {
+                char who[32];
+                snprintf(who, sizeof who, "mapper %u", m->id);
+                s_stopped_child_exited(job, who, pid, status);
+            }
+        }
+        if (block && !s_children_left(job))
+            break;
+    }
+}
+
 void job__on_signals(job_t *job)
 {
     struct signalfd_siginfo si;
@@ -60,16 +122,6 @@ void job__on_signals(job_t *job)
         }
     }
     s_reap(job);
-}
-
-static bool s_children_left(const job_t *job)
-{
-    if (job->reducer_pid)
-        return true;
-    for (size_t i = 0; i < job->n_mappers; i++)
-        if (job->mappers[i].pid)
-            return true;
-    return false;
 }
 
 static void s_kill_all(job_t *job, int sig)
@@ -92,9 +144,9 @@ void job__shutdown(job_t *job)
     proto_msg_encode(&msg, &job->header);
     for (size_t i = 0; i < job->n_mappers; i++) {
         mapper_t *m = &job->mappers[i];
-        bool stopped = job->state == JOB_SUCCEEDED && m->sock && m->ready &&
-                       transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT) == 0;
-        if (!stopped && m->pid)
+        m->stopping = job->state == JOB_SUCCEEDED && m->pid && m->sock && m->ready &&
+                      transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT) == 0;
+        if (!m->stopping && m->pid)
             kill(-m->pid, SIGTERM);
     }
     if (job->state != JOB_SUCCEEDED && job->reducer_pid)
@@ -112,25 +164,18 @@ void job__shutdown(job_t *job)
         while (read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
         job__drain_control(job, 0);
-        int status;
-        pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (pid == job->reducer_pid)
-                job->reducer_pid = 0;
-            for (size_t i = 0; i < job->n_mappers; i++)
-                if (job->mappers[i].pid == pid)
-                    job->mappers[i].pid = 0;
-        }
+        s_reap_stopping(job, false);
     }
+    /* What is left after the grace is killed, and a stopped child among
+     * them reported as "killed by signal 9". */
     s_kill_all(job, SIGKILL);
-    while (s_children_left(job)) {
-        pid_t pid = waitpid(-1, NULL, 0);
-        if (pid < 0 && errno != EINTR)
-            break;
-        if (pid == job->reducer_pid)
-            job->reducer_pid = 0;
-        for (size_t i = 0; i < job->n_mappers; i++)
-            if (job->mappers[i].pid == pid)
-                job->mappers[i].pid = 0;
-    }
+    if (s_children_left(job))
+        s_reap_stopping(job, true);
+#ifdef MR_SANITIZE
+    if (job->state == JOB_SUCCEEDED && job->st->unclean_exits)
+        job__fail(job, -ECHILD,
+                  "%u child process%s ended badly after the job succeeded (see the warnings "
+                  "above); a sanitizer build fails the job on it",
+                  job->st->unclean_exits, job->st->unclean_exits == 1 ? "" : "es");
+#endif
 }

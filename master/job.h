@@ -32,6 +32,7 @@ typedef struct job_stats {
     uint64_t mappers_lost;    /* mappers that died before the job ended */
     uint64_t timeouts;        /* mappers killed for exceeding --task-timeout */
     uint64_t skipped;         /* records skipped by --skip-bad */
+    uint32_t unclean_exits;   /* children that ended badly after the job succeeded */
     uint32_t n_mappers;       /* mapper ids handed out (replacements included) */
     uint64_t *mapper_chunks;  /* owned: chunks merged per mapper id - 1 */
     char **mapper_hosts;      /* owned: host of each remote mapper id - 1, NULL if local */

@@ -36,8 +36,14 @@
 /* Bytes of a failing record quoted in error messages. */
 #define JOB_QUOTE 40
 
-/* How long children get to exit after STOP or SIGTERM before SIGKILL. */
+/* How long children get to exit after STOP or SIGTERM before SIGKILL.  A
+ * sanitizer build gets longer: LeakSanitizer scans the heap at exit, and a
+ * child killed mid-scan would hide the very report the build exists for. */
+#ifdef MR_SANITIZE
+#define JOB_GRACE_SECONDS 15.0
+#else
 #define JOB_GRACE_SECONDS 1.5
+#endif
 
 /* Mappers that may be started as replacements, per original mapper, before
  * the job gives up.  Crashes on a record are bounded by --max-attempts; this
@@ -68,6 +74,7 @@ typedef struct mapper {
     double last_seen;                /* remote: when we last heard from it */
     bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
     bool uncombined; /* remote: maps a grouped job without combining (-r is not its -m) */
+    bool stopping;   /* sent STOP at the end of a successful job: it must exit 0 */
 } mapper_t;
 
 typedef enum job_state {

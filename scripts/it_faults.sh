@@ -84,7 +84,7 @@ grep -v BOOM "$W/poison.txt" | tr a-z A-Z >"$W/poison.expected"
 
 for how in "" abort: fail: exit:; do
     label=${how:-segv:}
-    "$MR_RUN" -m "$CRASH" --arg "${how}BOOM" -j 2 --ordered --chunk-size 64k \
+    it_crashing "$MR_RUN" -m "$CRASH" --arg "${how}BOOM" -j 2 --ordered --chunk-size 64k \
         -o "$W/poison.out" "$W/poison1.txt" 2>"$W/poison.err"
     status=$?
     it_equal "poison record ($label) fails the job with status 1" 1 $status
@@ -95,13 +95,13 @@ for how in "" abort: fail: exit:; do
 done
 it_mentions "a crash names the signal" "$W/poison.err" "exited with status 3"
 
-"$MR_RUN" -m "$CRASH" --arg BOOM -j 2 --ordered --chunk-size 64k --max-attempts 2 \
+it_crashing "$MR_RUN" -m "$CRASH" --arg BOOM -j 2 --ordered --chunk-size 64k --max-attempts 2 \
     -o "$W/poison.out" "$W/poison1.txt" 2>"$W/poison.err"
 it_mentions "--max-attempts 2 gives up after 2 attempts" "$W/poison.err" "failed 2 attempts"
 
 for how in "" abort: fail:; do
     label=${how:-segv:}
-    "$MR_RUN" -m "$CRASH" --arg "${how}BOOM" -j 2 --ordered --chunk-size 64k --skip-bad \
+    it_crashing "$MR_RUN" -m "$CRASH" --arg "${how}BOOM" -j 2 --ordered --chunk-size 64k --skip-bad \
         --bad-records "$W/bad.txt" --stats "$W/skip.json" -o "$W/skip.out" "$W/poison.txt" \
         2>"$W/skip.err"
     it_status_ok "--skip-bad ($label) finishes the job" $? "$W/skip.err"
@@ -115,7 +115,7 @@ for how in "" abort: fail:; do
 done
 
 # 3. A map() that never returns.
-"$MR_RUN" -m "$CRASH" --arg hang:BOOM -j 2 --ordered --chunk-size 64k --task-timeout 0.5 \
+it_crashing "$MR_RUN" -m "$CRASH" --arg hang:BOOM -j 2 --ordered --chunk-size 64k --task-timeout 0.5 \
     --skip-bad --stats "$W/hang.json" -o "$W/hang.out" "$W/poison.txt" 2>"$W/hang.err"
 it_status_ok "--task-timeout turns hangs into skipped records" $? "$W/hang.err"
 it_same "hanging records are skipped, the rest is output" "$W/poison.expected" "$W/hang.out"

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "skip.h"
+
 #define MIB (1024.0 * 1024.0)
 
 /* Everything readable on fd now (non-blocking), as a string. */
@@ -424,7 +426,7 @@ static void test_tty(void **state)
     (void)state;
     int tty, slave;
     if (!s_pty(&tty, &slave, 60))
-        skip();
+        SKIP_BECAUSE("no pseudo-terminal (posix_openpt failed)");
     meter_t *m = meter_new(slave, false, false, (uint64_t)(100 * MIB));
     assert_non_null(m);
     meter_sample_t s = { .mappers_alive = 3 };
@@ -494,7 +496,7 @@ static void test_clear(void **state)
     (void)state;
     int tty, slave;
     if (!s_pty(&tty, &slave, 80))
-        skip();
+        SKIP_BECAUSE("no pseudo-terminal (posix_openpt failed)");
     meter_t *m = meter_new(slave, true, false, 0);
     meter_sample_t s = { .bytes_done = 5 };
     meter_update(m, &s, 1.0);

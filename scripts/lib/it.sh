@@ -15,6 +15,17 @@
 # ipc:// endpoints live under TMPDIR), which lets it_stray_children find
 # them without touching other jobs on the machine.
 #
+# Sanitizer builds: every process a script starts writes its ASan, LSan and
+# UBSan reports to files under $MR_SAN_DIR (scripts/test gives each script
+# its own; $IT_WORK/san otherwise), never to the stderr a check reads, and
+# it_done fails the script when any report is there.  A check that crashes
+# a plugin on purpose runs it under it_crashing, so the crash stays a plain
+# signal and is not taken for a sanitizer finding.
+#
+# No verdict rests on a fixed sleep: wait for what is observed (it_wait_for,
+# it_wait_gone) with deadlines of tens of seconds.  Ports are chosen free at
+# run time (it_free_port).
+#
 # Only bash, coreutils, awk, python3, procps (and cc, to build test plugins).
 
 export LC_ALL=C
@@ -46,6 +57,11 @@ it_init() {
     trap 'exit 143' TERM
     export TMPDIR=$IT_WORK/tmp
     mkdir -p "$TMPDIR"
+    MR_SAN_DIR=${MR_SAN_DIR:-$IT_WORK/san}
+    mkdir -p "$MR_SAN_DIR"
+    export MR_SAN_DIR
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$MR_SAN_DIR/asan"
+    export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$MR_SAN_DIR/ubsan"
     local name
     name=$(basename "$0" .sh)
     echo "# $name: MR_BIN=$MR_BIN MR_EXAMPLES=$MR_EXAMPLES work=$IT_WORK"
@@ -87,10 +103,11 @@ it_not_ok() {
     done
 }
 
-# it_skip DESCRIPTION REASON
+# it_skip DESCRIPTION REASON: a check that could not run, and the true
+# reason why (TAP's directive; scripts/test counts and lists it as a skip).
 it_skip() {
     IT_SKIP=$((IT_SKIP + 1))
-    echo "ok - $1 # skip $2"
+    echo "ok - $1 # SKIP $2"
 }
 
 # it_check DESCRIPTION COMMAND...: ok when COMMAND succeeds.
@@ -302,8 +319,56 @@ with open(path, "wb") as f:
 PY
 }
 
-# it_done: prints the tally; exits 1 when any check failed.
+# it_crashing COMMAND...: runs COMMAND with the sanitizers' signal handlers
+# off, for a check whose plugin crashes on purpose (SIGSEGV, abort): the
+# crash must reach mr-run as the signal it is, not as a sanitizer report.
+it_crashing() {
+    ASAN_OPTIONS="$ASAN_OPTIONS:handle_segv=0:handle_abort=0:handle_sigbus=0" "$@"
+}
+
+# it_sanitized: true when $MR_RUN was built with AddressSanitizer.
+it_sanitized() {
+    grep -q __asan_init "$MR_RUN"
+}
+
+# it_sanitizer_reports: prints the sanitizer reports written so far (the
+# first lines of each); false when there is none.
+it_sanitizer_reports() {
+    local f found=1
+    for f in "$MR_SAN_DIR"/*; do
+        [ -s "$f" ] || continue
+        grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error|SUMMARY: UndefinedBehaviorSanitizer' \
+            "$f" || continue
+        found=0
+        echo "$(basename "$f"):"
+        head -n 25 "$f"
+    done
+    return $found
+}
+
+# it_wait_for SECONDS COMMAND...: true as soon as COMMAND succeeds, polled
+# every 50 ms; false when it has not within SECONDS.
+it_wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -ge $deadline ] && return 1
+        sleep 0.05
+    done
+}
+
+# it_free_port: a TCP port that nothing listens on now, picked by the kernel.
+it_free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# it_done: checks the sanitizer reports, prints the tally; exits 1 when any
+# check failed.
 it_done() {
+    local reports
+    if reports=$(it_sanitizer_reports); then
+        it_not_ok "no sanitizer report in any process" "$reports"
+    fi
     echo "# $(basename "$0" .sh): $IT_PASS passed, $IT_FAIL failed, $IT_SKIP skipped"
     [ "$IT_FAIL" -eq 0 ] || exit 1
     exit 0

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# it_shutdown.sh - a child that ends badly after the job succeeded is not
+# ignored (issue 15).  Mappers and the reducer are told to stop once the
+# output is complete; one that then exits non-zero or dies (LeakSanitizer's
+# exit 23 is the usual case, a crash in a plugin's fini another) is named in
+# a warning, and a sanitizer build fails the job on it, so that a report from
+# any process of the suite turns it red.
+source "$(dirname "$0")/lib/it.sh"
+it_init
+W=$IT_WORK
+
+# A copy plugin whose fini() ends the process with status 7, or raises
+# SIGSEGV, when --arg says so: what a broken destructor does.
+it_build_plugin badfini <<'EOF' || it_done
+#include "mr.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static int bf_init(const char *arg, void **state)
+{
+    *state = (void *)(arg ? arg : "");
+    return 0;
+}
+static void bf_fini(void *state)
+{
+    if (strcmp(state, "exit7") == 0)
+        _exit(7);
+    if (strcmp(state, "segv") == 0)
+        raise(SIGSEGV);
+}
+static int bf_map(void *state, mr_bytes_t r, mr_emitter_t *o)
+{
+    (void)state;
+    return mr_emit_value(o, r.ptr, r.len);
+}
+const mr_plugin_t mr_plugin = {
+    .abi_version = MR_ABI_VERSION, .name = "badfini", .init = bf_init, .fini = bf_fini,
+    .map = bf_map,
+};
+EOF
+seq 1 20000 | sed 's/^/record /' >"$W/in.txt"
+
+# What a sanitizer build must do differently: fail, leaving no output.
+if it_sanitized; then
+    want_status=1
+    build="sanitizer build"
+else
+    want_status=0
+    build="normal build"
+fi
+
+"$MR_RUN" -q -m "$W/badfini.so" --arg none -j 2 --ordered -o "$W/clean.out" "$W/in.txt" \
+    2>"$W/clean.err"
+it_status_ok "a plugin whose fini returns: the job succeeds" $? "$W/clean.err"
+it_same "and its output is the input" "$W/in.txt" "$W/clean.out"
+it_equal "and mr-run warns about nothing" "" "$(cat "$W/clean.err")"
+
+for how in exit7 segv; do
+    case $how in
+    exit7) ended="exited with status 7" ;;
+    segv) ended="was killed by signal 11 (Segmentation fault)" ;;
+    esac
+    it_crashing "$MR_RUN" -q -m "$W/badfini.so" --arg $how -j 2 --ordered -o "$W/$how.out" \
+        "$W/in.txt" 2>"$W/$how.err"
+    it_equal "fini $how: mr-run exits $want_status ($build)" "$want_status" $?
+    it_mentions "fini $how: the warning names the mapper, its pid and how it ended" "$W/$how.err" \
+        "warning: mapper " "$ended after the job succeeded"
+    # A mapper still starting when the job ends gets SIGTERM, not STOP:
+    # only the ones told to stop are held to exit 0, so count at least one.
+    it_check "fini $how: every warning names a mapper id and pid" grep -qE \
+        '^mr-run: warning: mapper [0-9]+ \(pid [0-9]+\) ' "$W/$how.err"
+    if [ "$want_status" -eq 0 ]; then
+        it_same "fini $how: the output stands in a normal build" "$W/in.txt" "$W/$how.out"
+    else
+        it_check "fini $how: no output in a sanitizer build" test ! -e "$W/$how.out"
+        it_mentions "fini $how: the error says why" "$W/$how.err" "a sanitizer build fails the job"
+    fi
+done
+
+# The reducer is held to the same rule: a reducer plugin that makes the
+# process exit 7 at exit, after its DONE.
+it_build_plugin badreduce <<'EOF' || it_done
+#include "mr.h"
+#include <stdlib.h>
+#include <unistd.h>
+/* At exit, as LeakSanitizer does: after the reducer has said DONE. */
+static void br_exit7(void)
+{
+    _exit(7);
+}
+static void br_fini(void *state)
+{
+    (void)state;
+    atexit(br_exit7);
+}
+static int br_map(void *state, mr_bytes_t r, mr_emitter_t *o)
+{
+    (void)state;
+    return mr_emit(o, r.ptr, r.len, "1", 1);
+}
+static int br_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n,
+                     mr_emitter_t *o)
+{
+    (void)state;
+    (void)values;
+    return mr_emit(o, key.ptr, key.len, n > 1 ? "many" : "one", n > 1 ? 4 : 3);
+}
+const mr_plugin_t mr_plugin = {
+    .abi_version = MR_ABI_VERSION, .name = "badreduce", .fini = br_fini, .map = br_map,
+    .reduce = br_reduce,
+};
+EOF
+"$MR_RUN" -q -m "$MR_EXAMPLES/upper.so" -r "$W/badreduce.so" -j 2 --sort -o "$W/red.out" \
+    "$W/in.txt" 2>"$W/red.err"
+status=$?
+it_mentions "a reducer whose fini exits 7 is named in a warning" "$W/red.err" \
+    "warning: the reducer (pid " "exited with status 7 after the job succeeded"
+it_equal "a reducer whose fini exits 7: mr-run exits $want_status ($build)" "$want_status" $status
+it_no_children "no mapper or reducer left"
+it_no_runtime_dir "no runtime directory left"
+it_done
