@@ -156,6 +156,11 @@ int mapper__load(mapper_t *m, const char *combiner, err_t *e)
             return e->code;
         comb = m->combiner;
     }
+    /* A command prints counts as decimal text ("word<TAB>1"), a plugin that
+     * sums 8-byte counts takes binary ones: convert, never pass "1" on to be
+     * read as a count of 0. */
+    m->text_counts = m->opts.map_cmd && comb && plugin_desc(comb)->combine &&
+                     plugin_combine_kind(plugin_desc(comb)) == MR_COMBINE_SUM_U64;
     if (strcmp(m->opts.mode, "grouped") == 0)
         m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
                                  MAPPER_MAX_MSG);
@@ -322,7 +327,27 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
         return mr_emit_value(out, line, len);
     const char *tab = memchr(line, '\t', len);
     size_t key_len = tab ? (size_t)(tab - line) : len;
-    return mr_emit(out, line, key_len, tab ? tab + 1 : "", tab ? len - key_len - 1 : 0);
+    const char *value = tab ? tab + 1 : "";
+    size_t value_len = tab ? len - key_len - 1 : 0;
+    if (!m->text_counts)
+        return mr_emit(out, line, key_len, value, value_len);
+    char digits[24];
+    uint64_t count = 0;
+    if (value_len > 0 && value_len < sizeof digits) {
+        memcpy(digits, value, value_len);
+        digits[value_len] = '\0';
+    }
+    if (value_len == 0 || value_len >= sizeof digits || proc_parse_u64(digits, &count) < 0)
+        return err_set(&m->line_err, -EINVAL,
+                       "map command printed the value '%.*s' for key '%.*s': the reducer "
+                       "plugin sums counts (MR_COMBINE_SUM_U64), so a value must be a decimal "
+                       "number below 2^64",
+                       (int)(value_len < 40 ? value_len : 40), value,
+                       (int)(key_len < 40 ? key_len : 40), line);
+    unsigned char le[8];
+    for (int i = 0; i < 8; i++)
+        le[i] = (unsigned char)(count >> (8 * i));
+    return mr_emit(out, line, key_len, le, sizeof le);
 }
 
 /* Runs --map-cmd over the chunk.  Returns 0, or 1 after reporting the
@@ -334,11 +359,14 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
     atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
     err_t e;
     err_init(&e);
+    err_init(&m->line_err);
     if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &e) != 0) {
         err_t cerr;
         err_init(&cerr);
         if (collect_error(m->collect, &cerr) < 0)
             e = cerr;
+        else if (m->line_err.code)
+            e = m->line_err;
         *rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code ? e.code : -ECHILD, e.text);
         return 1;
     }

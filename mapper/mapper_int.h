@@ -64,6 +64,8 @@ typedef struct mapper {
     buf_t header;         /* scratch for headers */
     void *dealer;         /* remote: DEALER to the master's --listen, owned */
     double master_seen;   /* remote: when the master last spoke */
+    bool text_counts;     /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
+    err_t line_err;       /* --map-cmd: why an output line was refused */
 } mapper_t;
 
 /* Sends a control message to the master (ipc PUSH, or the DEALER when
