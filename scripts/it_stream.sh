@@ -35,6 +35,9 @@ it_check "corpus generated (about 8 MB, last line without newline)" \
 it_status_ok "mr-run -m wordcount.so --sort exits 0" $? "$W/expected.err"
 it_check "expected counts are not trivial (over 1000 distinct words)" \
     test "$(wc -l <"$W/expected.tsv")" -gt 1000
+# Every comparison below is with expected.tsv: anchor it to coreutils.
+it_count_words "$CORPUS" >"$W/oracle.tsv"
+it_same "mr-run's counts equal the tr|sort|uniq -c counts" "$W/oracle.tsv" "$W/expected.tsv"
 
 cat "$CORPUS" | "$STREAM" map "$WC" 2>"$W/map.err" | sort | "$STREAM" reduce "$WC" \
     >"$W/plain.tsv" 2>"$W/reduce.err"
@@ -77,6 +80,8 @@ it_same "NUL-terminated records count as the lines do" "$W/expected.tsv" "$W/nul
 # escaped value alone on its line (no TAB), the reduce side's rule.
 "$MR_RUN" -q -m "$UPPER" --ordered -o "$W/upper.expected" "$CORPUS" 2>"$W/upper.err"
 it_status_ok "mr-run -m upper.so --ordered exits 0" $? "$W/upper.err"
+it_same "mr-run -m upper.so --ordered equals tr a-z A-Z (the last line given its newline)" \
+    <(tr a-z A-Z <"$CORPUS"; echo) "$W/upper.expected"
 "$STREAM" map "$UPPER" <"$CORPUS" >"$W/upper.escaped" 2>"$W/upper-stream.err"
 it_status_ok "mr-stream map upper.so exits 0" $? "$W/upper-stream.err"
 it_equal "upper.so: one output line per record" \

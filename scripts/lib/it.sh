@@ -37,9 +37,10 @@ MR_EXAMPLES=${MR_EXAMPLES:-$IT_ROOT/build/examples}
 MR_RUN=$MR_BIN/mr-run
 IT_INCLUDE=$IT_ROOT/include
 
-IT_PASS=0
-IT_FAIL=0
-IT_SKIP=0
+# The tally is a file, one letter per check (p, f, s), not shell counters:
+# a check run in a pipeline or a $(...) is in a subshell, whose counters
+# would be lost with it, and a failure there must still fail the script.
+IT_TALLY=
 IT_WORK=
 IT_BG_PIDS=()
 
@@ -51,6 +52,8 @@ it_init() {
     # Runtime sockets live at $IT_WORK/tmp/mr-XXXXXX/NAME: keep room.
     [ ${#base} -le 40 ] || base=/tmp
     IT_WORK=$(mktemp -d "$base/it.XXXXXX") || { echo "not ok - mktemp -d in $base"; exit 1; }
+    IT_TALLY=$IT_WORK/tally
+    : >"$IT_TALLY"
     trap it_cleanup EXIT
     trap 'exit 129' HUP
     trap 'exit 130' INT
@@ -88,13 +91,13 @@ it_cleanup() {
 }
 
 it_ok() {
-    IT_PASS=$((IT_PASS + 1))
+    echo p >>"$IT_TALLY"
     echo "ok - $1"
 }
 
 # it_not_ok DESCRIPTION [DETAIL...]: a failed check; details go to "#" lines.
 it_not_ok() {
-    IT_FAIL=$((IT_FAIL + 1))
+    echo f >>"$IT_TALLY"
     echo "not ok - $1"
     shift
     local line
@@ -106,7 +109,7 @@ it_not_ok() {
 # it_skip DESCRIPTION REASON: a check that could not run, and the true
 # reason why (TAP's directive; scripts/test counts and lists it as a skip).
 it_skip() {
-    IT_SKIP=$((IT_SKIP + 1))
+    echo s >>"$IT_TALLY"
     echo "ok - $1 # SKIP $2"
 }
 
@@ -362,6 +365,14 @@ it_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# it_count_words FILE: key<TAB>count lines, sorted bytewise, of the words in
+# FILE as coreutils count them: the oracle for wordcount.so and slowwc.so,
+# whose word is a maximal run of ASCII letters (`tr -cs A-Za-z` in the C
+# locale).
+it_count_words() {
+    tr -cs A-Za-z '\n' <"$1" | grep -v '^$' | sort | uniq -c | awk '{print $2 "\t" $1}'
+}
+
 # it_done: checks the sanitizer reports, prints the tally; exits 1 when any
 # check failed.
 it_done() {
@@ -369,7 +380,11 @@ it_done() {
     if reports=$(it_sanitizer_reports); then
         it_not_ok "no sanitizer report in any process" "$reports"
     fi
-    echo "# $(basename "$0" .sh): $IT_PASS passed, $IT_FAIL failed, $IT_SKIP skipped"
-    [ "$IT_FAIL" -eq 0 ] || exit 1
+    local passed failed skipped
+    passed=$(grep -c p "$IT_TALLY")
+    failed=$(grep -c f "$IT_TALLY")
+    skipped=$(grep -c s "$IT_TALLY")
+    echo "# $(basename "$0" .sh): $passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ] || exit 1
     exit 0
 }
