@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "proto_msg.h"
 #include "timeline.h"
+#include "token.h"
 #include "transport.h"
 
 #include <signal.h>
@@ -32,6 +33,7 @@
 
 /* Largest header we encode: a TASK with a full skip list. */
 #define JOB_HEADER_MAX (JOB_CONTROL_MAX + PROTO_SKIP_MAX * 9)
+_Static_assert(JOB_HEADER_MAX <= PROTO_HEADER_MAX, "every header we send must be decodable");
 
 /* Bytes of a failing record quoted in error messages. */
 #define JOB_QUOTE 40
@@ -70,7 +72,8 @@ typedef struct mapper {
     bool remote;                     /* attached over --listen from another host */
     char rid[TRANSPORT_ID_MAX];      /* remote: its routing id on the --listen socket */
     size_t rid_len;                  /* remote: bytes in rid */
-    char host[64];                   /* remote: the host name it gave */
+    char host[64];                   /* remote: the host name it gave, escaped for printing */
+    char peer[TRANSPORT_USER_MAX];   /* remote: the CURVE key it joined with ("" insecure) */
     double last_seen;                /* remote: when we last heard from it */
     bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
     bool uncombined; /* remote: maps a grouped job without combining (-r is not its -m) */
@@ -114,6 +117,7 @@ typedef struct job {
     timeline_t *timeline;              /* owned --timeline recorder, NULL when off */
     uint64_t bytes_done;               /* input bytes of merged chunks */
     struct remote *remote;             /* owned --listen state, NULL without --listen */
+    token_secret_t secret;             /* the key of every attempt's token (proto/token.h) */
 } job_t;
 
 /* Ends the job as failed with a message (the first failure wins); returns
