@@ -190,6 +190,7 @@ static int s_spawn_reducer(job_t *job)
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     job->reducer_pid = pid;
+    job->reducer_group = pid;
     return 0;
 }
 
@@ -286,6 +287,7 @@ int job__spawn_mapper(job_t *job)
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     m->pid = pid;
+    m->group = pid;
     return 0;
 }
 

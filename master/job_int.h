@@ -61,6 +61,7 @@ _Static_assert(JOB_HEADER_MAX <= PROTO_HEADER_MAX, "every header we send must be
 typedef struct mapper {
     uint32_t id;                     /* 1-based, never reused within a job */
     pid_t pid;                       /* process id, 0 once reaped */
+    pid_t group;                     /* its process group (local: its pid), kept after reaping */
     void *sock;                      /* owned PUSH socket bound to endpoint, NULL when dead */
     char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
     bool ready;                      /* READY received: may get tasks */
@@ -107,6 +108,7 @@ typedef struct job {
     size_t cap_mappers;                /* entries allocated */
     unsigned respawns_left;            /* replacement mappers we may still start */
     pid_t reducer_pid;                 /* 0 once reaped */
+    pid_t reducer_group;               /* its process group, kept after reaping */
     uint64_t send_seq;                 /* counter for chunk_t.sent_seq */
     buf_t header;                      /* scratch for encoding headers */
     FILE *bad;                         /* --bad-records file, owned, NULL when absent */
