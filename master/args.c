@@ -237,9 +237,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
             char *end = NULL;
             errno = 0;
             a->task_timeout = strtod(optarg, &end);
-            if (errno || end == optarg || *end != '\0' || !(a->task_timeout > 0) ||
+            /* Below a tenth of a second a busy machine's scheduling alone
+             * would "time out" healthy map() calls (1e-300 was accepted). */
+            if (errno || end == optarg || *end != '\0' || !(a->task_timeout >= 0.1) ||
                 a->task_timeout > 86400 * 7)
-                return s_bad(e, "--task-timeout", optarg, "expected seconds, more than 0");
+                return s_bad(e, "--task-timeout", optarg, "expected seconds from 0.1 to 604800");
             break;
         }
         case OPT_MAP_CMD: a->map_cmd = optarg; break;
