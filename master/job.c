@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -63,8 +64,21 @@ mapper_t *job__mapper(job_t *job, uint32_t id)
     return &job->mappers[id - 1];
 }
 
+/* Each mapper costs the master a socket, a remote one a TCP port too: the
+ * soft limit of 1024 descriptors ran out near 1018 joins.  Raised to the
+ * hard limit, which needs no privilege. */
+static void s_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int s_setup(job_t *job)
 {
+    s_raise_fd_limit();
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
         tmp = "/tmp";
@@ -81,6 +95,12 @@ static int s_setup(job_t *job)
     }
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
     snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
+    err_t e;
+    err_init(&e);
+    char secret[JOB_ENDPOINT_MAX];
+    snprintf(secret, sizeof secret, "%s/secret", job->dir);
+    if (token_secret_create(&job->secret, secret, &e) < 0)
+        return job__fail(job, e.code, "%s", e.text);
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -96,8 +116,6 @@ static int s_setup(job_t *job)
     job->ctx = transport_ctx_new();
     if (!job->ctx)
         return job__fail(job, -ENOMEM, "cannot create a ZeroMQ context");
-    err_t e;
-    err_init(&e);
     job->control =
         transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true, JOB_CONTROL_MAX, &e);
     if (!job->control)
@@ -124,6 +142,12 @@ static int s_spawn_reducer(job_t *job)
     argv[n++] = (char *)args_mode_name(job->cfg->mode);
     argv[n++] = "--output";
     argv[n++] = (char *)(job->cfg->output_path ? job->cfg->output_path : "-");
+    /* The token secret's file, in our private directory: the path, never
+     * the secret, is on the command line. */
+    char secret[JOB_ENDPOINT_MAX];
+    snprintf(secret, sizeof secret, "%s/secret", job->dir);
+    argv[n++] = "--secret";
+    argv[n++] = secret;
     if (job->cfg->reducer_path) {
         argv[n++] = "-r";
         argv[n++] = (char *)job->cfg->reducer_path;
@@ -166,6 +190,7 @@ static int s_spawn_reducer(job_t *job)
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     job->reducer_pid = pid;
+    job->reducer_group = pid;
     return 0;
 }
 
@@ -262,6 +287,7 @@ int job__spawn_mapper(job_t *job)
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     m->pid = pid;
+    m->group = pid;
     return 0;
 }
 
@@ -292,6 +318,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
         memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
     msg.offset = c->src.offset;
     msg.length = c->src.len;
+    token_make(&job->secret, c->index, c->sends, m->id, m->peer, msg.token);
     /* A chunk of a mapped file is read by the (local) mapper itself; pipe
      * chunks travel as the payload. */
     bool inline_bytes = c->src.owned != NULL;
@@ -497,6 +524,8 @@ static void s_cleanup(job_t *job)
         snprintf(path, sizeof path, "%s/control", job->dir);
         unlink(path);
         snprintf(path, sizeof path, "%s/results", job->dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/secret", job->dir);
         unlink(path);
         for (size_t i = 0; i < job->n_mappers; i++) {
             snprintf(path, sizeof path, "%s/m%u", job->dir, job->mappers[i].id);

@@ -55,6 +55,12 @@ void *transport_open_with(void *ctx, transport_kind_t kind, const char *endpoint
     int ivl_max = 200;
     zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    if (strncmp(endpoint, "tcp://", 6) == 0) {
+        /* IPv6 addresses ([::1], a v6 host name) work only with this on;
+         * without it tcp://[::1]:P failed with "No such device". */
+        int on = 1;
+        zmq_setsockopt(sock, ZMQ_IPV6, &on, sizeof on);
+    }
     if (kind == TRANSPORT_ROUTER) {
         /* A reply to a peer that is gone is an error we see, not a silent
          * drop. */
@@ -304,6 +310,13 @@ const char *transport_msg_peer(transport_msg_t *m, int i, char *buf, size_t len)
 {
     const char *addr = i < m->n_parts ? zmq_msg_gets(&m->parts[i], "Peer-Address") : NULL;
     snprintf(buf, len, "%s", addr ? addr : "?");
+    return buf;
+}
+
+const char *transport_msg_user(transport_msg_t *m, int i, char *buf, size_t len)
+{
+    const char *user = i < m->n_parts ? zmq_msg_gets(&m->parts[i], "User-Id") : NULL;
+    snprintf(buf, len, "%s", user ? user : "");
     return buf;
 }
 

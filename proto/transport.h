@@ -126,6 +126,15 @@ size_t transport_msg_size(transport_msg_t *m, int i);
  * buf. */
 const char *transport_msg_peer(transport_msg_t *m, int i, char *buf, size_t len);
 
+/* Longest peer key transport_msg_user reports, with its NUL. */
+#define TRANSPORT_USER_MAX 64
+
+/* The peer key of the connection part i of m came over: the user id the
+ * ZAP handler gave it (the CURVE public key in Z85, proto/zap.h), or "" on a
+ * connection no ZAP handler was asked about (ipc, plain TCP); into buf
+ * (TRANSPORT_USER_MAX bytes). */
+const char *transport_msg_user(transport_msg_t *m, int i, char *buf, size_t len);
+
 /* Releases m's parts; safe on a closed message. */
 void transport_msg_close(transport_msg_t *m);
 

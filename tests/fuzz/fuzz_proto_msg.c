@@ -62,6 +62,8 @@ static void s_same(const proto_msg_t *a, const proto_msg_t *b, uint32_t mask)
         FUZZ_CHECK(memcmp(a->skip, b->skip, a->n_skip * sizeof a->skip[0]) == 0, "skip matches");
     if (mask & PROTO_F_DIGEST)
         FUZZ_CHECK(memcmp(a->digest, b->digest, sizeof a->digest) == 0, "digest matches");
+    if (mask & PROTO_F_TOKEN)
+        FUZZ_CHECK(memcmp(a->token, b->token, sizeof a->token) == 0, "token matches");
 }
 
 /* Checks what every decoded message promises. */
@@ -168,6 +170,8 @@ static void s_build(const uint8_t *data, size_t size, proto_msg_t *m)
     m->emits = s_take(&r, 8);
     for (size_t i = 0; i < PROTO_DIGEST_LEN; i++)
         m->digest[i] = (uint8_t)s_take(&r, 1);
+    for (size_t i = 0; i < PROTO_TOKEN_LEN; i++)
+        m->token[i] = (uint8_t)s_take(&r, 1);
     /* Ascending offsets from a start and steps of 1 to 256. */
     m->n_skip = (uint32_t)(s_take(&r, 2) % (PROTO_SKIP_MAX + 1));
     uint64_t at = s_take(&r, 8) >> 1;

@@ -14,7 +14,7 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_VERSION = 2
+PROTO_VERSION = 3
 
 
 class Bin(bytes):
@@ -93,15 +93,16 @@ def frame_seeds():
 
 # Every type's fields in the canonical wire order of proto/proto_msg.h.
 DIGEST = Bin(bytes(range(32)))
+TOKEN = Bin(bytes(range(100, 116)))
 MESSAGES = {
     "ready": [1, 3, 4242],
-    "task": [2, 17, 1, 1048576, [5, 9, 200], 0, 65536],
-    "task-inline": [2, 0, 0, 0, [], 0xFFFFFFFF, 12],
-    "result": [3, 17, 0, 3, 1000, 420, 0, 1000],
-    "result-lines": [3, 2**40, 2, 9, 5, 5, 1, 0],
+    "task": [2, 17, 1, 1048576, [5, 9, 200], 0, 65536, TOKEN],
+    "task-inline": [2, 0, 0, 0, [], 0xFFFFFFFF, 12, TOKEN],
+    "result": [3, 17, 0, 3, 1000, 420, 0, 1000, TOKEN],
+    "result-lines": [3, 2**40, 2, 9, 5, 5, 1, 0, TOKEN],
     "ack": [4, 17, 0, 3, 420, True, 1000],
-    "fail": [5, 17, 3, 2, 98890, -11, "mapper 4 was killed by signal 11"],
-    "fail-whole-chunk": [5, 1, 0, 1, 2**64 - 1, -90, "output over the cap"],
+    "fail": [5, 17, 3, 2, 98890, -11, "mapper 4 was killed by signal 11", TOKEN],
+    "fail-whole-chunk": [5, 1, 0, 1, 2**64 - 1, -90, "output over the cap", TOKEN],
     "finish": [6, 39],
     "done": [7, 4773, 4773, 0, ""],
     "done-error": [7, 0, 0, -28, "output out.tsv: No space left on device"],
@@ -131,6 +132,7 @@ def proto_msg_seeds():
         "mode-3": [PROTO_VERSION, 10, 5, "", 1, 2, 3, 0],
         "flags-8": [PROTO_VERSION, 10, 5, "", 1, 2, 0, 8],
         "digest-31": [PROTO_VERSION, 9, 1, "h", Bin(bytes(31))],
+        "token-15": [PROTO_VERSION, 5, 1, 0, 1, 0, -1, "x", Bin(bytes(15))],
         "fresh-int": [PROTO_VERSION, 4, 1, 0, 1, 1, 1, 0],
         "not-array": {"version": PROTO_VERSION},
     }
