@@ -499,10 +499,16 @@ static void s_on_message(job_t *job, transport_msg_t *tm)
 void job__drain_control(job_t *job, long wait_ms)
 {
     transport_msg_t tm;
-    while (transport_recv(job->control, &tm, wait_ms) == 0) {
+    for (;; wait_ms = 0) {
+        int rc = transport_recv(job->control, &tm, wait_ms);
+        if (rc == -EBADMSG) {
+            log_warn("control message refused: more than two frames");
+            continue;
+        }
+        if (rc < 0)
+            break;
         s_on_message(job, &tm);
         transport_msg_close(&tm);
-        wait_ms = 0;
     }
 }
 

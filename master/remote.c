@@ -308,11 +308,13 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
         return;
     }
     mapper_t *m = job__mapper(job, msg.mapper);
-    /* Every message after HELLO must come from the connection and the key
-     * that joined as that mapper: another peer may not keep it "alive",
-     * report for it or fail its chunks. */
+    /* Every message after HELLO must come from the key that joined as that
+     * mapper, and READY and FAIL from the very connection (heartbeats have
+     * a connection of their own, in the mapper's heartbeat thread): another
+     * peer may not keep it "alive", report for it or fail its chunks. */
+    bool same_conn = m && m->rid_len == rid_len && memcmp(m->rid, rid, rid_len) == 0;
     if (m && m->remote &&
-        (m->rid_len != rid_len || memcmp(m->rid, rid, rid_len) != 0 || strcmp(m->peer, key) != 0)) {
+        (strcmp(m->peer, key) != 0 || (msg.type != PROTO_HEARTBEAT && !same_conn))) {
         log_warn("dropped %s from %s%s%s: it is not the peer that joined as remote mapper %u",
                  proto_type_name(msg.type), peer, *key ? ", key " : "", key, msg.mapper);
         return;
@@ -354,7 +356,17 @@ void remote__on_ready(job_t *job, const transport_poll_item_t *items, int first)
     char rid[TRANSPORT_ID_MAX];
     size_t rid_len = 0;
     transport_msg_t tm;
-    while (job->state == JOB_RUNNING && transport_recv_from(r->join, rid, &rid_len, &tm, 0) == 0) {
+    while (job->state == JOB_RUNNING) {
+        int rc = transport_recv_from(r->join, rid, &rid_len, &tm, 0);
+        if (rc == -EBADMSG) {
+            char peer[64];
+            log_warn("dropped a message from %s on --listen: more than one header frame",
+                     transport_msg_peer(&tm, 0, peer, sizeof peer));
+            transport_msg_close(&tm);
+            continue;
+        }
+        if (rc < 0)
+            break;
         s_on_join(job, rid, rid_len, &tm);
         transport_msg_close(&tm);
     }

@@ -447,8 +447,10 @@ static int s_serve(reducer_t *r, err_t *e)
         }
         if (rc < 0) {
             s_result_free(item);
-            if (rc == -EBADMSG)
+            if (rc == -EBADMSG) {
+                log_warn("message refused: more than two frames");
                 continue;
+            }
             return err_set(e, rc, "receiving results: %s", strerror(-rc));
         }
         err_t why;

@@ -111,10 +111,11 @@ static int s_secure_client(void *sock, void *arg)
     return keys_curve_client(sock, &p->client, p->server_pub, &e);
 }
 
-/* Connects a socket of kind to endpoint, a CURVE client when secure. */
-static void *s_open(peer_t *p, transport_kind_t kind, const char *endpoint, err_t *e)
+/* Connects a socket of kind to endpoint, a CURVE client when secure; watch,
+ * when not NULL, gets a monitor of refused handshakes. */
+static void *s_open(peer_t *p, transport_kind_t kind, const char *endpoint, void **watch, err_t *e)
 {
-    transport_opts_t opts = { .max_msg = PEER_MAX_MSG };
+    transport_opts_t opts = { .max_msg = PEER_MAX_MSG, .auth_watch = watch };
     if (p->secure) {
         opts.secure = s_secure_client;
         opts.secure_arg = p;
@@ -207,7 +208,7 @@ static int s_take(peer_t *p, err_t *e)
         return rc;
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.task_port);
-    void *tasks = s_open(p, TRANSPORT_PULL, endpoint, e);
+    void *tasks = s_open(p, TRANSPORT_PULL, endpoint, NULL, e);
     if (!tasks)
         return e->code;
     proto_msg_t msg;
@@ -270,7 +271,7 @@ static int s_finish(peer_t *p, err_t *e)
         return rc;
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.result_port);
-    void *results = s_open(p, TRANSPORT_PUSH, endpoint, e);
+    void *results = s_open(p, TRANSPORT_PUSH, endpoint, NULL, e);
     if (!results)
         return e->code;
     proto_msg_t msg;
@@ -344,7 +345,7 @@ static int s_garbage_all(peer_t *p, err_t *e)
     }
     void *sock = p->dealer;
     if (p->opts.push) {
-        sock = s_open(p, TRANSPORT_PUSH, p->opts.connect, e);
+        sock = s_open(p, TRANSPORT_PUSH, p->opts.connect, NULL, e);
         if (!sock)
             return e->code;
     }
@@ -492,13 +493,9 @@ static int s_run(peer_t *p, const peer_command_t *cmd, err_t *e)
     if (!p->ctx)
         return err_set(e, -ENOMEM, "cannot create a ZeroMQ context");
     if (!p->opts.push) {
-        p->dealer = s_open(p, TRANSPORT_DEALER, p->opts.connect, e);
+        p->dealer = s_open(p, TRANSPORT_DEALER, p->opts.connect, p->secure ? &p->watch : NULL, e);
         if (!p->dealer)
             return e->code;
-        /* Attached after the connect, as mr-mapper does: a refusal that
-         * comes first is missed, and s_join then ends at its deadline. */
-        if (p->secure)
-            p->watch = transport_watch_auth(p->ctx, p->dealer, "peer");
     }
     return cmd->run(p, e);
 }
