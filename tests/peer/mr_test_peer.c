@@ -18,6 +18,8 @@
  *   garbage  send malformed messages to --connect (no join), then one
  *            well-formed message that the master logs, so that a test knows
  *            when the master has read all of them
+ *   forge, steal, beat-as, bighead, flood: the hostile ones, in
+ *            peer_attack.c (an authorized key trying what it may not)
  *
  * What it did goes to stdout, one line per event ("welcome mapper=3 ...",
  * "task chunk=0 attempt=1 bytes=65536", "sent truncated"), for the test to
@@ -32,12 +34,15 @@
 #include "proto_msg.h"
 #include "transport.h"
 
+#include "peer.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Exit statuses. */
@@ -67,6 +72,14 @@ static const char s_usage[] =
     "  garbage [KIND...]   send malformed messages, then a well-formed one that\n"
     "                      the master logs; KIND: empty bytes truncated trailing\n"
     "                      fields type payload (default: all but payload)\n"
+    "  forge CHUNK MAPPER  join, push RESULTs for CHUNK in MAPPER's name to the\n"
+    "                      reducer: forged pairs under wrong tokens, and a\n"
+    "                      malformed payload\n"
+    "  steal PORT          join, then connect to another mapper's task PORT\n"
+    "  beat-as MAPPER      join, then send HEARTBEATs in MAPPER's name\n"
+    "  bighead BYTES       join, push a RESULT whose header is BYTES of nils\n"
+    "  flood N             N joins that never say READY, each on its own\n"
+    "                      connection\n"
     "\n"
     "  --connect EP        the master's --listen endpoint (garbage --push: its\n"
     "                      control socket)\n"
@@ -75,33 +88,8 @@ static const char s_usage[] =
     "  --server-pub FILE   the master's public key\n"
     "  --total N           FINISH's chunk count (default 0)\n"
     "  --push              garbage: a plain PUSH socket instead of a DEALER\n"
-    "  --deadline SECONDS  how long to wait for the master (default 30)\n";
-
-typedef struct peer_opts {
-    const char *connect;    /* --connect */
-    const char *plugin;     /* -m */
-    const char *key;        /* --key */
-    const char *server_pub; /* --server-pub */
-    uint64_t total;         /* --total */
-    bool push;              /* --push */
-    double deadline;        /* --deadline */
-    const char *command;    /* hello, take, finish, garbage */
-    char **args;            /* the command's arguments (borrowed from argv) */
-    int n_args;             /* how many */
-} peer_opts_t;
-
-typedef struct peer {
-    peer_opts_t opts;                  /* parsed command line */
-    void *ctx;                         /* owned ZeroMQ context */
-    void *dealer;                      /* DEALER to --connect, owned */
-    void *watch;                       /* reports a refused CURVE handshake, owned */
-    keys_pair_t client;                /* our CURVE keys, when secure */
-    char server_pub[KEYS_Z85_LEN + 1]; /* the master's public key, when secure */
-    bool secure;                       /* --key given */
-    char host[256];                    /* host part of --connect */
-    proto_msg_t welcome;               /* the master's WELCOME, after s_join */
-    buf_t header;                      /* scratch for encoding */
-} peer_t;
+    "  --deadline SECONDS  how long to wait for the master (default 30)\n"
+    "  --name TEXT         the host name HELLO gives (default mr-test-peer)\n";
 
 static int s_secure_client(void *sock, void *arg)
 {
@@ -113,7 +101,7 @@ static int s_secure_client(void *sock, void *arg)
 
 /* Connects a socket of kind to endpoint, a CURVE client when secure; watch,
  * when not NULL, gets a monitor of refused handshakes. */
-static void *s_open(peer_t *p, transport_kind_t kind, const char *endpoint, void **watch, err_t *e)
+void *peer_open(peer_t *p, transport_kind_t kind, const char *endpoint, void **watch, err_t *e)
 {
     transport_opts_t opts = { .max_msg = PEER_MAX_MSG, .auth_watch = watch };
     if (p->secure) {
@@ -124,7 +112,7 @@ static void *s_open(peer_t *p, transport_kind_t kind, const char *endpoint, void
 }
 
 /* Sends msg (and a payload when not NULL) on sock. */
-static int s_send(peer_t *p, void *sock, const proto_msg_t *msg, const void *payload, size_t len)
+int peer_send(peer_t *p, void *sock, const proto_msg_t *msg, const void *payload, size_t len)
 {
     buf_reset(&p->header);
     int rc = proto_msg_encode(msg, &p->header);
@@ -135,7 +123,7 @@ static int s_send(peer_t *p, void *sock, const proto_msg_t *msg, const void *pay
 
 /* Answers to our heartbeats and the master's own: read and dropped, except
  * a REFUSE (the master dropped us), which ends the command. */
-static int s_drain_dealer(peer_t *p, err_t *e)
+int peer_drain(peer_t *p, err_t *e)
 {
     transport_msg_t tm;
     while (transport_recv(p->dealer, &tm, 0) == 0) {
@@ -154,15 +142,15 @@ static int s_drain_dealer(peer_t *p, err_t *e)
 /* HELLO with the plugin's digest, then WELCOME (kept in p->welcome) or
  * REFUSE.  0, -EACCES (our key refused), -EPROTO (refused: e says why) or
  * -ETIMEDOUT. */
-static int s_join(peer_t *p, err_t *e)
+int peer_join(peer_t *p, err_t *e)
 {
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_HELLO);
     msg.pid = (uint64_t)getpid();
-    snprintf(msg.text, sizeof msg.text, "mr-test-peer");
+    snprintf(msg.text, sizeof msg.text, "%s", p->opts.name ? p->opts.name : "mr-test-peer");
     if (plugin_digest(p->opts.plugin, msg.digest, e) < 0)
         return e->code;
-    int rc = s_send(p, p->dealer, &msg, NULL, 0);
+    int rc = peer_send(p, p->dealer, &msg, NULL, 0);
     if (rc < 0)
         return err_set(e, rc, "HELLO to %s: %s", p->opts.connect, strerror(-rc));
     double deadline = proc_now() + p->opts.deadline;
@@ -203,19 +191,19 @@ static int s_take(peer_t *p, err_t *e)
     if (proc_parse_u64(p->opts.args[0], &want) < 0 || want == 0)
         return err_set(e, -EINVAL, "take %s: expected a number of tasks, 1 or more",
                        p->opts.args[0]);
-    int rc = s_join(p, e);
+    int rc = peer_join(p, e);
     if (rc < 0)
         return rc;
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.task_port);
-    void *tasks = s_open(p, TRANSPORT_PULL, endpoint, NULL, e);
+    void *tasks = peer_open(p, TRANSPORT_PULL, endpoint, NULL, e);
     if (!tasks)
         return e->code;
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_READY);
     msg.mapper = p->welcome.mapper;
     msg.pid = (uint64_t)getpid();
-    rc = s_send(p, p->dealer, &msg, NULL, 0);
+    rc = peer_send(p, p->dealer, &msg, NULL, 0);
     proto_msg_t beat;
     proto_msg_init(&beat, PROTO_HEARTBEAT);
     beat.mapper = p->welcome.mapper;
@@ -225,9 +213,9 @@ static int s_take(peer_t *p, err_t *e)
     while (rc == 0 && got < want) {
         if (proc_now() >= next_beat) {
             next_beat = proc_now() + PEER_BEAT_SECONDS;
-            rc = s_send(p, p->dealer, &beat, NULL, 0);
+            rc = peer_send(p, p->dealer, &beat, NULL, 0);
             if (rc == 0)
-                rc = s_drain_dealer(p, e);
+                rc = peer_drain(p, e);
             if (rc < 0)
                 break;
         }
@@ -266,18 +254,18 @@ static int s_take(peer_t *p, err_t *e)
  * mapper pushes its RESULTs there. */
 static int s_finish(peer_t *p, err_t *e)
 {
-    int rc = s_join(p, e);
+    int rc = peer_join(p, e);
     if (rc < 0)
         return rc;
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.result_port);
-    void *results = s_open(p, TRANSPORT_PUSH, endpoint, NULL, e);
+    void *results = peer_open(p, TRANSPORT_PUSH, endpoint, NULL, e);
     if (!results)
         return e->code;
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_FINISH);
     msg.total = p->opts.total;
-    rc = s_send(p, results, &msg, NULL, 0);
+    rc = peer_send(p, results, &msg, NULL, 0);
     /* The linger is what delivers it: close waits for the handshake and the
      * send, up to the deadline. */
     transport_close(&results, (int)(p->opts.deadline * 1000));
@@ -345,7 +333,7 @@ static int s_garbage_all(peer_t *p, err_t *e)
     }
     void *sock = p->dealer;
     if (p->opts.push) {
-        sock = s_open(p, TRANSPORT_PUSH, p->opts.connect, NULL, e);
+        sock = peer_open(p, TRANSPORT_PUSH, p->opts.connect, NULL, e);
         if (!sock)
             return e->code;
     }
@@ -409,10 +397,11 @@ typedef struct peer_command {
 } peer_command_t;
 
 static const peer_command_t s_commands[] = {
-    { "hello", 0, true, s_join },
-    { "take", 1, true, s_take },
-    { "finish", 0, true, s_finish },
-    { "garbage", -1, false, s_garbage_all },
+    { "hello", 0, true, peer_join },      { "take", 1, true, s_take },
+    { "finish", 0, true, s_finish },      { "garbage", -1, false, s_garbage_all },
+    { "forge", 2, true, peer_forge },     { "steal", 1, true, peer_steal },
+    { "beat-as", 1, true, peer_beat_as }, { "bighead", 1, true, peer_bighead },
+    { "flood", 1, true, peer_flood },
 };
 
 static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **argv, err_t *e)
@@ -424,6 +413,7 @@ static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **
         { "total", required_argument, NULL, 'T' },
         { "push", no_argument, NULL, 'p' },
         { "deadline", required_argument, NULL, 'D' },
+        { "name", required_argument, NULL, 'N' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -444,6 +434,7 @@ static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **
                 return err_set(e, -EINVAL, "invalid --total '%s'", optarg);
             break;
         case 'p': o->push = true; break;
+        case 'N': o->name = optarg; break;
         case 'D': {
             char *end = NULL;
             o->deadline = strtod(optarg, &end);
@@ -493,7 +484,8 @@ static int s_run(peer_t *p, const peer_command_t *cmd, err_t *e)
     if (!p->ctx)
         return err_set(e, -ENOMEM, "cannot create a ZeroMQ context");
     if (!p->opts.push) {
-        p->dealer = s_open(p, TRANSPORT_DEALER, p->opts.connect, p->secure ? &p->watch : NULL, e);
+        p->dealer =
+            peer_open(p, TRANSPORT_DEALER, p->opts.connect, p->secure ? &p->watch : NULL, e);
         if (!p->dealer)
             return e->code;
     }
@@ -503,6 +495,12 @@ static int s_run(peer_t *p, const peer_command_t *cmd, err_t *e)
 int main(int argc, char **argv)
 {
     log_init("mr-test-peer", false);
+    /* flood opens a socket per join: up to the hard limit of descriptors. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     peer_t p;
     memset(&p, 0, sizeof p);
