@@ -485,9 +485,10 @@ static void s_cleanup(job_t *job)
         transport_close(&job->mappers[i].sock, 0);
         progress_destroy(&job->mappers[i].progress);
     }
-    if (job->bad && fclose(job->bad) != 0)
-        job__fail(job, -errno, "--bad-records %s: %s", job->cfg->args->bad_records,
-                  strerror(errno));
+    err_t e;
+    err_init(&e);
+    if (job->bad_file && afile_commit(&job->bad_file, &e) < 0)
+        job__fail(job, e.code, "%s", e.text);
     transport_close(&job->control, 0);
     transport_close(&job->feed, 0);
     remote__destroy(job);
@@ -581,7 +582,18 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         log_set_hook(s_meter_clear, job.meter);
     if (cfg->args->timeline)
         job.timeline = timeline_new(job.started);
-    if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
+    /* Opened before any process starts: an unwritable place fails first. */
+    if (cfg->args->bad_records) {
+        err_t be;
+        err_init(&be);
+        job.bad_file =
+            afile_open(cfg->args->bad_records, "--bad-records", 0, AFILE_MODE_DEFAULT, &be);
+        job.bad = job.bad_file ? afile_stream(job.bad_file, &be) : NULL;
+        if (!job.bad)
+            job__fail(&job, be.code, "%s", be.text);
+    }
+    if (job.state == JOB_RUNNING && s_setup(&job) == 0 && remote__setup(&job) == 0 &&
+        s_spawn_reducer(&job) == 0) {
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
             job__spawn_mapper(&job);
     }
@@ -592,12 +604,6 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         tick_ms = 100; /* the progress line redraws ten times a second */
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
-    if (cfg->args->bad_records) {
-        job.bad = fopen(cfg->args->bad_records, "we");
-        if (!job.bad)
-            job__fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
-                      strerror(errno));
-    }
     while (job.state == JOB_RUNNING) {
         s_feed(&job);
         s_maybe_finish(&job);
@@ -634,10 +640,12 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     log_set_hook(NULL, NULL);
     meter_finish(job.meter, job.state == JOB_SUCCEEDED);
     if (job.timeline) {
+        /* Like every side file, a picture that cannot be written fails the
+         * job, before main moves -o into place. */
         err_t te;
         err_init(&te);
         if (timeline_write_svg(job.timeline, cfg->args->timeline, proc_now(), &te) < 0)
-            log_warn("--timeline: %s", te.text);
+            job__fail(&job, te.code, "%s", te.text);
     }
     job__shutdown(&job);
     s_cleanup(&job);

@@ -3,6 +3,7 @@
  */
 #include "out.h"
 
+#include "afile.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -29,8 +30,14 @@ struct out {
 
 out_t *out_open(const char *path, err_t *e)
 {
-    bool is_stdout = strcmp(path, "-") == 0;
-    int fd = is_stdout ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* "-" and /dev/fd/N (afile_write_path's names for a descriptor) are
+     * written as they are, never reopened: reopening a redirected stdout by
+     * name would truncate what the shell opened. */
+    int alias = afile_alias(path);
+    bool is_stdout = alias == STDOUT_FILENO;
+    int fd = is_stdout    ? STDOUT_FILENO
+             : alias >= 0 ? fcntl(alias, F_DUPFD_CLOEXEC, 3)
+                          : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
         err_set(e, -errno, "output %s: %s", path, strerror(errno));
         return NULL;

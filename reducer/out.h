@@ -14,7 +14,8 @@
 
 typedef struct out out_t;
 
-/* Opens path for writing (truncating), or stdout for "-".  Returns the
+/* Opens path for writing (truncating); "-" is stdout, and /dev/fd/N a
+ * duplicate of descriptor N (afile_alias), neither reopened.  Returns the
  * writer (owned) or NULL with e set. */
 out_t *out_open(const char *path, err_t *e);
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# it_files.sh - mr never forges, steals or loses a file (issue 10, findings
+# 7 to 10 and part of 13):
+#   - every file mr writes (-o, --stats, --timeline, --bad-records) goes
+#     through one atomic writer: a unique temporary file beside it, renamed
+#     on success; an unrelated NAME.tmp, or a link planted there, is left
+#     alone; a symbolic link is written through and stays a link;
+#     descriptors (-, /dev/stdout and links to them) are written in place;
+#     a 250-byte -o name works;
+#   - a side file that fails fails the job before -o is renamed, so exit 1
+#     never leaves a new -o;
+#   - a file flag naming an input or another output (same name, or the same
+#     file by another name) is refused before anything starts (exit 2,
+#     naming both flags), and the input is left as it was;
+#   - an input that shrinks or changes while the job runs fails it with
+#     "input FILE changed while it was read" (exit 1), leaving no temporary
+#     output, no runtime directory and no process; so does out-of-memory in
+#     mr-run (no temporary output, no runtime directory);
+#   - -0 output records end in NUL.
+# Oracles are coreutils (cmp, printf, sort, tr), never mr itself.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib/it.sh"
+it_init
+
+UPPER=$MR_EXAMPLES/upper.so
+WC=$MR_EXAMPLES/wordcount.so
+W=$IT_WORK
+seq 1 3000 | sed 's/^/line /' >"$W/in.txt"
+tr a-z A-Z <"$W/in.txt" >"$W/in.upper"
+
+# The files beside PATH that look like mr's temporary ones.
+temps_beside() {
+    local dir base
+    dir=$(dirname "$1")
+    base=$(basename "$1")
+    find "$dir" -maxdepth 1 -name ".${base:0:20}*.mr-*" 2>/dev/null
+}
+
+# it_no_temps DESCRIPTION PATH: nothing like mr's temporary file beside PATH.
+it_no_temps() {
+    local left
+    left=$(temps_beside "$2")
+    if [ -z "$left" ]; then
+        it_ok "$1"
+    else
+        it_not_ok "$1" "left behind: $left"
+        rm -f $left
+    fi
+}
+
+# upper_job ARGS...: an --ordered upper-casing job of in.txt, quiet.
+upper_job() {
+    "$MR_RUN" -q -m "$UPPER" --ordered -j 2 --chunk-size 4k "$@"
+}
+
+# --- finding 8: the writers ---------------------------------------------------
+
+# An unrelated NAME.tmp, and a link planted at NAME.tmp, are left alone.
+echo "my own notes" >"$W/stats.json.tmp"
+echo "precious" >"$W/victim"
+ln -s "$W/victim" "$W/pic.svg.tmp"
+upper_job --stats "$W/stats.json" --timeline "$W/pic.svg" -o "$W/a.out" "$W/in.txt" 2>"$W/a.err"
+it_status_ok "--stats and --timeline beside a NAME.tmp: exit 0" $? "$W/a.err"
+it_equal "an unrelated --stats NAME.tmp is left as it was" "my own notes" "$(cat "$W/stats.json.tmp")"
+it_equal "a link planted at the --timeline NAME.tmp is not written through" "precious" \
+    "$(cat "$W/victim")"
+it_check "the link planted at NAME.tmp is still a link" test -L "$W/pic.svg.tmp"
+it_check "--stats was written" grep -q '"input_bytes"' "$W/stats.json"
+it_check "--timeline was written" grep -q '<svg' "$W/pic.svg"
+it_same "and -o holds the output" "$W/in.upper" "$W/a.out"
+it_no_temps "no temporary file is left beside -o" "$W/a.out"
+it_no_temps "no temporary file is left beside --stats" "$W/stats.json"
+
+# A symbolic link at -o (and at --stats) is written through: the link stays.
+mkdir -p "$W/real"
+echo old >"$W/real/out.txt"
+echo old >"$W/real/stats.json"
+ln -s real/out.txt "$W/link.out"
+ln -s "$W/real/stats.json" "$W/link.json"
+upper_job -o "$W/link.out" --stats "$W/link.json" "$W/in.txt" 2>"$W/link.err"
+it_status_ok "-o and --stats through symbolic links: exit 0" $? "$W/link.err"
+it_check "-o that is a symbolic link stays a link" test -L "$W/link.out"
+it_check "--stats that is a symbolic link stays a link" test -L "$W/link.json"
+it_same "the link's target got the output" "$W/in.upper" "$W/real/out.txt"
+it_check "the --stats link's target got the JSON" grep -q '"output_records": 3000' \
+    "$W/real/stats.json"
+
+# --stats - and --stats through a link to /dev/stdout (as /dev/stdout is
+# itself a link to /proc/self/fd/1): the JSON goes to stdout, the link stays,
+# and no file named '-' appears.
+(cd "$W" && upper_job --stats - -o "$W/dash.out" "$W/in.txt" >"$W/dash.stdout" 2>"$W/dash.err")
+it_status_ok "--stats -: exit 0" $? "$W/dash.err"
+it_check "--stats - writes the JSON to stdout" grep -q '"output_records": 3000' "$W/dash.stdout"
+it_check "--stats - writes no file named '-'" test ! -e "$W/-"
+ln -s /proc/self/fd/1 "$W/so"
+upper_job --stats "$W/so" -o "$W/so.out" "$W/in.txt" >"$W/so.stdout" 2>"$W/so.err"
+it_status_ok "--stats through a link to /proc/self/fd/1: exit 0" $? "$W/so.err"
+it_check "the link to stdout is still a link" test -L "$W/so"
+it_check "and the JSON went to stdout" grep -q '"output_records": 3000' "$W/so.stdout"
+if [ "$(id -u)" -ne 0 ]; then
+    upper_job --stats /dev/stdout -o "$W/devout.out" "$W/in.txt" >"$W/devout.stdout" \
+        2>"$W/devout.err"
+    it_status_ok "--stats /dev/stdout: exit 0" $? "$W/devout.err"
+    it_check "--stats /dev/stdout: the JSON went to stdout" grep -q '"output_records": 3000' \
+        "$W/devout.stdout"
+else
+    it_skip "--stats /dev/stdout writes to stdout" \
+        "as root a regression would replace the machine's /dev/stdout; the link to /proc/self/fd/1 above takes the same path"
+fi
+
+# -o - is stdout too.
+upper_job -o - "$W/in.txt" >"$W/odash.stdout" 2>"$W/odash.err"
+it_status_ok "-o -: exit 0" $? "$W/odash.err"
+it_same "-o - writes the output to stdout" "$W/in.upper" "$W/odash.stdout"
+
+# A failing --stats (or --timeline) fails the job, and -o is not replaced.
+echo "old output" >"$W/keep.out"
+upper_job --stats "$W/no/such/dir/s.json" -o "$W/keep.out" "$W/in.txt" 2>"$W/fs.err"
+it_equal "a --stats that cannot be written: exit 1" 1 $?
+it_mentions "the error names --stats' file" "$W/fs.err" "$W/no/such/dir/s.json"
+it_equal "and -o keeps its old contents" "old output" "$(head -c 40 "$W/keep.out")"
+it_no_temps "and no temporary file is left beside -o" "$W/keep.out"
+mkdir -p "$W/adir"
+upper_job --timeline "$W/adir" -o "$W/keep.out" "$W/in.txt" 2>"$W/ft.err"
+it_equal "a --timeline that is a directory: exit 1" 1 $?
+it_equal "and -o keeps its old contents" "old output" "$(head -c 40 "$W/keep.out")"
+upper_job --stats "$W/adir" -o "$W/new.out" "$W/in.txt" 2>"$W/fs2.err"
+it_equal "a --stats that is a directory: exit 1" 1 $?
+it_check "and no -o appears" test ! -e "$W/new.out"
+it_no_runtime_dir "failed side files leave no runtime directory"
+
+# --- finding 13: a long -o name -----------------------------------------------
+long=$(printf 'o%.0s' $(seq 1 250))
+upper_job -o "$W/$long" "$W/in.txt" 2>"$W/long.err"
+it_status_ok "a 250-byte -o name: exit 0" $? "$W/long.err"
+it_same "and the output is there" "$W/in.upper" "$W/$long"
+long=$(printf 's%.0s' $(seq 1 255))
+upper_job --stats "$W/$long" -o "$W/long2.out" "$W/in.txt" 2>"$W/long2.err"
+it_status_ok "a 255-byte --stats name: exit 0" $? "$W/long2.err"
+
+it_no_children "no mapper or reducer is left running"
+it_done
