@@ -109,9 +109,11 @@ else
 fi
 
 # -o - is stdout too.
-upper_job -o - "$W/in.txt" >"$W/odash.stdout" 2>"$W/odash.err"
+rm -f "$W/-"
+(cd "$W" && upper_job -o - "$W/in.txt" >"$W/odash.stdout" 2>"$W/odash.err")
 it_status_ok "-o -: exit 0" $? "$W/odash.err"
 it_same "-o - writes the output to stdout" "$W/in.upper" "$W/odash.stdout"
+it_check "-o - writes no file named '-'" test ! -e "$W/-"
 
 # A failing --stats (or --timeline) fails the job, and -o is not replaced.
 echo "old output" >"$W/keep.out"
