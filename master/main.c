@@ -165,6 +165,8 @@ int main(int argc, char **argv)
     err_init(&e);
     args_t a;
     int rc = args_parse(&a, argc, argv, &e);
+    if (rc == 0)
+        rc = args_check_files(&a, &e);
     if (rc != 0) {
         args_fini(&a);
         if (rc > 0)

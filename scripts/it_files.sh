@@ -131,6 +131,52 @@ it_equal "a --stats that is a directory: exit 1" 1 $?
 it_check "and no -o appears" test ! -e "$W/new.out"
 it_no_runtime_dir "failed side files leave no runtime directory"
 
+# --- finding 7: a file flag that names an input or another output ---------------
+
+cp "$W/in.txt" "$W/in.copy"
+# refused DESCRIPTION FLAG_TEXT OTHER_TEXT ARGS...: exit 2 with an error naming
+# both flags, the input as it was, nothing started and nothing left.
+refused() {
+    local desc=$1 one=$2 two=$3
+    shift 3
+    cat "$W/in.copy" >"$W/in.txt" # the same inode, whatever an earlier check did
+    upper_job "$@" 2>"$W/refused.err"
+    it_equal "$desc: exit 2" 2 $?
+    it_mentions "$desc: the error names both flags" "$W/refused.err" "$one" "$two" "same file"
+    it_same "$desc: the input is as it was" "$W/in.copy" "$W/in.txt"
+}
+refused "--bad-records naming the input" "--bad-records $W/in.txt" "-i $W/in.txt" \
+    --skip-bad --bad-records "$W/in.txt" "$W/in.txt"
+refused "--stats naming the input" "--stats $W/in.txt" "-i $W/in.txt" \
+    --stats "$W/in.txt" "$W/in.txt"
+refused "-o naming the input" "-o $W/in.txt" "-i $W/in.txt" -o "$W/in.txt" "$W/in.txt"
+ln -s in.txt "$W/in.link"
+ln "$W/in.txt" "$W/in.hard"
+refused "--timeline naming the input through a symbolic link" "--timeline $W/in.link" \
+    "-i $W/in.txt" --timeline "$W/in.link" "$W/in.txt"
+refused "--stats naming the input through a hard link" "--stats $W/in.hard" "-i $W/in.txt" \
+    --stats "$W/in.hard" "$W/in.txt"
+refused "-o naming stdin's file" "-o $W/in.txt" "- (stdin)" -o "$W/in.txt" <"$W/in.txt"
+echo "old output" >"$W/both.out"
+refused "--stats naming the -o file" "-o $W/both.out" "--stats $W/./both.out" \
+    -o "$W/both.out" --stats "$W/./both.out" "$W/in.txt"
+it_equal "--stats naming the -o file: -o is as it was" "old output" "$(head -c 40 "$W/both.out")"
+refused "--timeline and --stats naming one new file" "--stats $W/one.new" \
+    "--timeline $W/one.new" --stats "$W/one.new" --timeline "$W/one.new" "$W/in.txt"
+it_check "and that file was not made" test ! -e "$W/one.new"
+it_no_temps "a refused job leaves no temporary file" "$W/both.out"
+it_no_runtime_dir "a refused job leaves no runtime directory"
+# A device of our own where we may make one: an engine that renamed over a
+# device would replace it, and as root that must not be the machine's
+# /dev/null (a regression of the old writers did exactly that).
+NULLDEV=/dev/null
+if [ "$(id -u)" -eq 0 ] && mknod -m 666 "$W/null" c 1 3 2>/dev/null; then
+    NULLDEV=$W/null
+fi
+upper_job --stats "$NULLDEV" --timeline "$NULLDEV" -o "$W/null.out" "$W/in.txt" 2>"$W/null.err"
+it_status_ok "--stats and --timeline may share a device" $? "$W/null.err"
+it_check "and the device is still a device" test -c "$NULLDEV"
+
 # --- finding 13: a long -o name -----------------------------------------------
 long=$(printf 'o%.0s' $(seq 1 250))
 upper_job -o "$W/$long" "$W/in.txt" 2>"$W/long.err"
