@@ -22,6 +22,7 @@
 #include "job_int.h"
 
 #include "chunks.h"
+#include "cleanup.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
@@ -79,6 +80,7 @@ static int s_setup(job_t *job)
         return job__fail(job, -errno, "cannot create a runtime directory in %s: %s", tmp,
                          strerror(errno));
     }
+    cleanup_add_dir(job->dir); /* removed even if we die of a fatal signal */
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
     snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
 
@@ -504,6 +506,7 @@ static void s_cleanup(job_t *job)
             unlink(path);
         }
         rmdir(job->dir);
+        cleanup_forget(job->dir);
     }
     if (job->sigfd >= 0)
         close(job->sigfd);

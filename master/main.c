@@ -6,6 +6,7 @@
  */
 #include "afile.h"
 #include "args.h"
+#include "cleanup.h"
 #include "job.h"
 #include "log.h"
 #include "mem.h"
@@ -161,6 +162,9 @@ static int s_check_binaries(const char *dir, err_t *e)
 int main(int argc, char **argv)
 {
     log_init("mr-run", false);
+    /* A fatal signal (an abort on out-of-memory, a crash) still removes the
+     * temporary output and the runtime directory. */
+    cleanup_install();
     err_t e;
     err_init(&e);
     args_t a;

@@ -10,6 +10,7 @@
  */
 #include "afile.h"
 
+#include "cleanup.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -155,6 +156,7 @@ static int s_create_temp(afile_t *self, mode_t create_mode, err_t *e)
         return err_set(e, -code, "%s: cannot create a file in its directory: %s", self->name,
                        strerror(code));
     }
+    cleanup_add_file(self->temp); /* best effort: a full table only loses that */
     return 0;
 }
 
@@ -291,6 +293,7 @@ static int s_close(afile_t *self, const char **what)
 /* The temporary file was renamed into place: nothing to remove any more. */
 static void s_forget_temp(afile_t *self)
 {
+    cleanup_forget(self->temp);
     free(self->temp);
     self->temp = NULL;
 }
@@ -332,8 +335,10 @@ void afile_destroy(afile_t **self_p)
         fclose(self->stream);
     else if (self->fd >= 0)
         close(self->fd);
-    if (self->temp)
+    if (self->temp) {
         unlink(self->temp);
+        cleanup_forget(self->temp);
+    }
     free(self->temp);
     free(self->target);
     free(self->name);

@@ -17,6 +17,9 @@
  *     over the file the shell opened).
  *
  * A long name works: the temporary file's name is cut to fit NAME_MAX.
+ * While a temporary file exists it is registered with cleanup.h, so a
+ * process that dies of a fatal signal (an abort on out-of-memory) still
+ * removes it.
  */
 #ifndef MR_AFILE_H
 #define MR_AFILE_H

@@ -177,6 +177,93 @@ upper_job --stats "$NULLDEV" --timeline "$NULLDEV" -o "$W/null.out" "$W/in.txt" 
 it_status_ok "--stats and --timeline may share a device" $? "$W/null.err"
 it_check "and the device is still a device" test -c "$NULLDEV"
 
+# --- finding 10: out of memory and other fatal signals in mr-run --------------
+
+# A 1 GiB chunk size makes mr-run reserve 1 GiB for the first record of a
+# stream: past the address-space limit (ASan: past its largest allocation),
+# the allocation fails and mr-run aborts.
+echo "old output" >"$W/oom.out"
+# (The subshell keeps bash's "Aborted" note out of the log.)
+(
+    if it_sanitized; then
+        export ASAN_OPTIONS="$ASAN_OPTIONS:allocator_may_return_null=1:max_allocation_size_mb=256"
+    else
+        ulimit -v 600000
+    fi
+    echo "one record" | "$MR_RUN" -q -m "$UPPER" --ordered -j 1 --chunk-size 1G \
+        -o "$W/oom.out" 2>"$W/oom.err"
+) 2>/dev/null
+status=$?
+it_equal "out of memory in mr-run: it aborts (exit 134)" 134 $status
+it_mentions "and says it ran out of memory" "$W/oom.err" "out of memory"
+it_no_temps "out of memory leaves no temporary output" "$W/oom.out"
+it_equal "and the old -o as it was" "old output" "$(head -c 40 "$W/oom.out")"
+it_no_runtime_dir "out of memory leaves no runtime directory"
+it_check "out of memory leaves no mapper or reducer" it_wait_for 30 test -z "$(it_stray_children)"
+
+# A plugin that waits in map(): it makes DIR/started on its first record and
+# goes on once DIR/go exists, so a check can act while a job is surely
+# running (and surely not finished).
+it_build_plugin gate <<'EOF' || it_done
+#include "mr.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+static int g_init(const char *arg, void **state)
+{
+    *state = (void *)arg;
+    return 0;
+}
+static int g_map(void *state, mr_bytes_t r, mr_emitter_t *o)
+{
+    static int waited;
+    if (!waited) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/started", (const char *)state);
+        close(open(path, O_WRONLY | O_CREAT, 0600));
+        snprintf(path, sizeof path, "%s/go", (const char *)state);
+        struct timespec tick = { 0, 10 * 1000 * 1000 };
+        for (int i = 0; i < 6000 && access(path, F_OK) < 0; i++)
+            nanosleep(&tick, NULL);
+        waited = 1;
+    }
+    return mr_emit_value(o, r.ptr, r.len);
+}
+const mr_plugin_t mr_plugin = {
+    .abi_version = MR_ABI_VERSION, .name = "gate", .init = g_init, .map = g_map,
+};
+EOF
+
+# gate_start NAME ARGS...: starts a gated job in the background (its
+# directory $W/NAME.gate), waits until map() is running; GATE_PID is mr-run.
+gate_start() {
+    local name=$1
+    shift
+    rm -rf "$W/$name.gate"
+    mkdir -p "$W/$name.gate"
+    "$MR_RUN" -q -m "$W/gate.so" --arg "$W/$name.gate" --ordered "$@" 2>"$W/$name.err" &
+    GATE_PID=$!
+    IT_BG_PIDS+=("$GATE_PID")
+    it_wait_for 30 test -e "$W/$name.gate/started"
+}
+
+# A fatal signal from outside (SIGABRT, as an assert would raise; a
+# background job of a script ignores SIGQUIT and SIGINT) while the job
+# runs: mr-run still removes its temporary output and runtime directory.
+echo "old output" >"$W/abrt.out"
+gate_start abrt -j 2 --chunk-size 4k -o "$W/abrt.out" "$W/in.txt"
+it_check "a gated job has started" test -e "$W/abrt.gate/started"
+it_check "and its temporary output exists" test -n "$(temps_beside "$W/abrt.out")"
+kill -ABRT "$GATE_PID"
+{ wait "$GATE_PID"; } 2>/dev/null
+it_equal "SIGABRT to mr-run: it dies of it (exit 134)" 134 $?
+it_no_temps "SIGABRT leaves no temporary output" "$W/abrt.out"
+it_equal "and the old -o as it was" "old output" "$(head -c 40 "$W/abrt.out")"
+it_no_runtime_dir "SIGABRT leaves no runtime directory"
+it_check "SIGABRT leaves no mapper or reducer" it_wait_for 30 test -z "$(it_stray_children)"
+
 # --- finding 13: a long -o name -----------------------------------------------
 long=$(printf 'o%.0s' $(seq 1 250))
 upper_job -o "$W/$long" "$W/in.txt" 2>"$W/long.err"
