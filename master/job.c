@@ -298,16 +298,18 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
      * chunks travel as the payload. */
     bool inline_bytes = c->src.owned != NULL;
     /* A remote mapper cannot read our files, nor can anyone open stdin
-     * redirected from a file by name: those get the bytes, sent straight
-     * from the mapping, which outlives the ZeroMQ context. */
+     * redirected from a file by name: those get the bytes, copied from the
+     * mapping by zmq_send on this thread.  Not zero-copy: libzmq's I/O
+     * thread would read the mapping, and a page that vanishes (the file
+     * truncated) would be a SIGBUS there, or an EFAULT that libzmq asserts
+     * on, where fmap.h cannot turn it into an error. */
     bool from_map =
         !inline_bytes && (m->remote || !split_input_path(job->cfg->split, c->src.input));
     msg.input = inline_bytes || from_map ? PROTO_INPUT_INLINE : c->src.input;
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    int flags = TRANSPORT_DONTWAIT | (from_map ? TRANSPORT_ZEROCOPY : 0);
     int rc = transport_send(m->sock, &job->header, inline_bytes || from_map ? c->src.data : NULL,
-                            c->src.len, flags);
+                            c->src.len, TRANSPORT_DONTWAIT);
     if (rc == -EAGAIN)
         job->retry_soon = true;
     if (rc < 0)
@@ -380,6 +382,14 @@ static void s_maybe_finish(job_t *job)
     if (job->state != JOB_RUNNING || job->finish_sent || !job->input_done ||
         chunks_open(job->chunks) > 0)
         return;
+    /* Every chunk is read and merged: the inputs must still be the files
+     * that were read, or the output is of something nobody can name. */
+    err_t e;
+    err_init(&e);
+    if (split_check(job->cfg->split, &e) < 0) {
+        job__fail(job, e.code, "%s", e.text);
+        return;
+    }
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_FINISH);
     msg.total = chunks_cut(job->chunks);

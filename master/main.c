@@ -7,6 +7,7 @@
 #include "afile.h"
 #include "args.h"
 #include "cleanup.h"
+#include "fmap.h"
 #include "job.h"
 #include "log.h"
 #include "mem.h"
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
     /* A fatal signal (an abort on out-of-memory, a crash) still removes the
      * temporary output and the runtime directory. */
     cleanup_install();
+    fmap_install(); /* an input that shrinks is an error, not a SIGBUS */
     err_t e;
     err_init(&e);
     args_t a;

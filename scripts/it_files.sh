@@ -243,7 +243,8 @@ gate_start() {
     shift
     rm -rf "$W/$name.gate"
     mkdir -p "$W/$name.gate"
-    "$MR_RUN" -q -m "$W/gate.so" --arg "$W/$name.gate" --ordered "$@" 2>"$W/$name.err" &
+    # <&0: a background command's stdin would be /dev/null otherwise.
+    "$MR_RUN" -q -m "$W/gate.so" --arg "$W/$name.gate" --ordered "$@" 2>"$W/$name.err" <&0 &
     GATE_PID=$!
     IT_BG_PIDS+=("$GATE_PID")
     it_wait_for 30 test -e "$W/$name.gate/started"
@@ -263,6 +264,62 @@ it_no_temps "SIGABRT leaves no temporary output" "$W/abrt.out"
 it_equal "and the old -o as it was" "old output" "$(head -c 40 "$W/abrt.out")"
 it_no_runtime_dir "SIGABRT leaves no runtime directory"
 it_check "SIGABRT leaves no mapper or reducer" it_wait_for 30 test -z "$(it_stray_children)"
+
+# --- finding 9: an input that changes while the job reads it ------------------
+
+# changed_job NAME HOW: a gated job over a copy of in.txt ($W/NAME.txt),
+# -j 1 and 4 KiB chunks (the master has cut only what the mapper holds);
+# once map() runs, the input is changed as HOW says, the gate opens, and the
+# job must fail naming the input, leaving nothing behind.
+changed_job() {
+    local name=$1 how=$2 input=$W/$1.txt
+    cp "$W/in.txt" "$input"
+    echo "old output" >"$W/$name.out"
+    gate_start "$name" -j 1 --chunk-size 4k --stats "$W/$name.json" -o "$W/$name.out" "$input"
+    it_check "$name: the job has started" test -e "$W/$name.gate/started"
+    case $how in
+    truncate) truncate -s 0 "$input" ;;   # logrotate's copytruncate
+    shrink) truncate -s 6000 "$input" ;;  # cut within the chunks the mapper holds
+    rewrite) printf 'LINE' | dd of="$input" bs=1 seek=20000 conv=notrunc status=none ;;
+    esac
+    touch "$W/$name.gate/go"
+    { wait "$GATE_PID"; } 2>/dev/null
+    it_equal "$name: the job fails (exit 1)" 1 $?
+    it_mentions "$name: the error says the input changed" "$W/$name.err" \
+        "input $input changed while it was read"
+    it_equal "$name: no mapper died of it" 0 \
+        "$(sed -n 's/.*"mappers_lost": \([0-9]*\).*/\1/p' "$W/$name.json")"
+    it_equal "$name: -o keeps its old contents" "old output" "$(head -c 40 "$W/$name.out")"
+    it_no_temps "$name: no temporary output is left" "$W/$name.out"
+    it_no_runtime_dir "$name: no runtime directory is left"
+    it_check "$name: no mapper or reducer is left" it_wait_for 30 test -z "$(it_stray_children)"
+}
+changed_job truncated truncate
+changed_job shrunk shrink
+changed_job rewritten rewrite
+
+# stdin redirected from a file is mapped by the master, which then sends
+# the chunks' bytes itself (a mapper cannot open it by name).
+cp "$W/in.txt" "$W/stdin.txt"
+gate_start stdin -j 1 --chunk-size 4k -o "$W/stdin.out" <"$W/stdin.txt"
+it_check "stdin's file: the job has started" test -e "$W/stdin.gate/started"
+truncate -s 0 "$W/stdin.txt"
+touch "$W/stdin.gate/go"
+{ wait "$GATE_PID"; } 2>/dev/null
+it_equal "stdin's file truncated: the job fails (exit 1)" 1 $?
+it_mentions "stdin's file truncated: the error says stdin changed" "$W/stdin.err" \
+    "input stdin changed while it was read"
+it_no_temps "stdin's file truncated: no temporary output is left" "$W/stdin.out"
+it_no_runtime_dir "stdin's file truncated: no runtime directory is left"
+
+# A file that did not change: the gated job succeeds (the checks above fail
+# for the change, not for the gate).
+cp "$W/in.txt" "$W/same.txt"
+gate_start same -j 1 --chunk-size 4k -o "$W/same.out" "$W/same.txt"
+touch "$W/same.gate/go"
+wait "$GATE_PID"
+it_status_ok "an unchanged input under the same gate: exit 0" $? "$W/same.err"
+it_same "and the output is the input" "$W/in.txt" "$W/same.out"
 
 # --- finding 13: a long -o name -----------------------------------------------
 long=$(printf 'o%.0s' $(seq 1 250))
