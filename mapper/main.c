@@ -166,7 +166,7 @@ int mapper__load(mapper_t *m, const char *combiner, err_t *e)
         m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
                                  MAPPER_MAX_MSG);
     else
-        m->collect = collect_new_lines(MAPPER_MAX_MSG);
+        m->collect = collect_new_lines(MAPPER_MAX_MSG, m->opts.delim);
     return 0;
 }
 

@@ -100,7 +100,7 @@ void args_usage(FILE *f)
           "                         16M with --map-cmd; a combining job over files,\n"
           "                         where combining pays, cuts up to 16M, down to\n"
           "                         1M as the input runs out)\n"
-          "  -0, --null             records end with NUL instead of newline\n"
+          "  -0, --null             records (input and output) end with NUL, not newline\n"
           "      --arg STRING       string passed to the plugins' init\n"
           "      --stats FILE       write job statistics as JSON\n"
           "      --max-attempts N   failures of one chunk before the job fails (default 4)\n"

@@ -136,6 +136,8 @@ static int s_spawn_reducer(job_t *job)
     }
     if (a->sort)
         argv[n++] = "--sort";
+    if (a->delim == '\0')
+        argv[n++] = "-0"; /* output records end in NUL too */
     /* The reducer holds at most a window of results in its reorder buffer:
      * the master never has more chunks open. */
     char window[24];

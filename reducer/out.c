@@ -26,6 +26,7 @@ struct out {
     char *buf;      /* owned buffer of OUT_BUFFER bytes */
     size_t len;     /* bytes buffered */
     uint64_t lines; /* lines written */
+    char term;      /* what ends a line: '\n', or '\0' for -0 */
 };
 
 out_t *out_open(const char *path, err_t *e)
@@ -49,6 +50,7 @@ out_t *out_open(const char *path, err_t *e)
     self->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     self->path = mem_strdup(is_stdout ? "stdout" : path);
     self->buf = mem_alloc(OUT_BUFFER);
+    self->term = '\n';
     return self;
 }
 
@@ -58,6 +60,7 @@ out_t *out_open_fd(int fd, const char *name)
     self->fd = fd;
     self->path = mem_strdup(name);
     self->buf = mem_alloc(OUT_BUFFER);
+    self->term = '\n';
     return self;
 }
 
@@ -94,10 +97,15 @@ int out_line(out_t *self, const void *key, size_t key_len, const void *value, si
     if (key_len > 0 &&
         ((rc = s_put(self, key, key_len, e)) < 0 || (rc = s_put(self, "\t", 1, e)) < 0))
         return rc;
-    if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, "\n", 1, e)) < 0)
+    if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, &self->term, 1, e)) < 0)
         return rc;
     self->lines++;
     return 0;
+}
+
+void out_set_terminator(out_t *self, char term)
+{
+    self->term = term;
 }
 
 int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e)

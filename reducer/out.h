@@ -27,7 +27,12 @@ out_t *out_open_fd(int fd, const char *name);
  * buffered; -1 on a write error. */
 int out_flush_fd(out_t *self, err_t *e);
 
-/* Writes one line: key TAB value NL, or value NL when the key is empty. */
+/* Ends every line out_line writes with term from now on: '\n' (the
+ * default), or '\0' for -0 output. */
+void out_set_terminator(out_t *self, char term);
+
+/* Writes one line: key TAB value NL, or value NL when the key is empty
+ * (NUL instead of NL after out_set_terminator). */
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e);
 

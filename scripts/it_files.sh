@@ -321,6 +321,24 @@ wait "$GATE_PID"
 it_status_ok "an unchanged input under the same gate: exit 0" $? "$W/same.err"
 it_same "and the output is the input" "$W/in.txt" "$W/same.out"
 
+# --- finding 13: -0 output records end in NUL ---------------------------------
+printf 'a\0b c\0d' >"$W/nul.in"
+printf 'A\0B C\0D\0' >"$W/nul.want"
+"$MR_RUN" -q -m "$UPPER" --ordered -0 -j 2 -o "$W/nul.out" "$W/nul.in" 2>"$W/nul.err"
+it_status_ok "-0 --ordered: exit 0" $? "$W/nul.err"
+it_same "-0 --ordered: every output record ends in NUL" "$W/nul.want" "$W/nul.out"
+"$MR_RUN" -q -m "$UPPER" --unordered -0 -j 2 --chunk-size 2 -o "$W/nulu.out" "$W/nul.in" \
+    2>"$W/nulu.err"
+it_status_ok "-0 --unordered: exit 0" $? "$W/nulu.err"
+it_equal "-0 --unordered: the same records, each ending in NUL" "$(sort -z "$W/nul.want" | od -c)" \
+    "$(sort -z "$W/nulu.out" | od -c)"
+tr '\n' '\0' <"$W/in.txt" >"$W/words.nul"
+it_count_words "$W/in.txt" | tr '\n' '\0' >"$W/words.want"
+"$MR_RUN" -q -m "$WC" --sort -0 -j 2 --chunk-size 4k -o "$W/words.out" "$W/words.nul" \
+    2>"$W/words.err"
+it_status_ok "-0 word count: exit 0" $? "$W/words.err"
+it_same "-0 word count: every key<TAB>count record ends in NUL" "$W/words.want" "$W/words.out"
+
 # --- finding 13: a long -o name -----------------------------------------------
 long=$(printf 'o%.0s' $(seq 1 250))
 upper_job -o "$W/$long" "$W/in.txt" 2>"$W/long.err"

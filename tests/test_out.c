@@ -109,6 +109,28 @@ static void test_line_forms(void **state)
     free(text);
 }
 
+/* -0: every line ends in NUL instead of a newline. */
+static void test_nul_terminator(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/nul.txt", s_dir);
+    err_t e;
+    err_init(&e);
+    out_t *o = out_open(path, &e);
+    assert_non_null(o);
+    out_set_terminator(o, '\0');
+    assert_int_equal(out_line(o, "k", 1, "v", 1, &e), 0);
+    assert_int_equal(out_line(o, NULL, 0, "a\nb", 3, &e), 0);
+    assert_int_equal(out_close(&o, &e), 0);
+    size_t len = 0;
+    char *text = s_read_file(path, &len);
+    const char want[] = "k\tv\0a\nb\0";
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(text, want, len);
+    free(text);
+}
+
 /* Values larger than the buffer, between small lines, arrive whole and in
  * order. */
 static void test_big_values(void **state)
@@ -326,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_line_forms),
+        cmocka_unit_test(test_nul_terminator),
         cmocka_unit_test(test_big_values),
         cmocka_unit_test(test_many_lines),
         cmocka_unit_test(test_truncates_existing),
