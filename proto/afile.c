@@ -51,6 +51,8 @@ struct afile {
     int fd;            /* owned descriptor, -1 until opened (or once in stream) */
     FILE *stream;      /* owned stream on fd, NULL until afile_stream */
     bool no_replace;   /* AFILE_NO_REPLACE */
+    bool set_mode;     /* give the file `mode` when it is committed */
+    mode_t mode;       /* the exact mode asked for, or the old file's */
 };
 
 int afile_alias(const char *path)
@@ -198,16 +200,14 @@ afile_t *afile_open(const char *path, const char *label, int flags, int mode, er
         return self;
     }
     self->kind = AFILE_TEMP;
-    /* An exact mode, or an old file's, is set once the file is ours; until
-     * then nobody else may read it. */
-    bool exact = mode != AFILE_MODE_DEFAULT || exists;
-    if (s_create_temp(self, exact ? 0600 : 0666, e) < 0)
+    /* An exact mode, or an old file's, is given at commit: until then the
+     * file is 0600, so nobody else reads a secret, and whoever writes it
+     * (mr-reducer, for -o) can open it even when the old file was
+     * read-only. */
+    self->set_mode = mode != AFILE_MODE_DEFAULT || exists;
+    self->mode = mode != AFILE_MODE_DEFAULT ? (mode_t)mode : st.st_mode & 07777;
+    if (s_create_temp(self, self->set_mode ? 0600 : 0666, e) < 0)
         goto fail;
-    mode_t want = mode != AFILE_MODE_DEFAULT ? (mode_t)mode : st.st_mode & 07777;
-    if (exact && fchmod(self->fd, want) < 0) {
-        err_set(e, -errno, "%s: chmod: %s", self->name, strerror(errno));
-        goto fail;
-    }
     return self;
 fail:
     afile_destroy(&self);
@@ -267,6 +267,10 @@ static int s_close(afile_t *self, const char **what)
             *what = "write";
         }
         int fd = fileno(self->stream);
+        if (!code && self->set_mode && fchmod(fd, self->mode) < 0) {
+            code = errno;
+            *what = "chmod";
+        }
         if (!code && self->kind == AFILE_TEMP && fsync(fd) < 0) {
             code = errno;
             *what = "fsync";
@@ -277,7 +281,11 @@ static int s_close(afile_t *self, const char **what)
         }
         self->stream = NULL;
     } else if (self->fd >= 0) {
-        if (self->kind == AFILE_TEMP && fsync(self->fd) < 0) {
+        if (self->set_mode && fchmod(self->fd, self->mode) < 0) {
+            code = errno;
+            *what = "chmod";
+        }
+        if (!code && self->kind == AFILE_TEMP && fsync(self->fd) < 0) {
             code = errno;
             *what = "fsync";
         }

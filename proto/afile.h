@@ -44,8 +44,8 @@ typedef struct afile afile_t;
 /* Starts writing the file at path.  label names the file in messages
  * ("output", "--stats"; NULL for none): every error reads "LABEL PATH: why".
  * mode is AFILE_MODE_DEFAULT or the exact permission bits the file gets,
- * whatever the umask (the temporary file is 0600 until then, so a secret is
- * never readable by others).  A regular file's temporary file is created
+ * whatever the umask, at afile_commit (the temporary file is 0600 until
+ * then, so a secret is never readable by others).  A regular file's temporary file is created
  * now, so an unwritable directory fails before any work is done; a device
  * is opened only when written (opening a pipe blocks until it has a
  * reader).  Returns the writer (owned) or NULL with e set: -EISDIR for a

@@ -160,6 +160,17 @@ static void test_replace_keeps_old_until_commit(void **state)
     assert_string_equal(s_get(path), "new\n");
     assert_int_equal(s_mode(path), 0640);
     assert_int_equal(s_entries(dir), 1);
+
+    /* A read-only old file: the temporary file stays writable (another
+     * process opens it by name) until the commit gives it the old mode. */
+    assert_int_equal(chmod(path, 0444), 0);
+    f = afile_open(path, "output", 0, AFILE_MODE_DEFAULT, &e);
+    assert_non_null(f);
+    assert_int_equal(s_mode(afile_write_path(f)), 0600);
+    fputs("newer\n", afile_stream(f, &e));
+    assert_int_equal(afile_commit(&f, &e), 0);
+    assert_string_equal(s_get(path), "newer\n");
+    assert_int_equal(s_mode(path), 0444);
 }
 
 /* The old writers used a fixed NAME.tmp: an unrelated file of that name,
