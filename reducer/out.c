@@ -33,12 +33,14 @@ out_t *out_open(const char *path, err_t *e)
 {
     /* "-" and /dev/fd/N (afile_write_path's names for a descriptor) are
      * written as they are, never reopened: reopening a redirected stdout by
-     * name would truncate what the shell opened. */
+     * name would truncate what the shell opened.  Nothing is created: mr-run
+     * made the file, and a temporary file it removed (it died, and its
+     * cleanup ran) must not come back. */
     int alias = afile_alias(path);
     bool is_stdout = alias == STDOUT_FILENO;
     int fd = is_stdout    ? STDOUT_FILENO
              : alias >= 0 ? fcntl(alias, F_DUPFD_CLOEXEC, 3)
-                          : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+                          : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         err_set(e, -errno, "output %s: %s", path, strerror(errno));
         return NULL;

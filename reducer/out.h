@@ -14,9 +14,10 @@
 
 typedef struct out out_t;
 
-/* Opens path for writing (truncating); "-" is stdout, and /dev/fd/N a
- * duplicate of descriptor N (afile_alias), neither reopened.  Returns the
- * writer (owned) or NULL with e set. */
+/* Opens path, which must exist (mr-run made it: afile_write_path), for
+ * writing, truncating it; "-" is stdout, and /dev/fd/N a duplicate of
+ * descriptor N (afile_alias), neither reopened.  Returns the writer (owned)
+ * or NULL with e set (-ENOENT for a missing file). */
 out_t *out_open(const char *path, err_t *e);
 
 /* A writer on fd, which it takes over (closed by out_close); name is for
