@@ -499,14 +499,17 @@ int main(int argc, char **argv)
     group_destroy(&r.group);
     reorder_destroy(&r.reorder);
     seen_destroy(&r.seen);
-    plugin_destroy(&r.plugin);
     transport_close(&r.results, 0);
     transport_close(&r.remote, 0);
     zap_stop(&r.zap);
     keys_allow_destroy(&r.allow);
     keys_pair_fini(&r.server);
     transport_close(&r.control, REDUCER_DONE_LINGER_MS);
+    /* Waits (up to the linger) until DONE has left: the plugin's fini runs
+     * after it, so a fini that exits or crashes cannot swallow DONE and
+     * turn a finished job into a failed one. */
     transport_ctx_destroy(&r.ctx);
+    plugin_destroy(&r.plugin);
     buf_fini(&r.header);
     return rc == 0 ? 0 : 1;
 }
