@@ -216,6 +216,7 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     msg.mapper = m->opts.id;
     msg.offset = offset;
     msg.status = status;
+    memcpy(msg.token, task->token, sizeof msg.token);
     snprintf(msg.text, sizeof msg.text, "%.400s", why);
     return mapper__send_control(m, &msg);
 }
@@ -435,6 +436,7 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.outputs = collect_lines(m->collect);
     msg.emits = collect_emits(m->collect);
     msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
+    memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);
     /* An empty payload (a chunk with no output) is still a payload frame:

@@ -64,9 +64,12 @@ static int s_secure_client(void *sock, void *arg)
     return keys_curve_client(sock, &s->client, s->server_pub, &e);
 }
 
-static void *s_open(session_t *s, transport_kind_t kind, const char *endpoint, err_t *e)
+/* Connects a socket to endpoint (CURVE when secure); watch, when not NULL,
+ * gets a monitor of refused handshakes made before the connect. */
+static void *s_open(session_t *s, transport_kind_t kind, const char *endpoint, void **watch,
+                    err_t *e)
 {
-    transport_opts_t opts = { .max_msg = REMOTE_MAX_MSG };
+    transport_opts_t opts = { .max_msg = REMOTE_MAX_MSG, .auth_watch = watch };
     if (s->secure) {
         opts.secure = s_secure_client;
         opts.secure_arg = s;
@@ -80,7 +83,7 @@ static void *s_beat(void *arg)
     session_t *s = arg;
     err_t e;
     err_init(&e);
-    void *sock = s_open(s, TRANSPORT_DEALER, s->m->opts.connect, &e);
+    void *sock = s_open(s, TRANSPORT_DEALER, s->m->opts.connect, NULL, &e);
     if (!sock)
         return NULL;
     buf_t header;
@@ -182,11 +185,11 @@ static int s_join(session_t *s, err_t *e)
         return e->code;
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", s->host, msg.task_port);
-    m->tasks = s_open(s, TRANSPORT_PULL, endpoint, e);
+    m->tasks = s_open(s, TRANSPORT_PULL, endpoint, NULL, e);
     if (!m->tasks)
         return e->code;
     snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", s->host, msg.result_port);
-    m->results = s_open(s, TRANSPORT_PUSH, endpoint, e);
+    m->results = s_open(s, TRANSPORT_PUSH, endpoint, NULL, e);
     if (!m->results)
         return e->code;
     log_info("joined the job at %s as mapper %u", m->opts.connect, m->opts.id);
@@ -216,11 +219,9 @@ static int s_session(mapper_t *m, err_t *e)
     if (!m->ctx)
         return err_set(e, -ENOMEM, "cannot create a ZeroMQ context");
     int rc = 0;
-    m->dealer = s_open(&s, TRANSPORT_DEALER, m->opts.connect, e);
+    m->dealer = s_open(&s, TRANSPORT_DEALER, m->opts.connect, s.secure ? &s.watch : NULL, e);
     if (!m->dealer)
         rc = e->code;
-    else if (s.secure)
-        s.watch = transport_watch_auth(m->ctx, m->dealer, "join");
     if (rc == 0)
         rc = s_join(&s, e);
     if (rc == 0) {

@@ -80,9 +80,6 @@ int args_parse_size(const char *s, size_t *out);
  * 14 % less CPU than 1 MiB ones (docs/performance.md, step 9). */
 #define ARGS_GUIDED_MAX_CHUNK (16u << 20)
 
-/* Whether a tcp:// endpoint's host is a loopback address. */
-bool args_is_loopback(const char *endpoint);
-
 /* The mode's name as passed to mr-mapper and mr-reducer. */
 const char *args_mode_name(args_mode_t mode);
 

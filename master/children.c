@@ -127,7 +127,7 @@ void job__on_signals(job_t *job)
 static void s_kill_all(job_t *job, int sig)
 {
     if (job->reducer_pid)
-        kill(job->reducer_pid, sig);
+        kill(-job->reducer_pid, sig); /* its group: --reduce-cmd too */
     for (size_t i = 0; i < job->n_mappers; i++)
         if (job->mappers[i].pid)
             kill(-job->mappers[i].pid, sig); /* its group: commands too */
@@ -150,7 +150,7 @@ void job__shutdown(job_t *job)
             kill(-m->pid, SIGTERM);
     }
     if (job->state != JOB_SUCCEEDED && job->reducer_pid)
-        kill(job->reducer_pid, SIGTERM);
+        kill(-job->reducer_pid, SIGTERM);
 
     double deadline = proc_now() + JOB_GRACE_SECONDS;
     while (s_children_left(job) && job->sigfd >= 0) {
@@ -171,6 +171,15 @@ void job__shutdown(job_t *job)
     s_kill_all(job, SIGKILL);
     if (s_children_left(job))
         s_reap_stopping(job, true);
+    /* A child's group outlives it while anything it forked runs (a plugin
+     * that forks a worker and returns): nothing of the job may outlive
+     * mr-run, so every group goes.  The kernel keeps a group's id from
+     * being reused while a member lives, so this reaches nobody else. */
+    if (job->reducer_group)
+        kill(-job->reducer_group, SIGKILL);
+    for (size_t i = 0; i < job->n_mappers; i++)
+        if (job->mappers[i].group)
+            kill(-job->mappers[i].group, SIGKILL);
 #ifdef MR_SANITIZE
     if (job->state == JOB_SUCCEEDED && job->st->unclean_exits)
         job__fail(job, -ECHILD,

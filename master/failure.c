@@ -137,18 +137,27 @@ void job__record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why
 
 void job__on_fail(job_t *job, const proto_msg_t *msg)
 {
+    /* Only the attempt's own mapper (or the reducer, refusing that
+     * mapper's result, with the token the result carried) can fail it: a
+     * FAIL in another mapper's name would charge an innocent chunk. */
     mapper_t *m = job__mapper(job, msg->mapper);
-    if (m && m->inflight > 0)
+    if (!m || !token_check(&job->secret, msg, m->peer)) {
+        log_warn("dropped a FAIL for chunk %llu in the name of mapper %u: its token does not "
+                 "match the attempt",
+                 (unsigned long long)msg->chunk, msg->mapper);
+        return;
+    }
+    if (m->inflight > 0)
         m->inflight--;
-    if (m)
-        m->last_change = proc_now();
+    m->last_change = proc_now();
     timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt, TIMELINE_FAILED, proc_now());
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
-    if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper)
-        return;
+    if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper ||
+        c->sends != (uint64_t)msg->attempt + 1)
+        return; /* an older attempt's: the chunk has moved on */
     /* A local mapper found the input file shrunk under it (fmap.h): no
      * retry can read what is gone. */
-    if (msg->status == -ESTALE && m && !m->remote) {
+    if (msg->status == -ESTALE && !m->remote) {
         job__fail(job, -ESTALE, "input %s changed while it was read",
                   split_input_name(job->cfg->split, c->src.input));
         return;

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -64,8 +65,21 @@ mapper_t *job__mapper(job_t *job, uint32_t id)
     return &job->mappers[id - 1];
 }
 
+/* Each mapper costs the master a socket, a remote one a TCP port too: the
+ * soft limit of 1024 descriptors ran out near 1018 joins.  Raised to the
+ * hard limit, which needs no privilege. */
+static void s_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int s_setup(job_t *job)
 {
+    s_raise_fd_limit();
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
         tmp = "/tmp";
@@ -83,6 +97,12 @@ static int s_setup(job_t *job)
     cleanup_add_dir(job->dir); /* removed even if we die of a fatal signal */
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
     snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
+    err_t e;
+    err_init(&e);
+    char secret[JOB_ENDPOINT_MAX];
+    snprintf(secret, sizeof secret, "%s/secret", job->dir);
+    if (token_secret_create(&job->secret, secret, &e) < 0)
+        return job__fail(job, e.code, "%s", e.text);
 
     sigset_t mask;
     sigemptyset(&mask);
@@ -98,8 +118,6 @@ static int s_setup(job_t *job)
     job->ctx = transport_ctx_new();
     if (!job->ctx)
         return job__fail(job, -ENOMEM, "cannot create a ZeroMQ context");
-    err_t e;
-    err_init(&e);
     job->control =
         transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true, JOB_CONTROL_MAX, &e);
     if (!job->control)
@@ -126,6 +144,12 @@ static int s_spawn_reducer(job_t *job)
     argv[n++] = (char *)args_mode_name(job->cfg->mode);
     argv[n++] = "--output";
     argv[n++] = (char *)(job->cfg->output_path ? job->cfg->output_path : "-");
+    /* The token secret's file, in our private directory: the path, never
+     * the secret, is on the command line. */
+    char secret[JOB_ENDPOINT_MAX];
+    snprintf(secret, sizeof secret, "%s/secret", job->dir);
+    argv[n++] = "--secret";
+    argv[n++] = secret;
     if (job->cfg->reducer_path) {
         argv[n++] = "-r";
         argv[n++] = (char *)job->cfg->reducer_path;
@@ -170,6 +194,7 @@ static int s_spawn_reducer(job_t *job)
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     job->reducer_pid = pid;
+    job->reducer_group = pid;
     return 0;
 }
 
@@ -266,6 +291,7 @@ int job__spawn_mapper(job_t *job)
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     m->pid = pid;
+    m->group = pid;
     return 0;
 }
 
@@ -296,6 +322,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
         memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
     msg.offset = c->src.offset;
     msg.length = c->src.len;
+    token_make(&job->secret, c->index, c->sends, m->id, m->peer, msg.token);
     /* A chunk of a mapped file is read by the (local) mapper itself; pipe
      * chunks travel as the payload. */
     bool inline_bytes = c->src.owned != NULL;
@@ -486,10 +513,16 @@ static void s_on_message(job_t *job, transport_msg_t *tm)
 void job__drain_control(job_t *job, long wait_ms)
 {
     transport_msg_t tm;
-    while (transport_recv(job->control, &tm, wait_ms) == 0) {
+    for (;; wait_ms = 0) {
+        int rc = transport_recv(job->control, &tm, wait_ms);
+        if (rc == -EBADMSG) {
+            log_warn("control message refused: more than two frames");
+            continue;
+        }
+        if (rc < 0)
+            break;
         s_on_message(job, &tm);
         transport_msg_close(&tm);
-        wait_ms = 0;
     }
 }
 
@@ -512,6 +545,8 @@ static void s_cleanup(job_t *job)
         snprintf(path, sizeof path, "%s/control", job->dir);
         unlink(path);
         snprintf(path, sizeof path, "%s/results", job->dir);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/secret", job->dir);
         unlink(path);
         for (size_t i = 0; i < job->n_mappers; i++) {
             snprintf(path, sizeof path, "%s/m%u", job->dir, job->mappers[i].id);

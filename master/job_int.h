@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "proto_msg.h"
 #include "timeline.h"
+#include "token.h"
 #include "transport.h"
 
 #include <signal.h>
@@ -33,6 +34,7 @@
 
 /* Largest header we encode: a TASK with a full skip list. */
 #define JOB_HEADER_MAX (JOB_CONTROL_MAX + PROTO_SKIP_MAX * 9)
+_Static_assert(JOB_HEADER_MAX <= PROTO_HEADER_MAX, "every header we send must be decodable");
 
 /* Bytes of a failing record quoted in error messages. */
 #define JOB_QUOTE 40
@@ -60,6 +62,7 @@
 typedef struct mapper {
     uint32_t id;                     /* 1-based, never reused within a job */
     pid_t pid;                       /* process id, 0 once reaped */
+    pid_t group;                     /* its process group (local: its pid), kept after reaping */
     void *sock;                      /* owned PUSH socket bound to endpoint, NULL when dead */
     char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
     bool ready;                      /* READY received: may get tasks */
@@ -71,7 +74,8 @@ typedef struct mapper {
     bool remote;                     /* attached over --listen from another host */
     char rid[TRANSPORT_ID_MAX];      /* remote: its routing id on the --listen socket */
     size_t rid_len;                  /* remote: bytes in rid */
-    char host[64];                   /* remote: the host name it gave */
+    char host[64];                   /* remote: the host name it gave, escaped for printing */
+    char peer[TRANSPORT_USER_MAX];   /* remote: the CURVE key it joined with ("" insecure) */
     double last_seen;                /* remote: when we last heard from it */
     bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
     bool uncombined; /* remote: maps a grouped job without combining (-r is not its -m) */
@@ -105,6 +109,7 @@ typedef struct job {
     size_t cap_mappers;                /* entries allocated */
     unsigned respawns_left;            /* replacement mappers we may still start */
     pid_t reducer_pid;                 /* 0 once reaped */
+    pid_t reducer_group;               /* its process group, kept after reaping */
     uint64_t send_seq;                 /* counter for chunk_t.sent_seq */
     buf_t header;                      /* scratch for encoding headers */
     afile_t *bad_file;                 /* --bad-records file, owned, NULL when absent */
@@ -116,6 +121,7 @@ typedef struct job {
     timeline_t *timeline;              /* owned --timeline recorder, NULL when off */
     uint64_t bytes_done;               /* input bytes of merged chunks */
     struct remote *remote;             /* owned --listen state, NULL without --listen */
+    token_secret_t secret;             /* the key of every attempt's token (proto/token.h) */
 } job_t;
 
 /* Ends the job as failed with a message (the first failure wins); returns

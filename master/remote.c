@@ -41,6 +41,15 @@
 /* Remote mappers one job takes at once: each costs a socket and a port. */
 #define REMOTE_MAX_MAPPERS 1024
 
+/* Remote mappers that joined and have not said READY yet.  A peer that
+ * says HELLO and nothing more costs a socket and a port until --heartbeat
+ * declares it dead: this bounds what a flood of HELLOs can take. */
+#define REMOTE_MAX_PENDING 64
+
+/* Mapper ids one job hands out to remote mappers, dead ones included: each
+ * costs an entry in the mapper table for the rest of the job. */
+#define REMOTE_MAX_JOINS 65536
+
 /* How long a remote mapper's task socket may linger at close so that its
  * STOP reaches it. */
 #define REMOTE_LINGER_MS 500
@@ -64,6 +73,21 @@ static int s_secure_server(void *sock, void *arg)
     err_t e;
     err_init(&e);
     return keys_curve_server(sock, &r->server, &e);
+}
+
+/* The CURVE setup of a remote mapper's task socket: only the key it joined
+ * with may connect, or another key holder could pull its chunks. */
+typedef struct task_secure {
+    struct remote *r; /* the --listen state */
+    const char *peer; /* the key the socket is for, Z85 */
+} task_secure_t;
+
+static int s_secure_task(void *sock, void *arg)
+{
+    task_secure_t *t = arg;
+    err_t e;
+    err_init(&e);
+    return keys_curve_server_for(sock, &t->r->server, t->peer, &e);
 }
 
 /* Splits "tcp://HOST:PORT" into HOST; 0 or -EINVAL. */
@@ -163,13 +187,17 @@ static void s_count_workers(job_t *job)
 }
 
 static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_msg_t *hello,
-                      const char *peer)
+                      const char *peer, const char *key)
 {
     struct remote *r = job->remote;
     const args_t *a = job->cfg->args;
+    /* The host name is the peer's text: printed escaped, never raw (a name
+     * with a newline and "mr-run: error:" would forge a line of ours). */
+    char host[64];
+    log_escape(hello->text, host, sizeof host);
     char who[300];
-    snprintf(who, sizeof who, "host %.64s, pid %llu, from %s", hello->text,
-             (unsigned long long)hello->pid, peer);
+    snprintf(who, sizeof who, "host %s, pid %llu, from %s%s%s", host,
+             (unsigned long long)hello->pid, peer, *key ? ", key " : "", key);
     if (memcmp(hello->digest, r->digest, PROTO_DIGEST_LEN) != 0) {
         char ours[17];
         char theirs[17];
@@ -188,17 +216,29 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
         return;
     }
     unsigned remote_live = 0;
-    for (size_t i = 0; i < job->n_mappers; i++)
-        remote_live += job->mappers[i].remote && job->mappers[i].sock;
-    if (remote_live >= REMOTE_MAX_MAPPERS) {
+    unsigned pending = 0;
+    unsigned joins = 0;
+    for (size_t i = 0; i < job->n_mappers; i++) {
+        const mapper_t *x = &job->mappers[i];
+        remote_live += x->remote && x->sock;
+        pending += x->remote && x->sock && !x->ready;
+        joins += x->remote;
+    }
+    if (remote_live >= REMOTE_MAX_MAPPERS || joins >= REMOTE_MAX_JOINS) {
         s_refuse(job, rid, rid_len, -EUSERS, "the job has as many remote mappers as it takes", who);
+        return;
+    }
+    if (pending >= REMOTE_MAX_PENDING) {
+        s_refuse(job, rid, rid_len, -EAGAIN,
+                 "too many remote mappers are joining at once; try again in a moment", who);
         return;
     }
     mapper_t *m = job__add_mapper(job);
     m->remote = true;
     memcpy(m->rid, rid, rid_len);
     m->rid_len = rid_len;
-    snprintf(m->host, sizeof m->host, "%.63s", hello->text);
+    snprintf(m->host, sizeof m->host, "%s", host);
+    snprintf(m->peer, sizeof m->peer, "%s", key);
     m->last_seen = proc_now();
     job->st->mapper_hosts[m->id - 1] = mem_strdup(m->host);
     char label[128];
@@ -208,9 +248,10 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:*", r->host);
     transport_opts_t opts = { .max_msg = 1 << 16 };
+    task_secure_t task = { .r = r, .peer = key };
     if (r->secure) {
-        opts.secure = s_secure_server;
-        opts.secure_arg = r;
+        opts.secure = s_secure_task;
+        opts.secure_arg = &task;
     }
     err_t e;
     err_init(&e);
@@ -246,6 +287,8 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
 {
     char peer[64];
     transport_msg_peer(tm, 0, peer, sizeof peer);
+    char key[TRANSPORT_USER_MAX];
+    transport_msg_user(tm, 0, key, sizeof key);
     proto_msg_t msg;
     err_t e;
     err_init(&e);
@@ -261,10 +304,21 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
         return;
     }
     if (msg.type == PROTO_HELLO) {
-        s_welcome(job, rid, rid_len, &msg, peer);
+        s_welcome(job, rid, rid_len, &msg, peer, key);
         return;
     }
     mapper_t *m = job__mapper(job, msg.mapper);
+    /* Every message after HELLO must come from the key that joined as that
+     * mapper, and READY and FAIL from the very connection (heartbeats have
+     * a connection of their own, in the mapper's heartbeat thread): another
+     * peer may not keep it "alive", report for it or fail its chunks. */
+    bool same_conn = m && m->rid_len == rid_len && memcmp(m->rid, rid, rid_len) == 0;
+    if (m && m->remote &&
+        (strcmp(m->peer, key) != 0 || (msg.type != PROTO_HEARTBEAT && !same_conn))) {
+        log_warn("dropped %s from %s%s%s: it is not the peer that joined as remote mapper %u",
+                 proto_type_name(msg.type), peer, *key ? ", key " : "", key, msg.mapper);
+        return;
+    }
     if (!m || !m->remote || !m->sock) {
         /* A mapper we declared dead (silent, or stuck in map()) may still
          * be alive: tell its heartbeat thread, which then ends the process
@@ -286,8 +340,7 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
         s_reply(job, rid, rid_len, &msg); /* the heartbeat thread's proof of life */
         return;
     }
-    if ((msg.type != PROTO_READY && msg.type != PROTO_FAIL) || m->rid_len != rid_len ||
-        memcmp(m->rid, rid, rid_len) != 0) {
+    if (msg.type != PROTO_READY && msg.type != PROTO_FAIL) {
         log_warn("dropped %s from %s: not expected from remote mapper %u",
                  proto_type_name(msg.type), peer, msg.mapper);
         return;
@@ -303,7 +356,17 @@ void remote__on_ready(job_t *job, const transport_poll_item_t *items, int first)
     char rid[TRANSPORT_ID_MAX];
     size_t rid_len = 0;
     transport_msg_t tm;
-    while (job->state == JOB_RUNNING && transport_recv_from(r->join, rid, &rid_len, &tm, 0) == 0) {
+    while (job->state == JOB_RUNNING) {
+        int rc = transport_recv_from(r->join, rid, &rid_len, &tm, 0);
+        if (rc == -EBADMSG) {
+            char peer[64];
+            log_warn("dropped a message from %s on --listen: more than one header frame",
+                     transport_msg_peer(&tm, 0, peer, sizeof peer));
+            transport_msg_close(&tm);
+            continue;
+        }
+        if (rc < 0)
+            break;
         s_on_join(job, rid, rid_len, &tm);
         transport_msg_close(&tm);
     }

@@ -30,10 +30,9 @@ pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e)
     if (pid == 0) {
         close(pipefd[0]);
         proc_child_setup(parent);
-        if (as_mapper) {
-            setpgid(0, 0);
+        setpgid(0, 0);
+        if (as_mapper)
             dup2(STDERR_FILENO, STDOUT_FILENO);
-        }
         execv(argv[0], argv);
         int code = errno;
         ssize_t w = write(pipefd[1], &code, sizeof code);
@@ -41,8 +40,7 @@ pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e)
         _exit(127);
     }
     close(pipefd[1]);
-    if (as_mapper)
-        setpgid(pid, pid); /* also here: whichever runs first wins the race */
+    setpgid(pid, pid); /* also here: whichever runs first wins the race */
     int code = 0;
     ssize_t n = proc_read_full(pipefd[0], &code, sizeof code);
     close(pipefd[0]);

@@ -15,11 +15,12 @@
 #include <sys/types.h>
 
 /* Runs argv[0] (a path) with argv.  The child gets an empty signal mask and
- * default dispositions and dies with the parent (PR_SET_PDEATHSIG).  A
- * mapper (as_mapper) also writes its stdout to our stderr (it must never
- * touch the job's output) and leads a process group of its own, so that
- * killing the group (kill(-pid, ...)) takes the --map-cmd commands it
- * started with it.  Returns the child's pid, or -errno with e set. */
+ * default dispositions, dies with the parent (PR_SET_PDEATHSIG), and leads a
+ * process group of its own, so that killing the group (kill(-pid, ...))
+ * takes with it what it started: --map-cmd commands, and whatever a plugin
+ * forks.  The group outlives its leader while any member runs.  A mapper
+ * (as_mapper) also writes its stdout to our stderr: it must never touch the
+ * job's output.  Returns the child's pid, or -errno with e set. */
 pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e);
 
 /* The directory holding the running executable, for finding mr-mapper and

@@ -490,10 +490,9 @@ static int s_setsockopt(void *sock, int option, const char *what, const void *va
  * a plain peer, and asks it to fail closed where the library allows it:
  * otherwise a server socket whose context has no ZAP handler (not started
  * yet, or stopped) accepts every CURVE client key and every plain peer. */
-static int s_zap_domain(void *sock, err_t *e)
+static int s_zap_domain(void *sock, const char *domain, err_t *e)
 {
-    int rc = s_setsockopt(sock, ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", KEYS_ZAP_DOMAIN,
-                          strlen(KEYS_ZAP_DOMAIN), e);
+    int rc = s_setsockopt(sock, ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", domain, strlen(domain), e);
     if (rc < 0)
         return rc;
     int one = 1;
@@ -509,7 +508,7 @@ static int s_require_curve(err_t *e)
     return 0;
 }
 
-int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e)
+static int s_curve_server(void *sock, const keys_pair_t *server, const char *domain, err_t *e)
 {
     int one = 1;
     int rc;
@@ -517,9 +516,24 @@ int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e)
         (rc = s_setsockopt(sock, ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", &one, sizeof one, e)) < 0 ||
         (rc = s_setsockopt(sock, ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", server->secret_z85,
                            KEYS_Z85_LEN, e)) < 0 ||
-        (rc = s_zap_domain(sock, e)) < 0)
+        (rc = s_zap_domain(sock, domain, e)) < 0)
         return rc;
     return 0;
+}
+
+int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e)
+{
+    return s_curve_server(sock, server, KEYS_ZAP_DOMAIN, e);
+}
+
+int keys_curve_server_for(void *sock, const keys_pair_t *server, const char *peer_z85, err_t *e)
+{
+    int rc = keys_z85_check(peer_z85, NULL, e);
+    if (rc < 0)
+        return err_set(e, -EINVAL, "the key a socket is for: %s", e->text);
+    char domain[sizeof KEYS_ZAP_DOMAIN_FOR + KEYS_Z85_LEN];
+    snprintf(domain, sizeof domain, "%s%s", KEYS_ZAP_DOMAIN_FOR, peer_z85);
+    return s_curve_server(sock, server, domain, e);
 }
 
 int keys_curve_client(void *sock, const keys_pair_t *client, const char *server_public_z85,
@@ -545,5 +559,5 @@ int keys_curve_client(void *sock, const keys_pair_t *client, const char *server_
 
 int keys_null_server(void *sock, err_t *e)
 {
-    return s_zap_domain(sock, e);
+    return s_zap_domain(sock, KEYS_ZAP_DOMAIN, e);
 }

@@ -42,6 +42,10 @@
  * sees it in every request from mr's sockets. */
 #define KEYS_ZAP_DOMAIN "mr"
 
+/* The ZAP domain of a socket that only one key may reach (a remote mapper's
+ * task socket): this prefix, then the key in Z85. */
+#define KEYS_ZAP_DOMAIN_FOR "mr-for:"
+
 /* The most keys an allow-list holds (keys_load_authorized refuses more), so a
  * directory filled by mistake cannot make us allocate without bound. */
 #define KEYS_ALLOW_MAX 4096
@@ -125,6 +129,12 @@ int keys_load_authorized(const char *dir, keys_allow_t **allow_p, err_t *e);
  * is CURVE too).  0 or -errno (-ENOTSUP: libzmq has no CURVE; -EBADMSG: the
  * secret key is not Z85) with the reason in e. */
 int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e);
+
+/* Like keys_curve_server, for a socket that only the client whose public
+ * key is peer_z85 may reach: its ZAP domain is KEYS_ZAP_DOMAIN_FOR followed
+ * by peer_z85, which the ZAP handler enforces (proto/zap.h).  0 or -errno
+ * (-EINVAL: peer_z85 is not a Z85 key). */
+int keys_curve_server_for(void *sock, const keys_pair_t *server, const char *peer_z85, err_t *e);
 
 /* Makes sock a CURVE client with its own pair, that will only talk to the
  * server whose public key is server_public_z85.  Must be called before

@@ -27,6 +27,32 @@ void log_init(const char *prefix, bool quiet)
     s_quiet = quiet;
 }
 
+const char *log_escape(const char *text, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        bool plain = *p >= 0x20 && *p < 0x7f && *p != '\\';
+        size_t need = plain ? 1 : *p == '\\' ? 2 : 4;
+        if (n + need >= cap)
+            break;
+        if (plain) {
+            out[n++] = (char)*p;
+        } else if (*p == '\\') {
+            out[n++] = '\\';
+            out[n++] = '\\';
+        } else {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    if (cap)
+        out[n] = '\0';
+    return out;
+}
+
 static void s_log(const char *level, const char *fmt, va_list ap)
 {
     if (s_before)

@@ -113,6 +113,8 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         rc |= msgpack_pack_uint32(&pk, m->flags);
     if (f & PROTO_F_EMITS)
         rc |= msgpack_pack_uint64(&pk, m->emits);
+    if (f & PROTO_F_TOKEN)
+        rc |= msgpack_pack_bin_with_body(&pk, m->token, PROTO_TOKEN_LEN);
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -204,11 +206,21 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     TAKE_UINT(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)
     TAKE_UINT(PROTO_F_EMITS, emits, UINT64_MAX)
 #undef TAKE_UINT
+    if (f & PROTO_F_TOKEN) {
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != PROTO_TOKEN_LEN)
+            return err_set(e, -EBADMSG, "malformed header: field token is not %d bytes",
+                           PROTO_TOKEN_LEN);
+        memcpy(m->token, o->via.bin.ptr, PROTO_TOKEN_LEN);
+        o++;
+    }
     return 0;
 }
 
 int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e)
 {
+    if (len > PROTO_HEADER_MAX)
+        return err_set(e, -EMSGSIZE, "header frame of %zu bytes, over the cap of %d", len,
+                       PROTO_HEADER_MAX);
     int rc = frame_check(data, len, FRAME_MAX_DEPTH, e);
     if (rc < 0)
         return rc;

@@ -10,7 +10,7 @@
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
  * status, text, skip, input, length, digest, task_port, result_port, mode,
- * flags).  Types and fields are append-only: never renumber.
+ * flags, emits, token).  Types and fields are append-only: never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -24,7 +24,13 @@
 
 /* Bumped on any incompatible change of the wire format. */
 /* 2: RESULT and ACK carry emits (the guided chunk sizes of master/split.c). */
-#define PROTO_VERSION 2
+/* 3: TASK, RESULT and FAIL carry the attempt's token (proto/token.h). */
+#define PROTO_VERSION 3
+
+/* The largest header frame any message needs (a TASK with a full skip list
+ * is about 2.5 KiB).  A longer one is refused before it is unpacked: 50 MB
+ * of msgpack nils once took a reducer from 7 MB to 1.2 GB of objects. */
+#define PROTO_HEADER_MAX 8192
 
 /* The longest text a message carries (error descriptions). */
 #define PROTO_TEXT_MAX 480
@@ -50,9 +56,13 @@
 #define PROTO_F_MODE (1u << 17)
 #define PROTO_F_FLAGS (1u << 18)
 #define PROTO_F_EMITS (1u << 19)
+#define PROTO_F_TOKEN (1u << 20)
 
 /* Bytes of a plugin digest (BLAKE2b of the .so file). */
 #define PROTO_DIGEST_LEN 32
+
+/* Bytes of an attempt's token (a MAC: proto/token.h). */
+#define PROTO_TOKEN_LEN 16
 
 /* WELCOME.mode values. */
 #define PROTO_MODE_GROUPED 0
@@ -84,14 +94,15 @@
     /* mapper -> master: initialised, give me work */                                          \
     X(2, TASK,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_OFFSET | PROTO_F_SKIP | PROTO_F_INPUT |        \
-          PROTO_F_LENGTH,                                                                      \
+          PROTO_F_LENGTH | PROTO_F_TOKEN,                                                      \
       true)                                                                                    \
     /* master -> mapper: map this chunk, except the records starting at the offsets in */      \
     /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */        \
-    /* [offset, offset + length) of the mapper's input file number `input`. */                 \
+    /* [offset, offset + length) of the mapper's input file number `input`.  token: the */     \
+    /* attempt's MAC, echoed in its RESULT or FAIL */                                          \
     X(3, RESULT,                                                                               \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |   \
-          PROTO_F_FLAGS | PROTO_F_EMITS,                                                       \
+          PROTO_F_FLAGS | PROTO_F_EMITS | PROTO_F_TOKEN,                                       \
       true)                                                                                    \
     /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                  \
     /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                       \
@@ -103,7 +114,7 @@
     /* the pairs (or lines) it held, emits: the RESULT's emits */                              \
     X(5, FAIL,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |     \
-          PROTO_F_TEXT,                                                                        \
+          PROTO_F_TEXT | PROTO_F_TOKEN,                                                        \
       false)                                                                                   \
     /* mapper -> master: the plugin failed on the record at chunk offset */                    \
     X(6, FINISH, PROTO_F_TOTAL, false)                                                         \
@@ -157,6 +168,7 @@ typedef struct proto_msg {
     uint32_t result_port;             /* WELCOME, LISTEN: TCP port of the reducer */
     uint32_t mode;                    /* WELCOME: PROTO_MODE_* */
     uint32_t flags;                   /* WELCOME: PROTO_FLAG_* bits */
+    uint8_t token[PROTO_TOKEN_LEN];   /* TASK, RESULT, FAIL: the attempt's token */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */
@@ -167,9 +179,9 @@ void proto_msg_init(proto_msg_t *m, proto_type_t type);
  * type. */
 int proto_msg_encode(const proto_msg_t *m, buf_t *out);
 
-/* Decodes one header frame into m.  0, -EBADMSG (malformed, wrong field
- * types or count, unknown type) or -EPROTO (other protocol version); e says
- * which. */
+/* Decodes one header frame into m.  0, -EMSGSIZE (longer than
+ * PROTO_HEADER_MAX), -EBADMSG (malformed, wrong field types or count,
+ * unknown type) or -EPROTO (other protocol version); e says which. */
 int proto_msg_decode(const void *data, size_t len, proto_msg_t *m, err_t *e);
 
 /* Whether messages of this type may carry a payload frame. */

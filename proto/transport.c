@@ -55,6 +55,13 @@ void *transport_open_with(void *ctx, transport_kind_t kind, const char *endpoint
     int ivl_max = 200;
     zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    if (strncmp(endpoint, "tcp://[", 7) == 0) {
+        /* An IPv6 address (tcp://[::1]:P) works only with this on: without
+         * it the bind failed with "No such device".  Only then: on an IPv4
+         * address it would make peers appear as ::ffff:10.0.0.2. */
+        int on = 1;
+        zmq_setsockopt(sock, ZMQ_IPV6, &on, sizeof on);
+    }
     if (kind == TRANSPORT_ROUTER) {
         /* A reply to a peer that is gone is an error we see, not a silent
          * drop. */
@@ -66,10 +73,16 @@ void *transport_open_with(void *ctx, transport_kind_t kind, const char *endpoint
         zmq_close(sock);
         return NULL;
     }
+    /* A refused handshake is reported once, at once: a monitor attached
+     * after the connect could miss it, and libzmq does not retry it. */
+    if (opts && opts->auth_watch)
+        *opts->auth_watch = transport_watch_auth(ctx, sock, "open");
     int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
     if (rc < 0) {
         int code = errno;
         err_set(e, -code, "%s %s: %s", bind ? "bind" : "connect", endpoint, zmq_strerror(code));
+        if (opts && opts->auth_watch)
+            transport_close(opts->auth_watch, 0);
         zmq_close(sock);
         return NULL;
     }
@@ -153,26 +166,32 @@ int transport_send_to(void *router, const void *id, size_t id_len, const buf_t *
     return transport_send(router, header, payload, payload_len, 0);
 }
 
+static int s_recv(void *sock, transport_msg_t *m, long timeout_ms, bool keep);
+
 int transport_recv_from(void *router, void *id, size_t *id_len, transport_msg_t *m, long timeout_ms)
 {
     transport_msg_t whole;
-    int rc = transport_recv(router, &whole, timeout_ms);
-    if (rc < 0)
+    m->n_parts = 0;
+    int rc = s_recv(router, &whole, timeout_ms, true);
+    if (rc < 0 && rc != -EBADMSG)
         return rc;
-    /* transport_recv keeps two parts: the routing id and the header.  A
-     * routed message with a payload is not part of the protocol. */
-    if (whole.n_parts != 2 || zmq_msg_size(&whole.parts[0]) > TRANSPORT_ID_MAX) {
-        transport_msg_close(&whole);
-        return -EBADMSG;
+    /* Two parts are kept: the routing id and the header.  A routed message
+     * with a payload is not part of the protocol: refused, with the header
+     * left in m so that the caller can name the sender. */
+    if (rc == 0 && (whole.n_parts != 2 || zmq_msg_size(&whole.parts[0]) > TRANSPORT_ID_MAX))
+        rc = -EBADMSG;
+    *id_len = 0;
+    if (rc == 0) {
+        *id_len = zmq_msg_size(&whole.parts[0]);
+        memcpy(id, zmq_msg_data(&whole.parts[0]), *id_len);
     }
-    *id_len = zmq_msg_size(&whole.parts[0]);
-    memcpy(id, zmq_msg_data(&whole.parts[0]), *id_len);
-    zmq_msg_close(&whole.parts[0]);
-    m->n_parts = 1;
-    zmq_msg_init(&m->parts[0]);
-    zmq_msg_move(&m->parts[0], &whole.parts[1]);
-    zmq_msg_close(&whole.parts[1]);
-    return 0;
+    if (whole.n_parts == 2) {
+        m->n_parts = 1;
+        zmq_msg_init(&m->parts[0]);
+        zmq_msg_move(&m->parts[0], &whole.parts[1]);
+    }
+    transport_msg_close(&whole);
+    return rc;
 }
 
 int transport_poll_many(transport_poll_item_t *items, int n, long timeout_ms)
@@ -235,7 +254,9 @@ int transport_send(void *sock, const buf_t *header, const void *payload, size_t 
     }
 }
 
-int transport_recv(void *sock, transport_msg_t *m, long timeout_ms)
+/* transport_recv's body; keep: on a refused message, keep its first two
+ * parts open in m rather than closing them. */
+static int s_recv(void *sock, transport_msg_t *m, long timeout_ms, bool keep)
 {
     m->n_parts = 0;
     if (timeout_ms >= 0) {
@@ -272,10 +293,16 @@ int transport_recv(void *sock, transport_msg_t *m, long timeout_ms)
             break;
     }
     if (refused) {
-        transport_msg_close(m);
+        if (!keep)
+            transport_msg_close(m);
         return -EBADMSG;
     }
     return 0;
+}
+
+int transport_recv(void *sock, transport_msg_t *m, long timeout_ms)
+{
+    return s_recv(sock, m, timeout_ms, false);
 }
 
 const void *transport_msg_data(transport_msg_t *m, int i)
@@ -304,6 +331,13 @@ const char *transport_msg_peer(transport_msg_t *m, int i, char *buf, size_t len)
 {
     const char *addr = i < m->n_parts ? zmq_msg_gets(&m->parts[i], "Peer-Address") : NULL;
     snprintf(buf, len, "%s", addr ? addr : "?");
+    return buf;
+}
+
+const char *transport_msg_user(transport_msg_t *m, int i, char *buf, size_t len)
+{
+    const char *user = i < m->n_parts ? zmq_msg_gets(&m->parts[i], "User-Id") : NULL;
+    snprintf(buf, len, "%s", user ? user : "");
     return buf;
 }
 

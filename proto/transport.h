@@ -29,6 +29,8 @@ typedef struct transport_opts {
     size_t max_msg;                       /* cap on one received frame; 0: 64 KiB */
     int (*secure)(void *sock, void *arg); /* sets CURVE options, or NULL */
     void *secure_arg;                     /* passed to secure */
+    void **auth_watch; /* when not NULL: gets a transport_watch_auth socket, made before the
+                          connect so that no refusal can come first, or NULL */
 } transport_opts_t;
 
 /* Longest routing id a ROUTER hands us. */
@@ -91,7 +93,10 @@ int transport_send_to(void *router, const void *id, size_t id_len, const buf_t *
                       const void *payload, size_t payload_len);
 
 /* Receives one message from a ROUTER: its sender's routing id into id
- * (TRANSPORT_ID_MAX bytes) and the rest into m.  Like transport_recv. */
+ * (TRANSPORT_ID_MAX bytes) and the rest into m.  Like transport_recv, but a
+ * message with more than a header (or a routing id over TRANSPORT_ID_MAX)
+ * gives -EBADMSG with the header left in m, so that the caller can name the
+ * sender (transport_msg_peer): close m after any return. */
 int transport_recv_from(void *router, void *id, size_t *id_len, transport_msg_t *m,
                         long timeout_ms);
 
@@ -125,6 +130,15 @@ size_t transport_msg_size(transport_msg_t *m, int i);
 /* The address of the peer that sent part i of m ("10.0.0.2"), or "?"; into
  * buf. */
 const char *transport_msg_peer(transport_msg_t *m, int i, char *buf, size_t len);
+
+/* Longest peer key transport_msg_user reports, with its NUL. */
+#define TRANSPORT_USER_MAX 64
+
+/* The peer key of the connection part i of m came over: the user id the
+ * ZAP handler gave it (the CURVE public key in Z85, proto/zap.h), or "" on a
+ * connection no ZAP handler was asked about (ipc, plain TCP); into buf
+ * (TRANSPORT_USER_MAX bytes). */
+const char *transport_msg_user(transport_msg_t *m, int i, char *buf, size_t len);
 
 /* Releases m's parts; safe on a closed message. */
 void transport_msg_close(transport_msg_t *m);

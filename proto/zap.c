@@ -134,7 +134,7 @@ static int s_reply(void *sock, zap_request_t *r, const char *code, const char *t
 static int s_serve(zap_t *self, zap_request_t *r)
 {
     char address[64];
-    char domain[32];
+    char domain[sizeof KEYS_ZAP_DOMAIN_FOR + KEYS_Z85_LEN];
     char mechanism[16];
     s_frame_text(r, F_ADDRESS, address, sizeof address);
     s_frame_text(r, F_DOMAIN, domain, sizeof domain);
@@ -153,12 +153,26 @@ static int s_serve(zap_t *self, zap_request_t *r)
         }
         const uint8_t *key = zmq_msg_data(&r->frames[F_CREDENTIALS]);
         long i = self->allow ? keys_allow_find(self->allow, key) : -1;
-        if (i >= 0) {
-            atomic_fetch_add(&self->accepted, 1);
-            return s_reply(self->sock, r, "200", "OK", keys_allow_name(self->allow, (size_t)i));
-        }
         char z85[KEYS_Z85_LEN + 1];
         zmq_z85_encode(z85, key, KEYS_BIN_LEN);
+        /* A socket meant for one key (a remote mapper's task socket) takes
+         * no other, authorized or not: another key holder would receive
+         * that mapper's chunks. */
+        size_t for_len = strlen(KEYS_ZAP_DOMAIN_FOR);
+        if (i >= 0 && strncmp(domain, KEYS_ZAP_DOMAIN_FOR, for_len) == 0 &&
+            strcmp(domain + for_len, z85) != 0) {
+            atomic_fetch_add(&self->refused, 1);
+            log_warn("ZAP: refused CURVE peer %s: key %s (%s) may not connect to a socket meant "
+                     "for another key",
+                     address, z85, keys_allow_name(self->allow, (size_t)i));
+            return s_reply(self->sock, r, "400", "socket meant for another key", "");
+        }
+        if (i >= 0) {
+            atomic_fetch_add(&self->accepted, 1);
+            /* The user id receivers see (transport_msg_user): the key
+             * itself, which no two peers share, unlike file names. */
+            return s_reply(self->sock, r, "200", "OK", z85);
+        }
         atomic_fetch_add(&self->refused, 1);
         log_warn("ZAP: refused CURVE peer %s (domain %s): public key %s is not authorized", address,
                  domain, z85);

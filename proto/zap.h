@@ -7,10 +7,12 @@
  * libzmq asks it about every peer handshaking with a socket of that context
  * that has a ZAP domain (keys_curve_server and keys_null_server set one).
  * It answers 200 to a CURVE client whose public key is on the allow-list
- * (the reply's user id is the key's name, which receivers can read with
- * zmq_msg_gets(msg, "User-Id")), 200 to a plain (NULL mechanism) peer only
- * when started with allow_null (--insecure), and 400 to everything else,
- * each refusal logged with log_warn.
+ * (the reply's user id is the public key in Z85, which receivers read with
+ * transport_msg_user to bind messages to the key that sent them), 200 to a
+ * plain (NULL mechanism) peer only when started with allow_null
+ * (--insecure), and 400 to everything else, each refusal logged with
+ * log_warn.  A socket whose domain is KEYS_ZAP_DOMAIN_FOR + a key (a remote
+ * mapper's task socket) admits that one key only.
  *
  * Order: zap_start before binding any server socket, and close those sockets
  * before zap_stop.  keys_curve_server makes sockets fail closed when no

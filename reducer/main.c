@@ -23,6 +23,7 @@
 #include "proto_pairs.h"
 #include "reorder.h"
 #include "seen.h"
+#include "token.h"
 #include "transport.h"
 #include "zap.h"
 
@@ -67,6 +68,7 @@ typedef struct reducer_opts {
     const char *authorized;  /* --authorized-keys: who may push to it */
     const char *reduce_cmd;  /* --reduce-cmd: a shell command fed the sorted pairs */
     size_t window;           /* --window: results the reorder buffer may hold, 0: default */
+    const char *secret;      /* --secret: the file holding the token secret */
     char term;               /* what ends an output line: '\n', or '\0' with -0 */
 } reducer_opts_t;
 
@@ -94,6 +96,8 @@ typedef struct reducer {
     buf_t header;          /* scratch */
     uint64_t records;      /* input records of merged chunks */
     uint64_t reduce_lines; /* lines fed to --reduce-cmd */
+    token_secret_t secret; /* checks every RESULT's token (proto/token.h) */
+    uint64_t forged;       /* RESULTs dropped for a token that does not match */
 } reducer_t;
 
 static void s_result_free(void *item)
@@ -120,6 +124,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "authorized-keys", required_argument, NULL, 'A' },
         { "reduce-cmd", required_argument, NULL, 'D' },
         { "window", required_argument, NULL, 'W' },
+        { "secret", required_argument, NULL, 'S' },
         { "null", no_argument, NULL, '0' },
         { NULL, 0, NULL, 0 },
     };
@@ -143,6 +148,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'K': o->server_key = optarg; break;
         case 'A': o->authorized = optarg; break;
         case 'D': o->reduce_cmd = optarg; break;
+        case 'S': o->secret = optarg; break;
         case 'W': {
             uint64_t n = 0;
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
@@ -161,10 +167,10 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         o->mode = REDUCER_UNORDERED;
     else if (strcmp(mode, "ordered") != 0)
         return err_set(e, -EINVAL, "unknown --mode '%s'", mode);
-    if (!o->results || !o->control || !o->output ||
+    if (!o->results || !o->control || !o->output || !o->secret ||
         (o->mode == REDUCER_GROUPED && !o->plugin && !o->reduce_cmd))
         return err_set(e, -EINVAL,
-                       "needs --results, --control, --output (and -r when "
+                       "needs --results, --control, --output, --secret (and -r when "
                        "grouped); mr-reducer is started by mr-run");
     return 0;
 }
@@ -212,6 +218,8 @@ static int s_listen(reducer_t *r, err_t *e)
 
 static int s_start(reducer_t *r, err_t *e)
 {
+    if (token_secret_read(&r->secret, r->opts.secret, e) < 0)
+        return e->code;
     r->out = out_open(r->opts.output, e);
     if (!r->out)
         return e->code;
@@ -303,6 +311,7 @@ static int s_refuse(reducer_t *r, const proto_msg_t *res, const err_t *why)
     msg.mapper = res->mapper;
     msg.status = why->code;
     msg.offset = PROTO_OFFSET_NONE;
+    memcpy(msg.token, res->token, sizeof msg.token); /* checked: it is that mapper's attempt */
     snprintf(msg.text, sizeof msg.text, "reducer refused the result: %.400s", why->text);
     return s_send_control(r, &msg);
 }
@@ -310,6 +319,21 @@ static int s_refuse(reducer_t *r, const proto_msg_t *res, const err_t *why)
 /* Handles one RESULT, taking ownership of item. */
 static int s_on_result(reducer_t *r, result_t *item, err_t *e)
 {
+    /* First: was this attempt given to the peer that sent it?  A RESULT
+     * that fails its token is nobody's: dropped and logged with the peer,
+     * never merged, acknowledged or charged to a chunk or a mapper. */
+    char peer[TRANSPORT_USER_MAX];
+    transport_msg_user(&item->tm, 0, peer, sizeof peer);
+    if (!token_check(&r->secret, &item->header, peer)) {
+        char addr[64];
+        r->forged++;
+        log_warn("dropped a RESULT for chunk %llu in the name of mapper %u from %s%s%s: its "
+                 "token does not match what the master assigned",
+                 (unsigned long long)item->header.chunk, item->header.mapper,
+                 transport_msg_peer(&item->tm, 0, addr, sizeof addr), *peer ? ", key " : "", peer);
+        s_result_free(item);
+        return 0;
+    }
     err_t why;
     err_init(&why);
     if (s_check_result(r, item, &why) < 0) {
@@ -428,8 +452,10 @@ static int s_serve(reducer_t *r, err_t *e)
         }
         if (rc < 0) {
             s_result_free(item);
-            if (rc == -EBADMSG)
+            if (rc == -EBADMSG) {
+                log_warn("message refused: more than two frames");
                 continue;
+            }
             return err_set(e, rc, "receiving results: %s", strerror(-rc));
         }
         err_t why;

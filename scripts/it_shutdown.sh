@@ -117,6 +117,51 @@ status=$?
 it_mentions "a reducer whose fini exits 7 is named in a warning" "$W/red.err" \
     "warning: the reducer (pid " "exited with status 7 after the job succeeded"
 it_equal "a reducer whose fini exits 7: mr-run exits $want_status ($build)" "$want_status" $status
+# What a plugin forks dies with the job: a plugin whose init() forks a
+# child that waits forever, in every mapper and in the reducer.  The child
+# is a copy of mr-mapper or mr-reducer, so it_stray_children sees it by its
+# command line (which names this test's runtime directory).
+it_build_plugin forker <<'EOF' || it_done
+#include "mr.h"
+#include <unistd.h>
+static int fk_init(const char *arg, void **state)
+{
+    (void)arg;
+    *state = NULL;
+    if (fork() == 0)
+        for (;;)
+            pause();
+    return 0;
+}
+static int fk_map(void *state, mr_bytes_t r, mr_emitter_t *o)
+{
+    (void)state;
+    return mr_emit(o, r.ptr, r.len, "1", 1);
+}
+static int fk_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n,
+                     mr_emitter_t *o)
+{
+    (void)state;
+    (void)values;
+    return mr_emit(o, key.ptr, key.len, n > 1 ? "many" : "one", n > 1 ? 4 : 3);
+}
+const mr_plugin_t mr_plugin = {
+    .abi_version = MR_ABI_VERSION, .name = "forker", .init = fk_init, .map = fk_map,
+    .reduce = fk_reduce,
+};
+EOF
+"$MR_RUN" -q -m "$W/forker.so" -j 2 --sort -o "$W/fork.out" "$W/in.txt" 2>"$W/fork.err"
+it_status_ok "a plugin that forks in init: the job succeeds" $? "$W/fork.err"
+sed 's/$/\tone/' "$W/in.txt" | sort >"$W/fork.expected"
+it_same "and its output is every record once" "$W/fork.expected" "$W/fork.out"
+no_strays() { [ -z "$(it_stray_children)" ]; }
+if it_wait_for 30 no_strays; then
+    it_ok "what the plugin forked in the mappers and the reducer is gone with the job"
+else
+    it_not_ok "what the plugin forked in the mappers and the reducer is gone with the job" \
+        "still running: $(it_stray_children | tr '\n' ' ')"
+fi
+
 it_no_children "no mapper or reducer left"
 it_no_runtime_dir "no runtime directory left"
 it_done

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # it_signals.sh - mr-run never leaves work behind.  A job interrupted by
-# SIGINT, SIGTERM or SIGHUP stops every mr-mapper and mr-reducer it started
-# within 2 seconds, exits with 128 + the signal, writes no output file and
-# removes its runtime directory; Ctrl-C (SIGINT to the whole process group)
-# does the same.  When mr-run is killed outright (SIGKILL) its children end
-# by themselves (PR_SET_PDEATHSIG) within 5 seconds.  A job that succeeds
-# leaves no child process and no runtime directory either.
+# SIGINT, SIGTERM or SIGHUP stops every mr-mapper and mr-reducer it started,
+# exits with 128 + the signal, writes no output file and removes its
+# runtime directory; Ctrl-C (SIGINT to the whole process group) does the
+# same.  When mr-run is killed outright (SIGKILL) its children end by
+# themselves (PR_SET_PDEATHSIG).  A job that succeeds leaves no child
+# process and no runtime directory either.
 #
 # The job is kept busy by a test plugin whose map sleeps 1 ms per record, on
-# input that would take about a minute, so it is always mid-job when the
-# signal lands.
+# input that would take about a minute, and the signal is sent once both
+# mappers are seen at work, so it always lands mid-job.  No verdict rests on
+# a sleep: what the test waits for (a process gone, a job ended) it waits
+# for with a deadline of tens of seconds, which only catches a hang (mr-run
+# itself gives its children 1.5 s before SIGKILL).
 # shellcheck disable=SC2010 # ls of a directory whose names this script chose
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib/it.sh"
@@ -34,11 +37,19 @@ static int m(void *s, mr_bytes_t r, mr_emitter_t *o)
 const mr_plugin_t mr_plugin = { .abi_version = MR_ABI_VERSION, .name = "slow", .map = m };
 EOF
 SLOW=$W/slow.so
-seq 1 100000 | sed 's/^/record /' >"$W/long.txt"
-seq 1 2000 | sed 's/^/record /' >"$W/short.txt"
+# records N FILE: "record 1" to "record N", one a line.
+records() { (set -o pipefail && seq 1 "$1" | sed 's/^/record /' >"$2"); }
+it_check "long input written: 100000 records (seq, sed)" records 100000 "$W/long.txt"
+it_check "short input written: 2000 records, the successful job's oracle (seq, sed)" \
+    records 2000 "$W/short.txt"
+# /proc/PID/maps names the input by its real path.
+LONG=$(cd "$W" && pwd -P)/long.txt
+# Deadlines that only catch a hang.
+GONE_S=30
 
 # start_job NAME [MR-RUN ARGS...]: starts the slow job in the background
-# with -o $W/out/NAME.out, sets PID, and waits for it (wait_started).
+# with -o $W/out/NAME.out, sets PID, and waits for its mappers to be at
+# work (wait_started).
 start_job() {
     local name=$1
     shift
@@ -46,26 +57,32 @@ start_job() {
         2>"$W/$name.err" &
     PID=$!
     IT_BG_PIDS+=("$PID")
-    wait_started
+    wait_started "$LONG"
 }
 
-# wait_started: waits (up to 15 s) until job $PID runs its two mappers and
-# its reducer, and half a second more so the mappers are at work; sets KIDS
-# to mr-run's children.  Returns 1 if they never appear.
+# job_started [FILE]: true when job $PID runs two mappers and a reducer and,
+# given FILE, both mappers have it mapped: a local mapper maps an input
+# file when its first TASK comes (docs/architecture.md, "Input: who reads
+# the bytes"), so they are at work.  Also true once $PID has ended.
+job_started() {
+    it_alive "$PID" || return 0
+    [ "$(it_children_named "$PID" mr-reducer)" -ge 1 ] || return 1
+    local c at_work=0
+    for c in $(ps -o pid=,comm= --ppid "$PID" 2>/dev/null | awk '$2 == "mr-mapper" {print $1}'); do
+        if [ -z "${1:-}" ] || grep -qF -- "$1" "/proc/$c/maps" 2>/dev/null; then
+            at_work=$((at_work + 1))
+        fi
+    done
+    [ $at_work -ge 2 ]
+}
+
+# wait_started [FILE]: waits (up to 60 s) until job $PID has started
+# (job_started FILE); sets KIDS to mr-run's children.  Returns 1 if it ended
+# or never got there.
 wait_started() {
     KIDS=
-    local i
-    for i in $(seq 1 150); do
-        if [ "$(it_children_named "$PID" mr-mapper)" -ge 2 ] &&
-            [ "$(it_children_named "$PID" mr-reducer)" -ge 1 ]; then
-            sleep 0.5
-            KIDS=$(it_children "$PID" | tr '\n' ' ')
-            return 0
-        fi
-        it_alive "$PID" || break
-        sleep 0.1
-    done
-    return 1
+    it_wait_for 60 job_started "$@" && it_alive "$PID" || return 1
+    KIDS=$(it_children "$PID" | tr '\n' ' ')
 }
 
 # exit_status PID SECONDS: waits up to SECONDS for PID to exit and sets
@@ -99,12 +116,12 @@ interrupted() {
     local started=$?
     [ -n "$group" ] && set +m
     if [ $started -ne 0 ]; then
-        it_not_ok "$what: the job starts 2 mappers and a reducer" "$(cat "$W/$name.err")"
+        it_not_ok "$what: the job starts a reducer and 2 mappers, at work" "$(cat "$W/$name.err")"
         kill -KILL "$PID" 2>/dev/null
         wait "$PID" 2>/dev/null
         return
     fi
-    it_ok "$what: the job starts 2 mappers and a reducer ($KIDS)"
+    it_ok "$what: the job starts a reducer and 2 mappers, at work ($KIDS)"
     local found expected
     found=$(it_stray_children | sort | tr '\n' ' ')
     # shellcheck disable=SC2086 # KIDS is a list of pids
@@ -116,12 +133,13 @@ interrupted() {
         kill -s "$sig" "$PID"
     fi
     # shellcheck disable=SC2086
-    if it_wait_gone 2 $KIDS; then
-        it_ok "$what: every child is gone within 2 seconds"
+    if it_wait_gone $GONE_S $KIDS; then
+        it_ok "$what: every child is gone (no hang: waited up to $GONE_S s)"
     else
-        it_not_ok "$what: every child is gone within 2 seconds" "still running:$IT_STILL_ALIVE"
+        it_not_ok "$what: every child is gone (no hang: waited up to $GONE_S s)" \
+            "still running:$IT_STILL_ALIVE"
     fi
-    exit_status "$PID" 10
+    exit_status "$PID" $GONE_S
     it_equal "$what: mr-run exits with status $want" "$want" "$STATUS"
     it_equal "$what: no output file (nor its temporary) at -o" "" "$(leftovers "$name")"
     it_no_children "$what: no mr-mapper or mr-reducer left at all"
@@ -147,18 +165,20 @@ if wait_started; then
     it_ok "$what: the job starts 2 mappers and a reducer ($KIDS)"
     kill -INT "$PID"
     # shellcheck disable=SC2086
-    if it_wait_gone 2 $KIDS; then
-        it_ok "$what: every child is gone within 2 seconds"
+    if it_wait_gone $GONE_S $KIDS; then
+        it_ok "$what: every child is gone (no hang: waited up to $GONE_S s)"
     else
-        it_not_ok "$what: every child is gone within 2 seconds" "still running:$IT_STILL_ALIVE"
+        it_not_ok "$what: every child is gone (no hang: waited up to $GONE_S s)" \
+            "still running:$IT_STILL_ALIVE"
     fi
-    if it_wait_gone 1 "$PID"; then
-        it_ok "$what: mr-run exits before its input ends"
+    if it_wait_gone $GONE_S "$PID"; then
+        it_ok "$what: mr-run exits before its input ends (waited up to $GONE_S s)"
     else
-        it_not_ok "$what: mr-run exits before its input ends" "still running: $PID"
+        it_not_ok "$what: mr-run exits before its input ends (waited up to $GONE_S s)" \
+            "still running: $PID"
     fi
     exec 3>&-
-    exit_status "$PID" 10
+    exit_status "$PID" $GONE_S
     it_equal "$what: mr-run exits with status 130" 130 "$STATUS"
     it_equal "$what: no output file (nor its temporary) at -o" "" "$(leftovers idle)"
     it_no_children "$what: no mr-mapper or mr-reducer left at all"
@@ -170,19 +190,20 @@ fi
 
 # SIGKILL: mr-run cannot clean up, but its children must not outlive it.
 if start_job sigkill; then
-    it_ok "SIGKILL to mr-run: the job starts 2 mappers and a reducer ($KIDS)"
+    it_ok "SIGKILL to mr-run: the job starts a reducer and 2 mappers, at work ($KIDS)"
     kill -KILL "$PID"
     wait "$PID" 2>/dev/null
     # shellcheck disable=SC2086
-    if it_wait_gone 5 $KIDS; then
-        it_ok "SIGKILL to mr-run: every child exits by itself within 5 seconds"
+    if it_wait_gone $GONE_S $KIDS; then
+        it_ok "SIGKILL to mr-run: every child exits by itself (no hang: waited up to $GONE_S s)"
     else
-        it_not_ok "SIGKILL to mr-run: every child exits by itself within 5 seconds" \
+        it_not_ok "SIGKILL to mr-run: every child exits by itself (no hang: waited up to $GONE_S s)" \
             "still running:$IT_STILL_ALIVE"
     fi
     it_no_children "SIGKILL to mr-run: no mr-mapper or mr-reducer left at all"
 else
-    it_not_ok "SIGKILL to mr-run: the job starts 2 mappers and a reducer" "$(cat "$W/sigkill.err")"
+    it_not_ok "SIGKILL to mr-run: the job starts a reducer and 2 mappers, at work" \
+        "$(cat "$W/sigkill.err")"
 fi
 # What a killed mr-run cannot remove; the checks below start clean.
 rm -rf "$TMPDIR"/mr-* "$W/out"/.sigkill.out.* "$W/out"/sigkill.out

@@ -359,6 +359,40 @@ static void test_exclusive_flags(void **state)
     EXPECT_ERROR("-r", "-m", "x.so", "-r", "y.so", "--unordered");
 }
 
+/* --listen without keys needs --insecure on every address: loopback is
+ * reachable by every local user. */
+static void test_listen_needs_keys_or_insecure(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://127.0.0.1:7070");
+    EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://[::1]:7070");
+    EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://localhost:7070");
+    EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://0.0.0.0:7070");
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--listen", "tcp://127.0.0.1:7070", "--insecure"),
+                     0);
+    args_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--listen", "tcp://[::1]:7070", "--server-key",
+                           "k.key", "--authorized-keys", "keys"),
+                     0);
+    args_fini(&a);
+}
+
+/* --task-timeout has a floor a scheduler can honour. */
+static void test_task_timeout_range(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("--task-timeout", "-m", "x.so", "--task-timeout", "1e-300");
+    EXPECT_ERROR("--task-timeout", "-m", "x.so", "--task-timeout", "0.05");
+    EXPECT_ERROR("--task-timeout", "-m", "x.so", "--task-timeout", "nan");
+    EXPECT_ERROR("--task-timeout", "-m", "x.so", "--task-timeout", "1e9");
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--task-timeout", "0.1"), 0);
+    args_fini(&a);
+}
+
 static void test_missing_mapper(void **state)
 {
     (void)state;
@@ -503,6 +537,8 @@ int main(void)
         cmocka_unit_test(test_unknown_flags),
         cmocka_unit_test(test_missing_values),
         cmocka_unit_test(test_exclusive_flags),
+        cmocka_unit_test(test_listen_needs_keys_or_insecure),
+        cmocka_unit_test(test_task_timeout_range),
         cmocka_unit_test(test_missing_mapper),
         cmocka_unit_test(test_mode_names),
         /* Last: with a stale getopt these two would upset the tests after

@@ -51,6 +51,7 @@ typedef enum kind {
     K_TEXT,   /* string of at most PROTO_TEXT_MAX bytes */
     K_SKIP,   /* array of at most PROTO_SKIP_MAX ascending unsigned integers */
     K_DIGEST, /* binary of exactly PROTO_DIGEST_LEN bytes */
+    K_TOKEN,  /* binary of exactly PROTO_TOKEN_LEN bytes */
 } kind_t;
 
 typedef struct field {
@@ -73,7 +74,7 @@ typedef struct field {
     }
 
 /* A few tests spell frames byte by byte, with this version in them. */
-_Static_assert(PROTO_VERSION == 2, "update the literal frames to the new version");
+_Static_assert(PROTO_VERSION == 3, "update the literal frames to the new version");
 
 /* Every field in canonical wire order, with the range the wire allows. */
 static const field_t s_fields[] = {
@@ -97,6 +98,7 @@ static const field_t s_fields[] = {
     UINT_FIELD(PROTO_F_MODE, mode, PROTO_MODE_UNORDERED),
     UINT_FIELD(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG),
     UINT_FIELD(PROTO_F_EMITS, emits, UINT64_MAX),
+    OTHER_FIELD(PROTO_F_TOKEN, token, K_TOKEN),
 };
 enum { N_FIELDS = sizeof s_fields / sizeof s_fields[0] };
 
@@ -191,6 +193,7 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
         for (uint32_t i = 0; i < PROTO_SKIP_MAX; i++)
             m->skip[i] = UINT64_MAX - (PROTO_SKIP_MAX - 1 - i);
         memset(m->digest, 0xff, sizeof m->digest);
+        memset(m->token, 0xff, sizeof m->token);
         break;
     case 1:
         m->status = -EBADMSG;
@@ -199,6 +202,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
         m->skip[0] = 11;
         for (size_t i = 0; i < sizeof m->digest; i++)
             m->digest[i] = (uint8_t)i; /* starts with a NUL */
+        for (size_t i = 0; i < sizeof m->token; i++)
+            m->token[i] = (uint8_t)i;
         break;
     default:
         m->status = INT64_MAX;
@@ -211,6 +216,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
         m->skip[2] = (uint64_t)1 << 40;
         for (size_t i = 0; i < sizeof m->digest; i++)
             m->digest[i] = (uint8_t)(0xa5 ^ (i * 37));
+        for (size_t i = 0; i < sizeof m->token; i++)
+            m->token[i] = (uint8_t)(0x5a ^ (i * 41));
         break;
     }
 }
@@ -220,6 +227,7 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
 static void s_assert_fields(const proto_msg_t *got, const proto_msg_t *want, uint32_t mask)
 {
     static const uint8_t zero_digest[PROTO_DIGEST_LEN];
+    static const uint8_t zero_token[PROTO_TOKEN_LEN];
     assert_int_equal(got->type, want->type);
     for (size_t i = 0; i < N_FIELDS; i++) {
         const field_t *f = &s_fields[i];
@@ -237,6 +245,9 @@ static void s_assert_fields(const proto_msg_t *got, const proto_msg_t *want, uin
             break;
         case K_DIGEST:
             ok = memcmp(got->digest, carried ? want->digest : zero_digest, PROTO_DIGEST_LEN) == 0;
+            break;
+        case K_TOKEN:
+            ok = memcmp(got->token, carried ? want->token : zero_token, PROTO_TOKEN_LEN) == 0;
             break;
         }
         if (!ok)
@@ -472,6 +483,7 @@ static void s_pack_field(msgpack_packer *pk, const field_t *f, const proto_msg_t
             msgpack_pack_uint64(pk, m->skip[i]);
         break;
     case K_DIGEST: msgpack_pack_bin_with_body(pk, m->digest, PROTO_DIGEST_LEN); break;
+    case K_TOKEN: msgpack_pack_bin_with_body(pk, m->token, PROTO_TOKEN_LEN); break;
     }
 }
 
@@ -668,6 +680,18 @@ static void s_bad_digest_str(msgpack_packer *pk)
     msgpack_pack_str_with_body(pk, bytes, sizeof bytes);
 }
 
+static void s_bad_token_short(msgpack_packer *pk)
+{
+    static const char bytes[PROTO_TOKEN_LEN - 1];
+    msgpack_pack_bin_with_body(pk, bytes, sizeof bytes);
+}
+
+static void s_bad_token_long(msgpack_packer *pk)
+{
+    static const char bytes[PROTO_TOKEN_LEN + 1];
+    msgpack_pack_bin_with_body(pk, bytes, sizeof bytes);
+}
+
 /* The hand-built valid header decodes, so the builder itself is right. */
 static void test_hand_built_baseline(void **state)
 {
@@ -798,7 +822,7 @@ static void test_wrong_element_count(void **state)
     }
     /* And the shortest valid header, for contrast. */
     proto_msg_t got;
-    assert_int_equal(s_decode("\x92\x02\x08", 3, &got), 0); /* [2, STOP] */
+    assert_int_equal(s_decode("\x92\x03\x08", 3, &got), 0); /* [3, STOP] */
     assert_int_equal(got.type, PROTO_STOP);
 }
 
@@ -840,6 +864,9 @@ static void test_wrong_field_types(void **state)
     static const pack_fn for_digest[] = { s_bad_str,          s_bad_neg,         s_bad_nil,
                                           s_bad_uint,         s_bad_array,       s_bad_map,
                                           s_bad_digest_short, s_bad_digest_long, s_bad_digest_str };
+    static const pack_fn for_token[] = { s_bad_str,         s_bad_neg,        s_bad_nil,
+                                         s_bad_uint,        s_bad_array,      s_bad_map,
+                                         s_bad_token_short, s_bad_token_long, s_bad_digest_long };
     size_t checked = 0;
     for (size_t t = 0; t < N_TYPES; t++) {
         int index = 0;
@@ -857,6 +884,7 @@ static void test_wrong_field_types(void **state)
             case K_TEXT: USE(for_text); break;
             case K_SKIP: USE(for_skip); break;
             case K_DIGEST: USE(for_digest); break;
+            case K_TOKEN: USE(for_token); break;
             }
 #undef USE
             for (size_t b = 0; b < n_bad; b++) {
@@ -936,7 +964,8 @@ static void test_field_edges_accepted(void **state)
             case K_TEXT: edges[0] = s_edge_empty; break;
             case K_SKIP: edges[0] = s_edge_no_skip; break;
             case K_BOOL:
-            case K_DIGEST: break;
+            case K_DIGEST:
+            case K_TOKEN: break;
             }
             for (int k = 0; k < 2; k++) {
                 if (!edges[k])
@@ -1079,10 +1108,21 @@ static void test_decode_without_err(void **state)
     (void)state;
     proto_msg_t got;
     /* [version, STOP]: this version, version 1, and an unknown type. */
-    assert_int_equal(proto_msg_decode("\x92\x02\x08", 3, &got, NULL), 0);
+    assert_int_equal(proto_msg_decode("\x92\x03\x08", 3, &got, NULL), 0);
     assert_int_equal(proto_msg_decode("\x92\x01\x08", 3, &got, NULL), -EPROTO);
-    assert_int_equal(proto_msg_decode("\x92\x02\x7f", 3, &got, NULL), -EBADMSG);
+    assert_int_equal(proto_msg_decode("\x92\x03\x7f", 3, &got, NULL), -EBADMSG);
     assert_int_equal(proto_msg_decode("", 0, &got, NULL), -EBADMSG);
+    /* Past PROTO_HEADER_MAX nothing is unpacked: a valid array of nils
+     * would have cost 24 bytes of msgpack objects per byte. */
+    static uint8_t nils[PROTO_HEADER_MAX + 1];
+    nils[0] = 0xdc; /* array 16 */
+    nils[1] = (uint8_t)((PROTO_HEADER_MAX - 2) >> 8);
+    nils[2] = (uint8_t)((PROTO_HEADER_MAX - 2) & 0xff);
+    memset(nils + 3, 0xc0, sizeof nils - 3);
+    err_t e;
+    err_init(&e);
+    assert_int_equal(proto_msg_decode(nils, sizeof nils, &got, &e), -EMSGSIZE);
+    assert_non_null(strstr(e.text, "over the cap"));
 }
 
 /* --- names and payloads ------------------------------------------------- */

@@ -19,6 +19,7 @@
 
 #include "proto_msg.h"
 #include "proto_pairs.h"
+#include "token.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -31,14 +32,16 @@
 #include <unistd.h>
 
 typedef struct harness {
-    char dir[64];         /* temporary directory */
-    char control_ep[128]; /* our PULL: ACK, FAIL, DONE */
-    char results_ep[128]; /* the reducer's PULL */
-    char output[128];     /* the output file */
-    void *ctx;            /* ZeroMQ context */
-    void *control;        /* PULL bound at control_ep */
-    void *results;        /* PUSH connected to results_ep */
-    pid_t pid;            /* the reducer */
+    char dir[64];          /* temporary directory */
+    char control_ep[128];  /* our PULL: ACK, FAIL, DONE */
+    char results_ep[128];  /* the reducer's PULL */
+    char output[128];      /* the output file */
+    char secret_path[128]; /* the token secret's file */
+    token_secret_t secret; /* signs the RESULTs we send, as the master's TASKs would */
+    void *ctx;             /* ZeroMQ context */
+    void *control;         /* PULL bound at control_ep */
+    void *results;         /* PUSH connected to results_ep */
+    pid_t pid;             /* the reducer */
 } harness_t;
 
 static void s_start(harness_t *h, const char *mode, bool sort)
@@ -48,12 +51,14 @@ static void s_start(harness_t *h, const char *mode, bool sort)
     snprintf(h->control_ep, sizeof h->control_ep, "ipc://%s/control", h->dir);
     snprintf(h->results_ep, sizeof h->results_ep, "ipc://%s/results", h->dir);
     snprintf(h->output, sizeof h->output, "%s/out", h->dir);
+    snprintf(h->secret_path, sizeof h->secret_path, "%s/secret", h->dir);
     FILE *f = fopen(h->output, "w"); /* as mr-run makes it */
     assert_non_null(f);
     fclose(f);
     h->ctx = transport_ctx_new();
     err_t e;
     err_init(&e);
+    assert_int_equal(token_secret_create(&h->secret, h->secret_path, &e), 0);
     h->control = transport_open(h->ctx, TRANSPORT_PULL, h->control_ep, true, 1 << 16, &e);
     assert_non_null(h->control);
     h->results = transport_open(h->ctx, TRANSPORT_PUSH, h->results_ep, false, 0, &e);
@@ -68,9 +73,20 @@ static void s_start(harness_t *h, const char *mode, bool sort)
     h->pid = fork();
     assert_true(h->pid >= 0);
     if (h->pid == 0) {
-        char *argv[] = { reducer,       "--results", h->results_ep, "--control",
-                         h->control_ep, "--mode",    (char *)mode,  "--output",
-                         h->output,     "-r",        plugin,        sort ? "--sort" : NULL,
+        char *argv[] = { reducer,
+                         "--results",
+                         h->results_ep,
+                         "--control",
+                         h->control_ep,
+                         "--mode",
+                         (char *)mode,
+                         "--output",
+                         h->output,
+                         "--secret",
+                         h->secret_path,
+                         "-r",
+                         plugin,
+                         sort ? "--sort" : NULL,
                          NULL };
         execv(reducer, argv);
         _exit(127);
@@ -86,6 +102,13 @@ static void s_stop(harness_t *h)
     transport_close(&h->results, 0);
     transport_ctx_destroy(&h->ctx);
     assert_int_equal(tmpdir_remove(h->dir), 0);
+}
+
+/* Gives msg the token the master would have given its attempt (a local
+ * mapper's: no peer key). */
+static void s_sign(harness_t *h, proto_msg_t *msg)
+{
+    token_make(&h->secret, msg->chunk, msg->attempt, msg->mapper, "", msg->token);
 }
 
 static void s_send(harness_t *h, const proto_msg_t *msg, const buf_t *payload)
@@ -109,6 +132,7 @@ static void s_result(harness_t *h, uint64_t chunk, uint32_t mapper, const char *
     msg.chunk = chunk;
     msg.mapper = mapper;
     msg.records = n;
+    s_sign(h, &msg);
     buf_t payload;
     buf_init(&payload, 1 << 20);
     assert_int_equal(proto_pairs_begin(&payload), 0);
@@ -131,6 +155,7 @@ static void s_lines(harness_t *h, uint64_t chunk, uint32_t mapper, const char *t
     msg.records = n_lines;
     msg.outputs = n_lines;
     msg.flags = PROTO_RESULT_LINES;
+    s_sign(h, &msg);
     buf_t payload;
     buf_init(&payload, 1 << 20);
     buf_append(&payload, text, strlen(text));
@@ -298,6 +323,7 @@ static void test_hostile_frames(void **state)
     proto_msg_init(&msg, PROTO_RESULT);
     msg.chunk = 0;
     msg.mapper = 4;
+    s_sign(&h, &msg);
     buf_reset(&junk);
     buf_append(&junk, "\x92\xc4\x01", 3);
     s_send(&h, &msg, &junk);
@@ -317,6 +343,49 @@ static void test_hostile_frames(void **state)
     assert_int_equal(done.status, 0);
     assert_string_equal(s_read(h.output), "apple\t1\nbanana\t1\n");
     buf_fini(&junk);
+    s_stop(&h);
+}
+
+/* A RESULT whose token is not the one its attempt was given (forged by a
+ * peer that was not assigned the chunk, or for a chunk not handed out yet)
+ * is dropped: no ACK, no FAIL that would charge the chunk, nothing merged;
+ * the real result still counts. */
+static void test_forged_result_dropped(void **state)
+{
+    (void)state;
+    harness_t h;
+    s_start(&h, "grouped", true);
+    static const char *const evil[] = { "EVILKEY" };
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = 0;
+    msg.mapper = 1;
+    msg.records = 1;
+    s_sign(&h, &msg);
+    msg.token[0] ^= 0x80; /* one bit off */
+    buf_t payload;
+    buf_init(&payload, 1 << 16);
+    uint64_t count = 1000000;
+    assert_int_equal(proto_pairs_begin(&payload), 0);
+    assert_int_equal(proto_pairs_add(&payload, evil[0], 7, &count, 8), 0);
+    proto_pairs_end(&payload, 1);
+    s_send(&h, &msg, &payload);
+    msg.token[0] ^= 0x80;
+    msg.attempt = 1; /* a valid token, for another attempt */
+    s_send(&h, &msg, &payload);
+    msg.attempt = 0;
+    msg.chunk = 1; /* a chunk that was never handed out */
+    s_send(&h, &msg, &payload);
+    buf_fini(&payload);
+
+    s_result(&h, 0, 1, s_ab, 2, 1);
+    s_expect_ack(&h, 0, 1, true); /* the first message the master hears */
+    s_finish(&h, 1);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.type, PROTO_DONE);
+    assert_int_equal(done.status, 0);
+    assert_string_equal(s_read(h.output), "apple\t1\nbanana\t1\n");
     s_stop(&h);
 }
 
@@ -345,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_ordered_reassembles),
         cmocka_unit_test(test_ordered_refuses_pairs),
         cmocka_unit_test(test_hostile_frames),
+        cmocka_unit_test(test_forged_result_dropped),
         cmocka_unit_test(test_finish_with_missing_chunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
  * Each test makes a context, starts the handler with an allow-list holding
  * one client key, binds a CURVE PULL server on tcp://127.0.0.1:* (the port
  * read back with ZMQ_LAST_ENDPOINT) and connects PUSH clients: the
- * authorized key gets its message through (and the receiver sees its name as
+ * authorized key gets its message through (and the receiver sees its key as
  * User-Id); an unknown key, a plain client, and a client that expects
  * another server key are refused (their message does not arrive) and the
  * unknown key's refusal is counted and logged with its address and Z85 key;
@@ -184,7 +184,7 @@ static void test_authorized_client_gets_through(void **state)
     char user[64];
     assert_int_equal(s_recv(server, ARRIVE_MS, text, sizeof text, user), 5);
     assert_string_equal(text, "hello");
-    assert_string_equal(user, "client.pub");
+    assert_string_equal(user, f->client.public_z85);
     zap_stats_t st = zap_stats(zap);
     assert_int_equal(st.accepted, 1);
     assert_int_equal(st.refused, 0);
@@ -248,6 +248,44 @@ static void test_unknown_key_is_refused_and_logged(void **state)
         fail_msg("refusal log lacks the key, the address or the level:\n%s", log);
     assert_null(strstr(log, f->other.secret_z85));
     free(log);
+    zap_stop(&zap);
+}
+
+/* A socket made for one key (a remote mapper's task socket) refuses every
+ * other key, authorized or not, and takes its own. */
+static void test_socket_for_one_key(void **state)
+{
+    fixture_t *f = *state;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(keys_allow_add(f->allow, f->other.public_z85, "other.pub", &e), 0);
+    zap_t *zap = zap_start(f->ctx, f->allow, false, &e);
+    assert_non_null(zap);
+    void *server = zmq_socket(f->ctx, ZMQ_PULL);
+    int zero = 0;
+    zmq_setsockopt(server, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(keys_curve_server_for(server, &f->server, f->client.public_z85, &e), 0);
+    assert_int_equal(zmq_bind(server, "tcp://127.0.0.1:*"), 0);
+    size_t len = sizeof f->endpoint;
+    assert_int_equal(zmq_getsockopt(server, ZMQ_LAST_ENDPOINT, f->endpoint, &len), 0);
+
+    void *cctx = zmq_ctx_new();
+    void *thief = s_client(f, cctx, &f->other, f->server.public_z85, "steal");
+    assert_true(s_wait_refused(zap, 1, ARRIVE_MS));
+    void *owner = s_client(f, cctx, &f->client, f->server.public_z85, "mine");
+    char text[16];
+    char user[64];
+    assert_int_equal(s_recv(server, ARRIVE_MS, text, sizeof text, user), 4);
+    assert_string_equal(text, "mine");
+    assert_string_equal(user, f->client.public_z85);
+    assert_int_equal(s_recv(server, ABSENT_MS, text, sizeof text, NULL), -1);
+    assert_int_equal(zap_stats(zap).accepted, 1);
+
+    assert_int_equal(keys_curve_server_for(server, &f->server, "not a key", &e), -EINVAL);
+    zmq_close(thief);
+    zmq_close(owner);
+    zmq_ctx_term(cctx);
+    zmq_close(server);
     zap_stop(&zap);
 }
 
@@ -432,6 +470,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_authorized_client_gets_through, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_unknown_key_is_refused_and_logged, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_socket_for_one_key, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_plain_client_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_wrong_server_key_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_null_mechanism_needs_allow_null, s_setup, s_teardown),
