@@ -25,6 +25,7 @@ struct collect {
     uint64_t n_pairs;     /* pairs (or lines) in payload */
     uint64_t n_emits;     /* pairs emitted in this chunk, before combining */
     bool lines;           /* payload holds output lines, not pairs */
+    char term;            /* lines mode: what ends a line ('\n', or '\0' with -0) */
     merge_t merge;        /* the combiner's merge step, when combining */
     err_t merge_err;      /* what a failed merge said */
     int error;            /* first failure in this chunk, 0 if none */
@@ -85,7 +86,7 @@ static int s_emit_line(collect_t *self, const void *key, size_t key_len, const v
     if (value_len)
         memcpy(p, value, value_len);
     p += value_len;
-    *p++ = '\n';
+    *p++ = self->term;
     b->len = (size_t)(p - b->data);
     self->n_pairs++;
     return 0;
@@ -126,10 +127,11 @@ collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t
     return self;
 }
 
-collect_t *collect_new_lines(size_t max_bytes)
+collect_t *collect_new_lines(size_t max_bytes, char term)
 {
     collect_t *self = collect_new(NULL, NULL, max_bytes);
     self->lines = true;
+    self->term = term;
     return self;
 }
 

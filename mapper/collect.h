@@ -31,9 +31,10 @@ void collect_destroy(collect_t **self_p);
 void collect_begin(collect_t *self);
 
 /* A collector for --ordered and --unordered jobs: each pair is written at
- * once as its finished output line (key<TAB>value, or value), so the
- * reducer only has to write the chunk's bytes.  Owned by the caller. */
-collect_t *collect_new_lines(size_t max_bytes);
+ * once as its finished output line (key<TAB>value, or value, then term:
+ * '\n', or '\0' with -0), so the reducer only has to write the chunk's
+ * bytes.  Owned by the caller. */
+collect_t *collect_new_lines(size_t max_bytes, char term);
 
 /* Whether the payload holds lines (collect_new_lines) rather than pairs. */
 bool collect_is_lines(const collect_t *self);

@@ -10,6 +10,7 @@
 #include "collect.h"
 #include "command.h"
 #include "err.h"
+#include "fmap.h"
 #include "log.h"
 #include "mapper_int.h"
 #include "mem.h"
@@ -165,7 +166,7 @@ int mapper__load(mapper_t *m, const char *combiner, err_t *e)
         m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
                                  MAPPER_MAX_MSG);
     else
-        m->collect = collect_new_lines(MAPPER_MAX_MSG);
+        m->collect = collect_new_lines(MAPPER_MAX_MSG, m->opts.delim);
     return 0;
 }
 
@@ -220,8 +221,16 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     return mapper__send_control(m, &msg);
 }
 
+/* The error for a chunk whose file changed under us: the master fails the
+ * job at once on it (a retry cannot read what is gone). */
+static int s_changed(const char *path, err_t *e)
+{
+    return err_set(e, -ESTALE, "input %s changed while it was read", path);
+}
+
 /* Finds the bytes of a TASK that names an input file instead of carrying
- * them: maps the file on first use.  0 or -errno with e set. */
+ * them: maps the file on first use.  0, -ESTALE when the file no longer
+ * holds the chunk, or -errno, with e set. */
 static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data, size_t *len,
                         err_t *e)
 {
@@ -240,25 +249,40 @@ static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data,
                 close(fd);
             return err_set(e, -code, "input %s: %s", path, strerror(code));
         }
-        in->size = (size_t)st.st_size;
-        in->data = in->size ? mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-        int code = in->size ? errno : EINVAL;
-        close(fd);
-        if (in->data == MAP_FAILED) {
-            in->data = NULL;
-            return err_set(e, -code, "input %s: cannot map it: %s", path,
-                           in->size ? strerror(code) : "it is empty now");
+        if (st.st_size == 0) {
+            close(fd);
+            return s_changed(path, e); /* the master saw bytes in it */
         }
+        int code = 0;
+        in->size = (size_t)st.st_size;
+        in->data = fmap_map(fd, in->size, &code);
+        if (!in->data) {
+            close(fd);
+            return err_set(e, code, "input %s: cannot map it: %s", path, strerror(-code));
+        }
+        in->fd = fd;
     }
     if (task->offset > in->size || task->length > in->size - task->offset)
-        return err_set(e, -ESPIPE,
-                       "input %s: bytes %llu-%llu are past its end (did it "
-                       "change while the job ran?)",
-                       path, (unsigned long long)task->offset,
-                       (unsigned long long)(task->offset + task->length));
+        return s_changed(path, e);
     *data = in->data + task->offset;
     *len = (size_t)task->length;
     return 0;
+}
+
+/* After a chunk of a file was mapped, before its result is sent: whether
+ * the file still holds the chunk, and no page of it vanished (it read as
+ * zeros, fmap.h).  A file that only changed elsewhere is the master's to
+ * find (split_check).  0 or -ESTALE with e set. */
+static int s_task_check(mapper_t *m, const proto_msg_t *task, err_t *e)
+{
+    if (task->input == PROTO_INPUT_INLINE || !m->maps || task->input >= m->opts.n_inputs)
+        return 0;
+    const input_map_t *in = &m->maps[task->input];
+    struct stat st;
+    if (!in->data || (!fmap_lost(in->data) && fstat(in->fd, &st) == 0 &&
+                      (uint64_t)st.st_size >= task->offset + task->length))
+        return 0;
+    return s_changed(m->opts.inputs[task->input], e);
 }
 
 /* Drops a mapped file chunk's pages from our resident set once mapped: the
@@ -393,6 +417,10 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
                                  : s_run_plugin(m, task, data, len, slot, &records, &rc);
     if (failed)
         goto done;
+    if (s_task_check(m, task, &e) < 0) {
+        rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
+        goto done;
+    }
     const buf_t *payload = NULL;
     if (collect_finish(m->collect, &payload, &e) < 0) {
         rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
@@ -482,10 +510,16 @@ int mapper__serve(mapper_t *m, err_t *e)
         } else if (rc == 0) {
             const char *data = NULL;
             size_t len = 0;
-            rc = s_task_bytes(m, &msg, &data, &len, e);
+            err_t why;
+            err_init(&why);
+            rc = s_task_bytes(m, &msg, &data, &len, &why);
             if (rc == 0) {
                 rc = s_map_chunk(m, &msg, data, len);
                 s_task_release(m, &msg);
+            } else if (rc == -ESTALE) {
+                rc = s_send_fail(m, &msg, PROTO_OFFSET_NONE, why.code, why.text);
+            } else {
+                *e = why;
             }
         }
         transport_msg_close(&tm);
@@ -510,6 +544,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    fmap_install(); /* an input that shrinks under map() is an error, not a SIGBUS */
     char prefix[32];
     snprintf(prefix, sizeof prefix, "mr-mapper[%u]", m.opts.id);
     log_init(prefix, false);
@@ -528,9 +563,12 @@ int main(int argc, char **argv)
     plugin_destroy(&m.combiner);
     plugin_destroy(&m.plugin);
     progress_destroy(&m.progress);
-    for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++)
-        if (m.maps[i].data)
-            munmap(m.maps[i].data, m.maps[i].size);
+    for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++) {
+        if (m.maps[i].data) {
+            fmap_unmap(m.maps[i].data, m.maps[i].size);
+            close(m.maps[i].fd);
+        }
+    }
     free(m.maps);
     free(m.opts.inputs);
     buf_fini(&m.header);

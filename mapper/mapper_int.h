@@ -45,8 +45,9 @@ typedef struct mapper_opts {
 
 /* An input file the mapper maps itself. */
 typedef struct input_map {
-    char *data;  /* mapping of the whole file, NULL until first used */
-    size_t size; /* its size */
+    const char *data; /* mapping of the whole file (fmap.h), NULL until first used */
+    size_t size;      /* its size */
+    int fd;           /* the file, open while mapped */
 } input_map_t;
 
 typedef struct mapper {

@@ -4,6 +4,7 @@
  */
 #include "args.h"
 
+#include "afile.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -99,7 +100,7 @@ void args_usage(FILE *f)
           "                         16M with --map-cmd; a combining job over files,\n"
           "                         where combining pays, cuts up to 16M, down to\n"
           "                         1M as the input runs out)\n"
-          "  -0, --null             records end with NUL instead of newline\n"
+          "  -0, --null             records (input and output) end with NUL, not newline\n"
           "      --arg STRING       string passed to the plugins' init\n"
           "      --stats FILE       write job statistics as JSON\n"
           "      --max-attempts N   failures of one chunk before the job fails (default 4)\n"
@@ -336,4 +337,67 @@ void args_fini(args_t *a)
 {
     free(a->inputs);
     a->inputs = NULL;
+}
+
+/* A file named on the command line, for args_check_files. */
+typedef struct args_file {
+    const char *flag; /* as the user would write it: "-o", "--stats", "-i" */
+    const char *path; /* borrowed from argv */
+    afile_id_t id;    /* what it resolves to */
+    bool known;       /* id could be resolved (else afile_open or open says why later) */
+} args_file_t;
+
+int args_check_files(const args_t *a, err_t *e)
+{
+    const struct {
+        const char *flag;
+        const char *path;
+    } outs[] = {
+        { "-o", a->output },
+        { "--stats", a->stats },
+        { "--timeline", a->timeline },
+        { "--bad-records", a->bad_records },
+    };
+    size_t n_outs = sizeof outs / sizeof outs[0];
+    size_t cap = a->n_inputs + 4;
+    args_file_t *ins = mem_calloc(cap, sizeof *ins);
+    size_t n_ins = 0;
+    for (size_t i = 0; i < a->n_inputs; i++)
+        ins[n_ins++] = (args_file_t){ .flag = "-i", .path = a->inputs[i] };
+    const char *others[][2] = { { "-m", a->mapper },
+                                { "-r", a->reducer },
+                                { "--server-key", a->server_key } };
+    for (size_t i = 0; i < 3; i++)
+        if (others[i][1])
+            ins[n_ins++] = (args_file_t){ .flag = others[i][0], .path = others[i][1] };
+    for (size_t i = 0; i < n_ins; i++)
+        ins[i].known = afile_id_input(ins[i].path, &ins[i].id) == 0;
+
+    args_file_t seen[4];
+    size_t n_seen = 0;
+    int rc = 0;
+    for (size_t o = 0; o < n_outs && rc == 0; o++) {
+        if (!outs[o].path)
+            continue;
+        args_file_t *out = &seen[n_seen];
+        *out = (args_file_t){ .flag = outs[o].flag, .path = outs[o].path };
+        out->known = afile_id(out->path, &out->id) == 0;
+        if (!out->known || out->id.direct)
+            continue;
+        for (size_t i = 0; i < n_ins && rc == 0; i++)
+            if (ins[i].known && afile_id_same(&out->id, &ins[i].id))
+                rc = err_set(e, -EINVAL,
+                             "%s %s and %s %s are the same file: mr does not write over "
+                             "what it reads",
+                             out->flag, out->path, ins[i].flag,
+                             strcmp(ins[i].path, "-") == 0 ? "- (stdin)" : ins[i].path);
+        for (size_t i = 0; i < n_seen && rc == 0; i++)
+            if (afile_id_same(&out->id, &seen[i].id))
+                rc =
+                    err_set(e, -EINVAL, "%s %s and %s %s are the same file: give each its own file",
+                            seen[i].flag, seen[i].path, out->flag, out->path);
+        n_seen++;
+    }
+    free(ins);
+    return rc;
 }

@@ -54,6 +54,15 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e);
 
 void args_fini(args_t *a);
 
+/* Refuses a file flag (-o, --stats, --timeline, --bad-records) that names
+ * an input (a data file, stdin redirected from a file, a plugin, the
+ * server key) or another of those flags, by the same name or as the same
+ * file under another name (a link, "./x"): a --bad-records that named the
+ * input truncated it, and --stats naming -o replaced the output.  Devices,
+ * pipes and descriptors (-, /dev/null) may be shared.  Run before anything
+ * is opened for writing.  0, or -EINVAL with e naming both flags. */
+int args_check_files(const args_t *a, err_t *e);
+
 /* Prints the usage text. */
 void args_usage(FILE *f);
 

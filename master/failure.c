@@ -155,6 +155,13 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
     if (!c || c->state != CHUNK_ASSIGNED || c->mapper != msg->mapper ||
         c->sends != (uint64_t)msg->attempt + 1)
         return; /* an older attempt's: the chunk has moved on */
+    /* A local mapper found the input file shrunk under it (fmap.h): no
+     * retry can read what is gone. */
+    if (msg->status == -ESTALE && !m->remote) {
+        job__fail(job, -ESTALE, "input %s changed while it was read",
+                  split_input_name(job->cfg->split, c->src.input));
+        return;
+    }
     job__record_failed(job, c, msg->offset, msg->text);
 }
 

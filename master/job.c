@@ -22,6 +22,7 @@
 #include "job_int.h"
 
 #include "chunks.h"
+#include "cleanup.h"
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
@@ -93,6 +94,7 @@ static int s_setup(job_t *job)
         return job__fail(job, -errno, "cannot create a runtime directory in %s: %s", tmp,
                          strerror(errno));
     }
+    cleanup_add_dir(job->dir); /* removed even if we die of a fatal signal */
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
     snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
     err_t e;
@@ -158,6 +160,8 @@ static int s_spawn_reducer(job_t *job)
     }
     if (a->sort)
         argv[n++] = "--sort";
+    if (a->delim == '\0')
+        argv[n++] = "-0"; /* output records end in NUL too */
     /* The reducer holds at most a window of results in its reorder buffer:
      * the master never has more chunks open. */
     char window[24];
@@ -323,16 +327,18 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
      * chunks travel as the payload. */
     bool inline_bytes = c->src.owned != NULL;
     /* A remote mapper cannot read our files, nor can anyone open stdin
-     * redirected from a file by name: those get the bytes, sent straight
-     * from the mapping, which outlives the ZeroMQ context. */
+     * redirected from a file by name: those get the bytes, copied from the
+     * mapping by zmq_send on this thread.  Not zero-copy: libzmq's I/O
+     * thread would read the mapping, and a page that vanishes (the file
+     * truncated) would be a SIGBUS there, or an EFAULT that libzmq asserts
+     * on, where fmap.h cannot turn it into an error. */
     bool from_map =
         !inline_bytes && (m->remote || !split_input_path(job->cfg->split, c->src.input));
     msg.input = inline_bytes || from_map ? PROTO_INPUT_INLINE : c->src.input;
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    int flags = TRANSPORT_DONTWAIT | (from_map ? TRANSPORT_ZEROCOPY : 0);
     int rc = transport_send(m->sock, &job->header, inline_bytes || from_map ? c->src.data : NULL,
-                            c->src.len, flags);
+                            c->src.len, TRANSPORT_DONTWAIT);
     if (rc == -EAGAIN)
         job->retry_soon = true;
     if (rc < 0)
@@ -405,6 +411,14 @@ static void s_maybe_finish(job_t *job)
     if (job->state != JOB_RUNNING || job->finish_sent || !job->input_done ||
         chunks_open(job->chunks) > 0)
         return;
+    /* Every chunk is read and merged: the inputs must still be the files
+     * that were read, or the output is of something nobody can name. */
+    err_t e;
+    err_init(&e);
+    if (split_check(job->cfg->split, &e) < 0) {
+        job__fail(job, e.code, "%s", e.text);
+        return;
+    }
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_FINISH);
     msg.total = chunks_cut(job->chunks);
@@ -518,9 +532,10 @@ static void s_cleanup(job_t *job)
         transport_close(&job->mappers[i].sock, 0);
         progress_destroy(&job->mappers[i].progress);
     }
-    if (job->bad && fclose(job->bad) != 0)
-        job__fail(job, -errno, "--bad-records %s: %s", job->cfg->args->bad_records,
-                  strerror(errno));
+    err_t e;
+    err_init(&e);
+    if (job->bad_file && afile_commit(&job->bad_file, &e) < 0)
+        job__fail(job, e.code, "%s", e.text);
     transport_close(&job->control, 0);
     transport_close(&job->feed, 0);
     remote__destroy(job);
@@ -538,6 +553,7 @@ static void s_cleanup(job_t *job)
             unlink(path);
         }
         rmdir(job->dir);
+        cleanup_forget(job->dir);
     }
     if (job->sigfd >= 0)
         close(job->sigfd);
@@ -616,7 +632,18 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         log_set_hook(s_meter_clear, job.meter);
     if (cfg->args->timeline)
         job.timeline = timeline_new(job.started);
-    if (s_setup(&job) == 0 && remote__setup(&job) == 0 && s_spawn_reducer(&job) == 0) {
+    /* Opened before any process starts: an unwritable place fails first. */
+    if (cfg->args->bad_records) {
+        err_t be;
+        err_init(&be);
+        job.bad_file =
+            afile_open(cfg->args->bad_records, "--bad-records", 0, AFILE_MODE_DEFAULT, &be);
+        job.bad = job.bad_file ? afile_stream(job.bad_file, &be) : NULL;
+        if (!job.bad)
+            job__fail(&job, be.code, "%s", be.text);
+    }
+    if (job.state == JOB_RUNNING && s_setup(&job) == 0 && remote__setup(&job) == 0 &&
+        s_spawn_reducer(&job) == 0) {
         for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
             job__spawn_mapper(&job);
     }
@@ -627,12 +654,6 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         tick_ms = 100; /* the progress line redraws ten times a second */
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
-    if (cfg->args->bad_records) {
-        job.bad = fopen(cfg->args->bad_records, "we");
-        if (!job.bad)
-            job__fail(&job, -errno, "--bad-records %s: %s", cfg->args->bad_records,
-                      strerror(errno));
-    }
     while (job.state == JOB_RUNNING) {
         s_feed(&job);
         s_maybe_finish(&job);
@@ -669,10 +690,12 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     log_set_hook(NULL, NULL);
     meter_finish(job.meter, job.state == JOB_SUCCEEDED);
     if (job.timeline) {
+        /* Like every side file, a picture that cannot be written fails the
+         * job, before main moves -o into place. */
         err_t te;
         err_init(&te);
         if (timeline_write_svg(job.timeline, cfg->args->timeline, proc_now(), &te) < 0)
-            log_warn("--timeline: %s", te.text);
+            job__fail(&job, te.code, "%s", te.text);
     }
     job__shutdown(&job);
     s_cleanup(&job);

@@ -8,6 +8,7 @@
 #ifndef MR_JOB_INT_H
 #define MR_JOB_INT_H
 
+#include "afile.h"
 #include "buf.h"
 #include "chunks.h"
 #include "job.h"
@@ -111,7 +112,8 @@ typedef struct job {
     pid_t reducer_group;               /* its process group, kept after reaping */
     uint64_t send_seq;                 /* counter for chunk_t.sent_seq */
     buf_t header;                      /* scratch for encoding headers */
-    FILE *bad;                         /* --bad-records file, owned, NULL when absent */
+    afile_t *bad_file;                 /* --bad-records file, owned, NULL when absent */
+    FILE *bad;                         /* its stream (borrowed from bad_file) */
     double started;                    /* monotonic start time */
     bool retry_soon;                   /* a send found no peer yet: poll again shortly */
     bool wait_input;                   /* the input stream had nothing ready: poll it */

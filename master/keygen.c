@@ -5,6 +5,7 @@
  * the master's --authorized-keys directory; the master's .pub goes to the
  * mappers.  The file format is described in proto/keys.h.
  */
+#include "cleanup.h"
 #include "keys.h"
 #include "log.h"
 
@@ -36,6 +37,7 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     log_init("mr-keygen", false);
+    cleanup_install(); /* no half-written key file is left by a crash */
     static const struct option options[] = {
         { "force", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },

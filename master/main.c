@@ -4,7 +4,10 @@
  * move the output into place only when the job succeeded.  This is the one
  * place that prints errors.
  */
+#include "afile.h"
 #include "args.h"
+#include "cleanup.h"
+#include "fmap.h"
 #include "job.h"
 #include "log.h"
 #include "mem.h"
@@ -26,73 +29,6 @@
 /* Exit statuses. */
 #define EXIT_JOB_FAILED 1
 #define EXIT_USAGE 2
-
-typedef struct output {
-    const char *final; /* -o as given, NULL for stdout */
-    char *temp;        /* owned temporary path beside final, NULL when direct */
-} output_t;
-
-/* A regular (or not yet existing) -o file is written to a temporary file in
- * the same directory and renamed on success, so a failed job never leaves a
- * partial file where a good one would be.  Devices and pipes (-o /dev/null)
- * are written directly. */
-static int s_output_prepare(output_t *out, const char *path, err_t *e)
-{
-    out->final = path;
-    out->temp = NULL;
-    if (!path)
-        return 0;
-    struct stat st;
-    struct stat old;
-    bool existing = stat(path, &old) == 0;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        if (S_ISDIR(st.st_mode))
-            return err_set(e, -EISDIR, "output %s: is a directory", path);
-        return 0;
-    }
-    char *copy = mem_strdup(path);
-    char *base_copy = mem_strdup(path);
-    const char *dir = dirname(copy);
-    const char *base = basename(base_copy);
-    size_t n = strlen(dir) + strlen(base) + 32;
-    out->temp = mem_alloc(n);
-    snprintf(out->temp, n, "%s/.%s.mr-XXXXXX", dir, base);
-    free(copy);
-    free(base_copy);
-    int fd = mkstemp(out->temp);
-    if (fd < 0) {
-        int code = errno;
-        free(out->temp);
-        out->temp = NULL;
-        return err_set(e, -code, "output %s: cannot create a file in its directory: %s", path,
-                       strerror(code));
-    }
-    /* The new file gets the old one's mode, or a new file's. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, existing ? (old.st_mode & 07777) : (0666 & ~mask));
-    close(fd);
-    return 0;
-}
-
-static int s_output_commit(output_t *out, err_t *e)
-{
-    if (!out->temp)
-        return 0;
-    if (rename(out->temp, out->final) < 0)
-        return err_set(e, -errno, "output %s: %s", out->final, strerror(errno));
-    free(out->temp);
-    out->temp = NULL;
-    return 0;
-}
-
-static void s_output_abort(output_t *out)
-{
-    if (out->temp)
-        unlink(out->temp);
-    free(out->temp);
-    out->temp = NULL;
-}
 
 /* Checks that a command's program exists, so a typo fails before any
  * chunk is sent: the first word of cmd, looked up like the shell does. */
@@ -227,10 +163,16 @@ static int s_check_binaries(const char *dir, err_t *e)
 int main(int argc, char **argv)
 {
     log_init("mr-run", false);
+    /* A fatal signal (an abort on out-of-memory, a crash) still removes the
+     * temporary output and the runtime directory. */
+    cleanup_install();
+    fmap_install(); /* an input that shrinks is an error, not a SIGBUS */
     err_t e;
     err_init(&e);
     args_t a;
     int rc = args_parse(&a, argc, argv, &e);
+    if (rc == 0)
+        rc = args_check_files(&a, &e);
     if (rc != 0) {
         args_fini(&a);
         if (rc > 0)
@@ -247,7 +189,7 @@ int main(int argc, char **argv)
     bool combining = false;
     char bin_dir[PATH_MAX];
     split_t *split = NULL;
-    output_t out = { NULL, NULL };
+    afile_t *out = NULL; /* -o: written by the reducer, renamed on success */
     job_stats_t st;
     memset(&st, 0, sizeof st);
 
@@ -255,7 +197,11 @@ int main(int argc, char **argv)
         spawn_self_dir(bin_dir, sizeof bin_dir, &e) < 0 || s_check_binaries(bin_dir, &e) < 0)
         goto fail;
     split = split_new(a.inputs, a.n_inputs, a.chunk_size, a.delim, &e);
-    if (!split || s_output_prepare(&out, a.output, &e) < 0)
+    if (!split)
+        goto fail;
+    /* The temporary file is made now, so an unwritable directory fails
+     * before any process starts. */
+    if (a.output && !(out = afile_open(a.output, "output", 0, AFILE_MODE_DEFAULT, &e)))
         goto fail;
     if (combining && !a.chunk_size_set)
         split_set_guided(split, ARGS_GUIDED_MAX_CHUNK, a.jobs);
@@ -264,7 +210,7 @@ int main(int argc, char **argv)
         .args = &a,
         .mode = mode,
         .reducer_path = reducer_path,
-        .output_path = out.temp ? out.temp : out.final,
+        .output_path = out ? afile_write_path(out) : NULL,
         .bin_dir = bin_dir,
         .split = split,
     };
@@ -273,16 +219,19 @@ int main(int argc, char **argv)
         log_warn("skipped %llu bad record%s (--skip-bad)%s%s", (unsigned long long)st.skipped,
                  st.skipped == 1 ? "" : "s", a.bad_records ? "; written to " : "",
                  a.bad_records ? a.bad_records : "");
-    if (rc == 0 && s_output_commit(&out, &e) == 0) {
+    if (rc == 0) {
         status = 0;
     } else if (st.signal) {
         status = 128 + st.signal;
-    } else if (rc == -EPIPE && !a.output) {
+    } else if (rc == -EPIPE && (!out || !afile_replaces(out))) {
         /* The reader of our stdout went away (`mr-run ... | head`): end
          * quietly, as a filter killed by SIGPIPE does. */
         status = 128 + SIGPIPE;
         err_init(&e);
     }
+    /* Every side file is in place before -o is: a side file that fails
+     * fails the job, and a failed job leaves no new -o.  (--timeline and
+     * --bad-records were finished by job_run.) */
     if (a.stats) {
         err_t se;
         err_init(&se);
@@ -291,6 +240,8 @@ int main(int argc, char **argv)
             status = status ? status : EXIT_JOB_FAILED;
         }
     }
+    if (status == 0 && afile_commit(&out, &e) < 0)
+        status = EXIT_JOB_FAILED;
     if (status != 0)
         goto fail;
     goto done;
@@ -298,7 +249,7 @@ fail:
     if (e.code)
         log_error("%s", e.text);
 done:
-    s_output_abort(&out);
+    afile_destroy(&out);
     job_stats_fini(&st);
     split_destroy(&split);
     args_fini(&a);

@@ -4,6 +4,7 @@
 #include "split.h"
 
 #include "buf.h"
+#include "fmap.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -18,12 +19,13 @@
 #include <unistd.h>
 
 typedef struct input {
-    const char *name; /* borrowed path, "-" for stdin */
-    int fd;           /* open descriptor, -1 once closed */
-    char *map;        /* mapping of a regular file, NULL for a stream */
-    size_t size;      /* mapped size */
-    uint64_t offset;  /* bytes of this input already cut into chunks */
-    bool eof;         /* stream: read returned 0 */
+    const char *name;      /* borrowed path, "-" for stdin */
+    int fd;                /* open descriptor, -1 once closed */
+    const char *map;       /* mapping of a regular file (fmap.h), NULL for a stream */
+    size_t size;           /* mapped size: the file's size when opened */
+    struct timespec mtime; /* a mapped file's modification time when opened */
+    uint64_t offset;       /* bytes of this input already cut into chunks */
+    bool eof;              /* stream: read returned 0 */
 } input_t;
 
 struct split {
@@ -61,12 +63,12 @@ static int s_open(input_t *in, err_t *e)
         return err_set(e, -EISDIR, "input %s: is a directory", shown);
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         in->size = (size_t)st.st_size;
-        in->map = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
-        if (in->map == MAP_FAILED) {
-            in->map = NULL;
-            return err_set(e, -errno, "input %s: mmap: %s", shown, strerror(errno));
-        }
-        madvise(in->map, in->size, MADV_SEQUENTIAL);
+        in->mtime = st.st_mtim;
+        int code = 0;
+        in->map = fmap_map(in->fd, in->size, &code);
+        if (!in->map)
+            return err_set(e, code, "input %s: mmap: %s", shown, strerror(-code));
+        madvise((void *)in->map, in->size, MADV_SEQUENTIAL);
     } else if (S_ISREG(st.st_mode)) {
         in->eof = true; /* an empty file: no chunks */
     }
@@ -204,6 +206,31 @@ static size_t s_target(const split_t *self)
     return share > self->chunk_size ? (size_t)share : self->chunk_size;
 }
 
+/* Whether a mapped input is still the file we mapped: the same size and
+ * modification time, and no page of the mapping vanished (fmap.h).  A file
+ * truncated, rewritten or appended to while the job reads it is a job that
+ * read something nobody can name: -ESTALE, with e saying so. */
+static int s_check(const input_t *in, const char *shown, err_t *e)
+{
+    if (!in->map)
+        return 0;
+    struct stat st;
+    bool same = !fmap_lost(in->map) && fstat(in->fd, &st) == 0 &&
+                (uint64_t)st.st_size == in->size && st.st_mtim.tv_sec == in->mtime.tv_sec &&
+                st.st_mtim.tv_nsec == in->mtime.tv_nsec;
+    return same ? 0 : err_set(e, -ESTALE, "input %s changed while it was read", shown);
+}
+
+int split_check(const split_t *self, err_t *e)
+{
+    for (size_t i = 0; i < self->n_inputs; i++) {
+        int rc = s_check(&self->inputs[i], split_input_name(self, (uint32_t)i), e);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Cuts the next chunk of a mapped file. */
 static void s_cut_map(split_t *self, input_t *in, split_chunk_t *c)
 {
@@ -299,8 +326,15 @@ int split_next(split_t *self, split_chunk_t *c, err_t *e)
         c->input = (uint32_t)self->current;
         if (in->map) {
             if (in->offset < in->size) {
-                s_cut_map(self, in, c);
-                return 1;
+                /* Before the cut, which reads the file, and after it: a
+                 * page that vanished meanwhile read as zeros. */
+                const char *shown = split_input_name(self, (uint32_t)self->current);
+                int rc = s_check(in, shown, e);
+                if (rc == 0) {
+                    s_cut_map(self, in, c);
+                    rc = s_check(in, shown, e);
+                }
+                return rc < 0 ? rc : 1;
             }
         } else if (!(in->eof && self->pending.len == 0)) {
             int rc = s_cut_stream(self, in, c, e);
@@ -318,8 +352,7 @@ void split_destroy(split_t **self_p)
     if (!self)
         return;
     for (size_t i = 0; i < self->n_inputs; i++) {
-        if (self->inputs[i].map)
-            munmap(self->inputs[i].map, self->inputs[i].size);
+        fmap_unmap(self->inputs[i].map, self->inputs[i].size);
         if (self->inputs[i].fd >= 0)
             close(self->inputs[i].fd);
     }

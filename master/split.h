@@ -59,9 +59,16 @@ void split_set_workers(split_t *self, unsigned workers);
 void split_guided_feedback(split_t *self, uint64_t emits, uint64_t pairs);
 
 /* Produces the next chunk: 1 and *c filled, 0 at the end of all inputs,
- * -EAGAIN (non-blocking mode: a stream has nothing ready yet), or -errno
- * with e naming the input. */
+ * -EAGAIN (non-blocking mode: a stream has nothing ready yet), -ESTALE when
+ * a mapped input changed (split_check), or -errno with e naming the
+ * input. */
 int split_next(split_t *self, split_chunk_t *c, err_t *e);
+
+/* Checks that every mapped input is still what was mapped: its size and
+ * modification time unchanged, no page vanished (the file shrank: fmap.h).
+ * 0, or -ESTALE with e saying "input FILE changed while it was read".  The
+ * master asks before it declares a job done, when every chunk was read. */
+int split_check(const split_t *self, err_t *e);
 
 /* The display name of input i ("-" shows as "stdin"). */
 const char *split_input_name(const split_t *self, uint32_t input);

@@ -3,24 +3,17 @@
  */
 #include "stats.h"
 
-#include "mem.h"
+#include "afile.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs, err_t *e)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = mem_alloc(n);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    afile_t *file = afile_open(path, "stats", 0, AFILE_MODE_DEFAULT, e);
+    FILE *f = file ? afile_stream(file, e) : NULL;
     if (!f) {
-        int code = errno;
-        free(tmp);
-        return err_set(e, -code, "stats %s: %s", path, strerror(code));
+        afile_destroy(&file);
+        return e->code;
     }
     fprintf(f, "{\n");
     fprintf(f, "  \"mode\": \"%s\",\n", mode);
@@ -54,13 +47,5 @@ int stats_write(const char *path, const job_stats_t *st, const char *mode, unsig
     fprintf(f, "},\n");
     fprintf(f, "  \"wall_seconds\": %.6f\n", st->wall_seconds);
     fprintf(f, "}\n");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
-        int code = errno ? errno : EIO;
-        unlink(tmp);
-        free(tmp);
-        return err_set(e, -code, "stats %s: %s", path, strerror(code));
-    }
-    free(tmp);
-    return 0;
+    return afile_commit(&file, e); /* reports any write error of the stream */
 }

@@ -7,8 +7,9 @@
 #include "err.h"
 #include "job.h"
 
-/* Writes st as one JSON object to path (through a temporary file renamed
- * into place).  0 or -errno with e naming the path. */
+/* Writes st as one JSON object to path, whole or not at all (afile.h: a
+ * temporary file renamed into place; "-" is stdout).  0 or -errno with e
+ * (not NULL) naming the path. */
 int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs, err_t *e);
 
 #endif

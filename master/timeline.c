@@ -13,6 +13,7 @@
  */
 #include "timeline.h"
 
+#include "afile.h"
 #include "mem.h"
 
 #include <assert.h>
@@ -534,29 +535,16 @@ static void s_svg(const timeline_t *t, FILE *f, double end)
 int timeline_write_svg(const timeline_t *t, const char *path, double end, err_t *e)
 {
     assert(t && path);
-    size_t n = strlen(path) + 8;
-    char *tmp = mem_alloc(n);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int code = errno;
-        free(tmp);
-        return err_set(e, -code, "timeline %s: %s", path, strerror(code));
+    err_t err;
+    err_init(&err);
+    afile_t *file = afile_open(path, "timeline", 0, AFILE_MODE_DEFAULT, &err);
+    FILE *f = file ? afile_stream(file, &err) : NULL;
+    if (f) {
+        s_svg(t, f, end);
+        afile_commit(&file, &err); /* reports any write error of the stream */
     }
-    errno = 0;
-    s_svg(t, f, end);
-    /* The first failure's errno (ENOSPC, EIO...), kept before fclose and
-     * rename can overwrite it. */
-    int code = ferror(f) ? (errno ? errno : EIO) : 0;
-    if (fclose(f) != 0 && !code)
-        code = errno ? errno : EIO;
-    if (!code && rename(tmp, path) < 0)
-        code = errno;
-    if (code) {
-        unlink(tmp);
-        free(tmp);
-        return err_set(e, -code, "timeline %s: %s", path, strerror(code));
-    }
-    free(tmp);
-    return 0;
+    afile_destroy(&file);
+    if (err.code && e)
+        *e = err;
+    return err.code;
 }

@@ -80,7 +80,7 @@ uint64_t timeline_dropped(const timeline_t *t);
 const char *timeline_outcome_name(timeline_outcome_t outcome);
 
 /* Writes the picture up to end as a standalone SVG (no script, no external
- * font) at path, through path.tmp renamed into place.  Bars still open are
+ * font) at path, whole or not at all (afile.h).  Bars still open are
  * drawn up to end as unfinished (and stay open: a later call draws them
  * longer).  t must not be NULL.  0 or -errno with e naming the path. */
 int timeline_write_svg(const timeline_t *t, const char *path, double end, err_t *e);

@@ -10,7 +10,9 @@
  */
 #include "keys.h"
 
+#include "afile.h"
 #include "mem.h"
+#include "proc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -104,73 +106,31 @@ static int s_path(char *out, size_t cap, const char *basename, const char *ext, 
     return 0;
 }
 
-/* Writes len bytes of data to a new temporary file beside path, with mode,
- * synced to disk; its name goes to tmp (cap bytes).  On failure nothing is
- * left behind. */
-static int s_write_temp(const char *path, const char *data, size_t len, mode_t mode, char *tmp,
-                        size_t cap, err_t *e)
+/* Opens path (afile.h: a temporary file beside it, mode exactly `mode`
+ * from the start, so a secret is never readable by others) and writes len
+ * bytes of data to it, unbuffered: no copy of a secret lingers in a stdio
+ * buffer.  Returns the writer to commit, or NULL with e set. */
+static afile_t *s_write(const char *path, const char *data, size_t len, mode_t mode, bool overwrite,
+                        err_t *e)
 {
-    int rc = s_path(tmp, cap, path, ".tmp-XXXXXX", e);
-    if (rc < 0)
-        return rc;
-    /* mkostemp creates the file 0600 before anything is written, so the
-     * secret is never readable by others, whatever the umask. */
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    afile_t *f = afile_open(path, NULL, overwrite ? 0 : AFILE_NO_REPLACE, (int)mode, e);
+    int fd = f ? afile_fd(f, e) : -1;
     if (fd < 0) {
-        int code = errno;
-        return err_set(e, -code, "%s: cannot create a file beside it: %s", path, strerror(code));
+        afile_destroy(&f);
+        return NULL;
     }
-    const char *why = NULL;
-    if (fchmod(fd, mode) < 0)
-        why = "chmod";
-    size_t off = 0;
-    while (!why && off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            why = "write";
-        else
-            off += (size_t)w;
-    }
-    if (!why && fsync(fd) < 0)
-        why = "fsync";
-    int code = why ? (errno ? errno : EIO) : 0;
-    if (close(fd) < 0 && !why) {
-        why = "close";
-        code = errno;
-    }
-    if (why) {
-        unlink(tmp);
-        return err_set(e, -code, "%s: %s: %s", path, why, strerror(code));
-    }
-    return 0;
-}
-
-/* Moves the temporary file tmp to path: rename when overwriting, else link,
- * which fails with EEXIST rather than replace a file created meanwhile.
- * tmp is gone afterwards either way. */
-static int s_install(const char *tmp, const char *path, bool overwrite, err_t *e)
-{
-    int rc = overwrite ? rename(tmp, path) : link(tmp, path);
-    int code = errno;
-    if (rc == 0 && !overwrite)
-        unlink(tmp);
+    int rc = proc_write_all(fd, data, len);
     if (rc < 0) {
-        unlink(tmp);
-        if (code == EEXIST)
-            return err_set(e, -EEXIST, "%s already exists; not overwriting it", path);
-        return err_set(e, -code, "%s: %s", path, strerror(code));
+        err_set(e, rc, "%s: write: %s", path, strerror(-rc));
+        afile_destroy(&f);
     }
-    return 0;
+    return f;
 }
 
 int keys_write(const keys_pair_t *pair, const char *basename, bool overwrite, err_t *e)
 {
     char key_path[PATH_MAX];
     char pub_path[PATH_MAX];
-    char key_tmp[PATH_MAX];
-    char pub_tmp[PATH_MAX];
     char text[512];
     int rc;
 
@@ -195,29 +155,30 @@ int keys_write(const keys_pair_t *pair, const char *basename, bool overwrite, er
                      "public-key = %s\n"
                      "secret-key = %s\n",
                      pair->public_z85, pair->secret_z85);
-    rc = s_write_temp(key_path, text, (size_t)n, 0600, key_tmp, sizeof key_tmp, e);
+    afile_t *key = s_write(key_path, text, (size_t)n, 0600, overwrite, e);
     explicit_bzero(text, sizeof text);
-    if (rc < 0)
-        return rc;
+    if (!key)
+        return e->code;
 
     n = snprintf(text, sizeof text,
                  "# mr CURVE public key (format: proto/keys.h).  Copy this file into the\n"
                  "# master's authorized keys directory to let its holder attach.\n"
                  "public-key = %s\n",
                  pair->public_z85);
-    rc = s_write_temp(pub_path, text, (size_t)n, 0644, pub_tmp, sizeof pub_tmp, e);
-    if (rc < 0) {
-        unlink(key_tmp);
-        return rc;
+    afile_t *pub = s_write(pub_path, text, (size_t)n, 0644, overwrite, e);
+    if (!pub) {
+        afile_destroy(&key);
+        return e->code;
     }
 
-    /* s_install removes its temporary file whether it succeeds or not. */
-    rc = s_install(key_tmp, key_path, overwrite, e);
+    /* Without overwrite a commit links rather than renames, so it fails
+     * instead of replacing a file that appeared meanwhile. */
+    rc = afile_commit(&key, e);
     if (rc < 0) {
-        unlink(pub_tmp);
+        afile_destroy(&pub);
         return rc;
     }
-    rc = s_install(pub_tmp, pub_path, overwrite, e);
+    rc = afile_commit(&pub, e);
     if (rc < 0) {
         /* Half a pair is worse than none: a .key without its .pub invites a
          * second run with -f that replaces a key someone may already use. */

@@ -3,6 +3,8 @@
  */
 #include "mem.h"
 
+#include "cleanup.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,9 @@
 static void s_oom(size_t size)
 {
     fprintf(stderr, "mr: out of memory allocating %zu bytes\n", size);
+    /* The temporary output and the runtime directory go first: abort
+     * itself runs no cleanup. */
+    cleanup_run();
     abort();
 }
 

@@ -1,7 +1,8 @@
 /*
  * mem.h - the allocation wrappers.  Out-of-memory is not a recoverable
  * condition in mr: every allocation goes through here and aborts with a
- * message when the system says no, so callers never check for NULL.
+ * message when the system says no, so callers never check for NULL.  The
+ * process's temporary files (cleanup.h) are removed before it aborts.
  */
 #ifndef MR_MEM_H
 #define MR_MEM_H

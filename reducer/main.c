@@ -69,6 +69,7 @@ typedef struct reducer_opts {
     const char *reduce_cmd;  /* --reduce-cmd: a shell command fed the sorted pairs */
     size_t window;           /* --window: results the reorder buffer may hold, 0: default */
     const char *secret;      /* --secret: the file holding the token secret */
+    char term;               /* what ends an output line: '\n', or '\0' with -0 */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -124,14 +125,16 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "reduce-cmd", required_argument, NULL, 'D' },
         { "window", required_argument, NULL, 'W' },
         { "secret", required_argument, NULL, 'S' },
+        { "null", no_argument, NULL, '0' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
     o->mode = REDUCER_ORDERED;
+    o->term = '\n';
     const char *mode = "ordered";
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":r:o:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:o:0", options, NULL)) != -1) {
         switch (c) {
         case 'R': o->results = optarg; break;
         case 'C': o->control = optarg; break;
@@ -140,6 +143,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'r': o->plugin = optarg; break;
         case 'a': o->arg = optarg; break;
         case 's': o->sort = true; break;
+        case '0': o->term = '\0'; break;
         case 'L': o->listen_host = optarg; break;
         case 'K': o->server_key = optarg; break;
         case 'A': o->authorized = optarg; break;
@@ -219,6 +223,7 @@ static int s_start(reducer_t *r, err_t *e)
     r->out = out_open(r->opts.output, e);
     if (!r->out)
         return e->code;
+    out_set_terminator(r->out, r->opts.term);
     if (r->opts.mode == REDUCER_GROUPED && r->opts.reduce_cmd) {
         r->group = group_new(NULL, NULL);
     } else if (r->opts.mode == REDUCER_GROUPED) {
@@ -520,14 +525,17 @@ int main(int argc, char **argv)
     group_destroy(&r.group);
     reorder_destroy(&r.reorder);
     seen_destroy(&r.seen);
-    plugin_destroy(&r.plugin);
     transport_close(&r.results, 0);
     transport_close(&r.remote, 0);
     zap_stop(&r.zap);
     keys_allow_destroy(&r.allow);
     keys_pair_fini(&r.server);
     transport_close(&r.control, REDUCER_DONE_LINGER_MS);
+    /* Waits (up to the linger) until DONE has left: the plugin's fini runs
+     * after it, so a fini that exits or crashes cannot swallow DONE and
+     * turn a finished job into a failed one. */
     transport_ctx_destroy(&r.ctx);
+    plugin_destroy(&r.plugin);
     buf_fini(&r.header);
     return rc == 0 ? 0 : 1;
 }

@@ -3,6 +3,7 @@
  */
 #include "out.h"
 
+#include "afile.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -25,12 +26,21 @@ struct out {
     char *buf;      /* owned buffer of OUT_BUFFER bytes */
     size_t len;     /* bytes buffered */
     uint64_t lines; /* lines written */
+    char term;      /* what ends a line: '\n', or '\0' for -0 */
 };
 
 out_t *out_open(const char *path, err_t *e)
 {
-    bool is_stdout = strcmp(path, "-") == 0;
-    int fd = is_stdout ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* "-" and /dev/fd/N (afile_write_path's names for a descriptor) are
+     * written as they are, never reopened: reopening a redirected stdout by
+     * name would truncate what the shell opened.  Nothing is created: mr-run
+     * made the file, and a temporary file it removed (it died, and its
+     * cleanup ran) must not come back. */
+    int alias = afile_alias(path);
+    bool is_stdout = alias == STDOUT_FILENO;
+    int fd = is_stdout    ? STDOUT_FILENO
+             : alias >= 0 ? fcntl(alias, F_DUPFD_CLOEXEC, 3)
+                          : open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         err_set(e, -errno, "output %s: %s", path, strerror(errno));
         return NULL;
@@ -42,6 +52,7 @@ out_t *out_open(const char *path, err_t *e)
     self->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     self->path = mem_strdup(is_stdout ? "stdout" : path);
     self->buf = mem_alloc(OUT_BUFFER);
+    self->term = '\n';
     return self;
 }
 
@@ -51,6 +62,7 @@ out_t *out_open_fd(int fd, const char *name)
     self->fd = fd;
     self->path = mem_strdup(name);
     self->buf = mem_alloc(OUT_BUFFER);
+    self->term = '\n';
     return self;
 }
 
@@ -87,10 +99,15 @@ int out_line(out_t *self, const void *key, size_t key_len, const void *value, si
     if (key_len > 0 &&
         ((rc = s_put(self, key, key_len, e)) < 0 || (rc = s_put(self, "\t", 1, e)) < 0))
         return rc;
-    if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, "\n", 1, e)) < 0)
+    if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, &self->term, 1, e)) < 0)
         return rc;
     self->lines++;
     return 0;
+}
+
+void out_set_terminator(out_t *self, char term)
+{
+    self->term = term;
 }
 
 int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e)

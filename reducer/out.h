@@ -14,8 +14,10 @@
 
 typedef struct out out_t;
 
-/* Opens path for writing (truncating), or stdout for "-".  Returns the
- * writer (owned) or NULL with e set. */
+/* Opens path, which must exist (mr-run made it: afile_write_path), for
+ * writing, truncating it; "-" is stdout, and /dev/fd/N a duplicate of
+ * descriptor N (afile_alias), neither reopened.  Returns the writer (owned)
+ * or NULL with e set (-ENOENT for a missing file). */
 out_t *out_open(const char *path, err_t *e);
 
 /* A writer on fd, which it takes over (closed by out_close); name is for
@@ -26,7 +28,12 @@ out_t *out_open_fd(int fd, const char *name);
  * buffered; -1 on a write error. */
 int out_flush_fd(out_t *self, err_t *e);
 
-/* Writes one line: key TAB value NL, or value NL when the key is empty. */
+/* Ends every line out_line writes with term from now on: '\n' (the
+ * default), or '\0' for -0 output. */
+void out_set_terminator(out_t *self, char term);
+
+/* Writes one line: key TAB value NL, or value NL when the key is empty
+ * (NUL instead of NL after out_set_terminator). */
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e);
 

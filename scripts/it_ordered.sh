@@ -124,7 +124,8 @@ it_check "grep.so needles are not all trivial (one keeps over 1000 lines)" \
     test "$(wc -l <"$W/grep1.expected")" -gt 1000
 
 # -0: records end with NUL; a record may hold newlines.  Each record
-# becomes one output line (mr.h: an empty key leaves the value as the line).
+# becomes one output record (mr.h: an empty key leaves the value as the
+# record), ending in NUL too: a newline would split records that hold one.
 python3 - "$W" <<'PY'
 import random, sys
 w = sys.argv[1]
@@ -146,19 +147,19 @@ for i in range(40000):
 data = b"\0".join(recs)
 open(w + "/nul.in", "wb").write(data)
 up = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-open(w + "/nul.upper", "wb").write(b"".join(r.translate(up) + b"\n" for r in recs))
-open(w + "/nul.grep", "wb").write(b"".join(r + b"\n" for r in recs if b"needle\na" in r))
+open(w + "/nul.upper", "wb").write(b"".join(r.translate(up) + b"\0" for r in recs))
+open(w + "/nul.grep", "wb").write(b"".join(r + b"\0" for r in recs if b"needle\na" in r))
 PY
 for j in 1 3; do
     "$MR_RUN" -q -m "$UPPER" -0 --ordered -j "$j" --chunk-size 1k -o "$W/nul.out" "$W/nul.in" \
         2>"$W/err"
-    check_run "-0 --ordered -j $j, file: each NUL record upper-cased on its own line" \
+    check_run "-0 --ordered -j $j, file: each NUL record upper-cased, ending in NUL" \
         "$W/nul.upper" "$W/nul.out" $? "$W/err"
     rm -f "$W/nul.out"
 done
 "$MR_RUN" -q -m "$UPPER" --null --ordered -j 2 --chunk-size 3k <"$W/nul.in" >"$W/nul.out" \
     2>"$W/err"
-check_run "--null --ordered, stdin: each NUL record upper-cased on its own line" \
+check_run "--null --ordered, stdin: each NUL record upper-cased, ending in NUL" \
     "$W/nul.upper" "$W/nul.out" $? "$W/err"
 "$MR_RUN" -q -m "$GREP" -0 --arg $'needle\na' -j 3 --chunk-size 1k -o "$W/nulgrep.out" \
     "$W/nul.in" 2>"$W/err"

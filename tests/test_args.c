@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* cmocka.h needs these first. */
@@ -449,6 +450,78 @@ static void test_mode_names(void **state)
     assert_string_equal(args_mode_name(ARGS_MODE_UNORDERED), "unordered");
 }
 
+/* args_check_files: an output flag naming an input or another output is
+ * refused, whatever the spelling (a link, "./"), naming both flags; outputs
+ * that are devices or stdout may be shared. */
+static void s_check_files(const char *needle, char **argv)
+{
+    args_t a;
+    err_t e;
+    assert_int_equal(s_parse(&a, &e, argv), 0);
+    int rc = args_check_files(&a, &e);
+    args_fini(&a);
+    if (!needle) {
+        if (rc != 0)
+            fail_msg("refused: %s", e.text);
+        return;
+    }
+    assert_int_equal(rc, -EINVAL);
+    if (!strstr(e.text, needle))
+        fail_msg("error '%s' does not mention '%s'", e.text, needle);
+}
+
+#define CHECK_FILES(needle, ...) s_check_files((needle), (char *[]){ "mr-run", __VA_ARGS__, NULL })
+
+static void test_check_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mr-test-args-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char in[64], link[64], dotted[64], out[64], other[64], so[64];
+    snprintf(in, sizeof in, "%s/in.txt", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(dotted, sizeof dotted, "%s/./in.txt", dir);
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(other, sizeof other, "%s/sub/../out.txt", dir);
+    snprintf(so, sizeof so, "%s/m.so", dir);
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fclose(f);
+    f = fopen(so, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(symlink("in.txt", link), 0);
+
+    CHECK_FILES(NULL, "-m", so, "-o", out, "--stats", "/dev/null", "--timeline", "/dev/null", in);
+    CHECK_FILES(NULL, "-m", so, "-o", "-", "--stats", "-", in);
+    CHECK_FILES("--bad-records", "-m", so, "--skip-bad", "--bad-records", in, in);
+    CHECK_FILES("-i", "-m", so, "--stats", link, "-i", in);
+    CHECK_FILES("--stats", "-m", so, "--stats", dotted, in);
+    CHECK_FILES("-o", "-m", so, "-o", link, in);
+    CHECK_FILES("-m", "-m", so, "-o", so, in);
+    CHECK_FILES("--timeline", "-m", so, "--timeline", out, "--stats", other, in);
+    CHECK_FILES("-o", "-m", so, "-o", out, "--stats", out, in);
+
+    /* stdin redirected from the file -o names. */
+    int saved = dup(STDIN_FILENO);
+    int fd = open(in, O_RDONLY);
+    assert_true(saved >= 0 && fd >= 0);
+    assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    CHECK_FILES("- (stdin)", "-m", so, "-o", in);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+
+    unlink(link);
+    unlink(in);
+    unlink(so);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +545,7 @@ int main(void)
          * them. */
         cmocka_unit_test(test_parse_again_after_error),
         cmocka_unit_test(test_unknown_flag_in_group),
+        cmocka_unit_test(test_check_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -517,7 +517,7 @@ static void test_combine_error_reported(void **state)
 static void test_lines_mode(void **state)
 {
     (void)state;
-    collect_t *c = collect_new_lines((size_t)1 << 20);
+    collect_t *c = collect_new_lines((size_t)1 << 20, '\n');
     assert_true(collect_is_lines(c));
     collect_begin(c);
     mr_emitter_t *out = collect_emitter(c);
@@ -535,6 +535,17 @@ static void test_lines_mode(void **state)
     assert_int_equal(collect_lines(c), 0);
     collect_destroy(&c);
     assert_null(c);
+
+    /* -0: lines end in NUL. */
+    c = collect_new_lines((size_t)1 << 20, '\0');
+    collect_begin(c);
+    out = collect_emitter(c);
+    assert_int_equal(mr_emit(out, "k", 1, "v", 1), 0);
+    assert_int_equal(mr_emit_value(out, "only", 4), 0);
+    assert_int_equal(collect_finish(c, &payload, &e), 0);
+    assert_int_equal(payload->len, 9);
+    assert_memory_equal(payload->data, "k\tv\0only\0", 9);
+    collect_destroy(&c);
 }
 
 static void test_combiner_empty_key(void **state)

@@ -41,6 +41,15 @@ static int s_teardown(void **state)
     return tmpdir_remove(s_dir);
 }
 
+/* A new output file, as mr-run makes it before the reducer opens it. */
+static out_t *s_out_new(const char *path, err_t *e)
+{
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    return out_open(path, e);
+}
+
 /* Reads a whole file; returns malloc'd bytes and their count in *len. */
 static char *s_read_file(const char *path, size_t *len)
 {
@@ -70,7 +79,7 @@ static void test_usage(void **state)
     snprintf(path, sizeof path, "%s/usage.txt", s_dir);
     err_t e;
     err_init(&e);
-    out_t *o = out_open(path, &e);
+    out_t *o = s_out_new(path, &e);
     assert_non_null(o);
     assert_int_equal(out_line(o, "word", 4, "42", 2, &e), 0);
     assert_int_equal(out_line(o, NULL, 0, "a value alone", 13, &e), 0);
@@ -93,7 +102,7 @@ static void test_line_forms(void **state)
     snprintf(path, sizeof path, "%s/forms.txt", s_dir);
     err_t e;
     err_init(&e);
-    out_t *o = out_open(path, &e);
+    out_t *o = s_out_new(path, &e);
     assert_non_null(o);
     assert_int_equal(out_line(o, "k", 1, "", 0, &e), 0);        /* empty value */
     assert_int_equal(out_line(o, NULL, 0, "", 0, &e), 0);       /* empty line */
@@ -104,6 +113,28 @@ static void test_line_forms(void **state)
     size_t len = 0;
     char *text = s_read_file(path, &len);
     const char want[] = "k\t\n\na\tb\tx\0y\n";
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(text, want, len);
+    free(text);
+}
+
+/* -0: every line ends in NUL instead of a newline. */
+static void test_nul_terminator(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/nul.txt", s_dir);
+    err_t e;
+    err_init(&e);
+    out_t *o = s_out_new(path, &e);
+    assert_non_null(o);
+    out_set_terminator(o, '\0');
+    assert_int_equal(out_line(o, "k", 1, "v", 1, &e), 0);
+    assert_int_equal(out_line(o, NULL, 0, "a\nb", 3, &e), 0);
+    assert_int_equal(out_close(&o, &e), 0);
+    size_t len = 0;
+    char *text = s_read_file(path, &len);
+    const char want[] = "k\tv\0a\nb\0";
     assert_int_equal(len, sizeof want - 1);
     assert_memory_equal(text, want, len);
     free(text);
@@ -123,7 +154,7 @@ static void test_big_values(void **state)
 
     err_t e;
     err_init(&e);
-    out_t *o = out_open(path, &e);
+    out_t *o = s_out_new(path, &e);
     assert_non_null(o);
     assert_int_equal(out_line(o, "first", 5, "1", 1, &e), 0);
     assert_int_equal(out_line(o, "big", 3, big, BIG_VALUE, &e), 0);
@@ -160,7 +191,7 @@ static void test_many_lines(void **state)
     snprintf(path, sizeof path, "%s/many.txt", s_dir);
     err_t e;
     err_init(&e);
-    out_t *o = out_open(path, &e);
+    out_t *o = s_out_new(path, &e);
     assert_non_null(o);
     const uint64_t n = 300000;
     for (uint64_t i = 0; i < n; i++) {
@@ -256,6 +287,21 @@ static void test_open_missing_directory(void **state)
     assert_non_null(strstr(e.text, path));
 }
 
+/* A file that is not there is not made: mr-run creates the output (a
+ * temporary file) and a reducer late to start must not bring one back
+ * after mr-run removed it. */
+static void test_open_never_creates(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/.gone.mr-abcdef", s_dir);
+    err_t e;
+    err_init(&e);
+    assert_null(out_open(path, &e));
+    assert_int_equal(e.code, -ENOENT);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
 /* /dev/full accepts the open and fails every write with ENOSPC: small lines
  * stay in the buffer, so the error shows at close. */
 static void test_dev_full_at_close(void **state)
@@ -309,7 +355,7 @@ static void test_null_empty_value(void **state)
     snprintf(path, sizeof path, "%s/null.txt", s_dir);
     err_t e;
     err_init(&e);
-    out_t *o = out_open(path, &e);
+    out_t *o = s_out_new(path, &e);
     assert_non_null(o);
     assert_int_equal(out_line(o, "k", 1, NULL, 0, &e), 0);
     assert_int_equal(out_line(o, NULL, 0, NULL, 0, &e), 0);
@@ -326,11 +372,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_line_forms),
+        cmocka_unit_test(test_nul_terminator),
         cmocka_unit_test(test_big_values),
         cmocka_unit_test(test_many_lines),
         cmocka_unit_test(test_truncates_existing),
         cmocka_unit_test(test_stdout),
         cmocka_unit_test(test_open_missing_directory),
+        cmocka_unit_test(test_open_never_creates),
         cmocka_unit_test(test_dev_full_at_close),
         cmocka_unit_test(test_dev_full_at_flush),
         cmocka_unit_test(test_null_empty_value),

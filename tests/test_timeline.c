@@ -486,27 +486,39 @@ static void test_write_errors(void **state)
     assert_non_null(strstr(e.text, path));
     assert_non_null(strstr(e.text, "timeline"));
 
-    /* The path is a directory: the rename fails, the .tmp is removed. */
+    /* The path is a directory: refused, and nothing is left beside it. */
     s_path(path, sizeof path, "a-directory");
     assert_int_equal(mkdir(path, 0700), 0);
     err_init(&e);
     int rc = timeline_write_svg(t, path, 1, &e);
-    assert_true(rc < 0);
+    assert_int_equal(rc, -EISDIR);
     assert_int_equal(e.code, rc);
     assert_non_null(strstr(e.text, path));
     char tmp[PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     assert_int_equal(access(tmp, F_OK), -1);
 
-    /* A full disk (where /dev/full exists): the error is ENOSPC, not a
-     * truncated picture renamed into place. */
-    s_path(path, sizeof path, "full.svg");
+    /* An unrelated NAME.tmp (the old writer's fixed name) is left alone,
+     * and a link planted there is not written through. */
+    s_path(path, sizeof path, "kept.svg");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (symlink("/dev/full", tmp) == 0 && access("/dev/full", W_OK) == 0) {
+    assert_int_equal(symlink("/dev/full", tmp), 0);
+    err_init(&e);
+    assert_int_equal(timeline_write_svg(t, path, 1, &e), 0);
+    s_assert_xml(path);
+    struct stat st;
+    assert_int_equal(lstat(tmp, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+
+    /* A full disk (where /dev/full exists), behind a link: the error is
+     * ENOSPC, not a truncated picture, and the link stays a link. */
+    s_path(path, sizeof path, "full.svg");
+    if (symlink("/dev/full", path) == 0 && access("/dev/full", W_OK) == 0) {
         err_init(&e);
         assert_int_equal(timeline_write_svg(t, path, 1, &e), -ENOSPC);
         assert_non_null(strstr(e.text, path));
-        assert_int_equal(access(path, F_OK), -1);
+        assert_int_equal(lstat(path, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
     }
     timeline_destroy(&t);
 }
