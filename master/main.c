@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
+#include "proc.h"
 #include "spawn.h"
 #include "split.h"
 #include "stats.h"
@@ -193,8 +194,13 @@ int main(int argc, char **argv)
     job_stats_t st;
     memset(&st, 0, sizeof st);
 
-    if (s_check_plugins(&a, &mode, &reducer_path, &combining, &e) < 0 ||
-        spawn_self_dir(bin_dir, sizeof bin_dir, &e) < 0 || s_check_binaries(bin_dir, &e) < 0)
+    /* A plugin's constructors and destructors run in our dlopen: what they
+     * print goes to stderr, never into an output on our stdout. */
+    int real_stdout = proc_guard_stdout();
+    int checked = s_check_plugins(&a, &mode, &reducer_path, &combining, &e);
+    proc_restore_stdout(real_stdout);
+    if (checked < 0 || spawn_self_dir(bin_dir, sizeof bin_dir, &e) < 0 ||
+        s_check_binaries(bin_dir, &e) < 0)
         goto fail;
     split = split_new(a.inputs, a.n_inputs, a.chunk_size, a.delim, &e);
     if (!split)

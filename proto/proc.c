@@ -4,6 +4,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,29 @@ ssize_t proc_read_full(int fd, void *data, size_t len)
         got += (size_t)n;
     }
     return (ssize_t)got;
+}
+
+int proc_guard_stdout(void)
+{
+    fflush(stdout);
+    int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (saved < 0)
+        return -errno;
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        int code = errno;
+        close(saved);
+        return -code;
+    }
+    return saved;
+}
+
+void proc_restore_stdout(int saved)
+{
+    if (saved < 0)
+        return;
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
 }
 
 int proc_parse_u64(const char *s, uint64_t *out)

@@ -30,6 +30,17 @@ pid_t proc_spawn_shell(const char *cmd, int in_fd, int out_fd, err_t *e);
  * signal 9 (Killed)") into buf; returns buf. */
 const char *proc_status_text(int status, char *buf, size_t len);
 
+/* Keeps what a plugin prints out of the job's output: flushes stdio, moves
+ * the real stdout to a new close-on-exec descriptor (returned, owned by the
+ * caller) and points descriptor 1 at stderr, so that a plugin's printf,
+ * from a constructor, init or reduce, lands on stderr.  Returns the new
+ * descriptor, or -errno (descriptor 1 is then unchanged). */
+int proc_guard_stdout(void);
+
+/* Undoes proc_guard_stdout: flushes stdio (what the plugin printed still
+ * goes to stderr) and moves saved back to descriptor 1, closing saved. */
+void proc_restore_stdout(int saved);
+
 /* Writes all len bytes, retrying on EINTR and short writes.  0 or -errno. */
 int proc_write_all(int fd, const void *data, size_t len);
 

@@ -11,6 +11,7 @@
  *   unordered  results are written as they arrive
  *   grouped    pairs are merged by key (group.h) and written at FINISH
  */
+#include "afile.h"
 #include "err.h"
 #include "group.h"
 #include "keys.h"
@@ -220,7 +221,17 @@ static int s_start(reducer_t *r, err_t *e)
 {
     if (token_secret_read(&r->secret, r->opts.secret, e) < 0)
         return e->code;
-    r->out = out_open(r->opts.output, e);
+    /* Before any plugin is loaded: what it prints (init, reduce, a
+     * constructor) goes to stderr, and the output keeps the real stdout. */
+    int real_stdout = proc_guard_stdout();
+    if (real_stdout < 0)
+        return err_set(e, real_stdout, "stdout: %s", strerror(-real_stdout));
+    if (afile_alias(r->opts.output) == STDOUT_FILENO) {
+        r->out = out_open_fd(real_stdout, "stdout");
+    } else {
+        close(real_stdout);
+        r->out = out_open(r->opts.output, e);
+    }
     if (!r->out)
         return e->code;
     out_set_terminator(r->out, r->opts.term);

@@ -162,6 +162,57 @@ else
         "still running: $(it_stray_children | tr '\n' ' ')"
 fi
 
+# What a plugin prints never reaches the output: its constructor runs in
+# mr-run's dlopen too, its init and reduce in the reducer whose stdout the
+# output is.  Every line it prints must go to stderr.
+it_build_plugin printer <<'EOF' || it_done
+#include "mr.h"
+#include <stdio.h>
+__attribute__((constructor)) static void pr_ctor(void)
+{
+    printf("PRINTED by a constructor\n");
+}
+__attribute__((destructor)) static void pr_dtor(void)
+{
+    printf("PRINTED by a destructor\n");
+}
+static int pr_init(const char *arg, void **state)
+{
+    (void)arg;
+    *state = NULL;
+    printf("PRINTED by init\n");
+    return 0;
+}
+static void pr_fini(void *state)
+{
+    (void)state;
+    printf("PRINTED by fini\n");
+}
+static int pr_map(void *state, mr_bytes_t r, mr_emitter_t *o)
+{
+    (void)state;
+    printf("PRINTED by map\n");
+    return mr_emit(o, r.ptr, r.len, "1", 1);
+}
+static int pr_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n,
+                     mr_emitter_t *o)
+{
+    (void)state;
+    (void)values;
+    printf("PRINTED by reduce\n");
+    return mr_emit(o, key.ptr, key.len, n > 1 ? "many" : "one", n > 1 ? 4 : 3);
+}
+const mr_plugin_t mr_plugin = {
+    .abi_version = MR_ABI_VERSION, .name = "printer", .init = pr_init, .fini = pr_fini,
+    .map = pr_map, .reduce = pr_reduce,
+};
+EOF
+"$MR_RUN" -q -m "$W/printer.so" -j 2 --sort "$W/in.txt" >"$W/print.out" 2>"$W/print.err"
+it_status_ok "a plugin that prints everywhere, output to stdout: the job succeeds" $? "$W/print.err"
+it_same "and stdout is the output alone, every record once" "$W/fork.expected" "$W/print.out"
+it_mentions "what it printed went to stderr" "$W/print.err" "PRINTED by a constructor" \
+    "PRINTED by init" "PRINTED by map" "PRINTED by reduce" "PRINTED by fini"
+
 it_no_children "no mapper or reducer left"
 it_no_runtime_dir "no runtime directory left"
 it_done
