@@ -218,6 +218,11 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     msg.status = status;
     memcpy(msg.token, task->token, sizeof msg.token);
     snprintf(msg.text, sizeof msg.text, "%.400s", why);
+    progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
+    atomic_store_explicit(&slot->failed_chunk, task->chunk, memory_order_relaxed);
+    atomic_store_explicit(&slot->failed_offset, offset, memory_order_relaxed);
+    atomic_store_explicit(&slot->failed_attempt, task->attempt, memory_order_relaxed);
+    atomic_store_explicit(&slot->failed, 1, memory_order_release);
     return mapper__send_control(m, &msg);
 }
 

@@ -180,11 +180,16 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     transport_close(&m->sock, 0);
     progress_slot_t slot_copy = { 0 };
     bool busy = false;
+    bool failed = false;
     if (m->progress) {
         progress_slot_t *slot = progress_slot(m->progress);
         busy = atomic_load(&slot->busy) != 0;
         atomic_store(&slot_copy.chunk, atomic_load(&slot->chunk));
         atomic_store(&slot_copy.offset, atomic_load(&slot->offset));
+        failed = atomic_load(&slot->failed) != 0;
+        atomic_store(&slot_copy.failed_chunk, atomic_load(&slot->failed_chunk));
+        atomic_store(&slot_copy.failed_offset, atomic_load(&slot->failed_offset));
+        atomic_store(&slot_copy.failed_attempt, atomic_load(&slot->failed_attempt));
     }
     progress_destroy(&m->progress);
     if (job->state != JOB_RUNNING)
@@ -204,6 +209,16 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     if (mapping)
         timeline_end(job->timeline, m->id, mapping->index, mapping->sends - 1, TIMELINE_FAILED,
                      proc_now());
+    /* Its last FAIL, when the master has not acted on it yet (the attempt
+     * is still this mapper's): the message died with the process, and the
+     * failure counts all the same.  Had it arrived, the chunk would have
+     * moved on, and nothing is charged twice. */
+    chunk_t *unheard =
+        failed ? chunks_get(job->chunks, atomic_load(&slot_copy.failed_chunk)) : NULL;
+    if (unheard &&
+        (unheard == mapping || unheard->state != CHUNK_ASSIGNED || unheard->mapper != m->id ||
+         unheard->sends != (uint64_t)atomic_load(&slot_copy.failed_attempt) + 1))
+        unheard = NULL;
     timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, proc_now());
     unsigned held = job__requeue(job, m);
     if (held > 0)
@@ -217,6 +232,12 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
         job__record_failed(
             job, mapping,
             job->cfg->args->map_cmd ? PROTO_OFFSET_NONE : atomic_load(&slot_copy.offset), why);
+    }
+    if (unheard && job->state == JOB_RUNNING) {
+        char why[200];
+        snprintf(why, sizeof why, "it failed there, and mapper %u %s before its report arrived",
+                 m->id, how);
+        job__record_failed(job, unheard, atomic_load(&slot_copy.failed_offset), why);
     }
     if (job->state != JOB_RUNNING)
         return;

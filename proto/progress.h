@@ -11,7 +11,9 @@
  *     mapped is charged, not the one merely queued behind it);
  *   - every tick, to see whether map() is stuck on one record longer than
  *     --task-timeout (ZeroMQ heartbeats cannot tell: libzmq's I/O thread
- *     answers them while user code spins).
+ *     answers them while user code spins);
+ *   - when the mapper dies, which FAIL it sent last, in case that message
+ *     died with it.
  */
 #ifndef MR_PROGRESS_H
 #define MR_PROGRESS_H
@@ -27,6 +29,13 @@ typedef struct progress_slot {
     _Atomic uint64_t chunk;  /* chunk being mapped, valid while busy */
     _Atomic uint64_t offset; /* offset of the record in that chunk */
     _Atomic uint32_t busy;   /* 1 while a chunk is being mapped */
+    /* The last FAIL the mapper sent: if it dies right after, the message
+     * may die with it in its socket's queue, and the master charges the
+     * attempt from here instead (only if it is still unanswered). */
+    _Atomic uint64_t failed_chunk;   /* its chunk, valid once failed is 1 */
+    _Atomic uint64_t failed_offset;  /* its record offset, or PROTO_OFFSET_NONE */
+    _Atomic uint32_t failed_attempt; /* its attempt */
+    _Atomic uint32_t failed;         /* 1 once a FAIL was sent */
 } progress_slot_t;
 
 typedef struct progress progress_t;
