@@ -16,10 +16,17 @@
  *     task; the engine reports it with the plugin symbol, chunk and record.
  *   - Each process calls the plugin from one thread only.
  *
- * ABI rule: mr_plugin_t only ever grows at its end, and every field added
- * raises MR_ABI_VERSION.  The engine keeps accepting older versions and
- * reads only the fields they had, so a plugin built against an older header
- * keeps working.
+ * The ABI.  mr_plugin_t and mr_emitter_t only ever grow at their end, and
+ * every change raises MR_ABI_VERSION.  A plugin records the version it was
+ * built with in mr_plugin.abi_version.  The engine loads every version from
+ * 1 up to its own, reads only the descriptor fields that version had, and
+ * refuses a newer one, whose plugin may use what this engine lacks.  So a
+ * plugin built against an older header keeps working, without a rebuild.
+ * The history:
+ *
+ *   1  mr_plugin_t from abi_version to reduce; mr_emitter_t with emit.
+ *   2  mr_plugin_t.combine_kind (MR_COMBINE_*): the engine may merge values
+ *      itself.  Read as MR_COMBINE_CUSTOM from a version-1 plugin.
  */
 #ifndef MR_H
 #define MR_H
@@ -35,8 +42,8 @@ extern "C" {
 #define MR_VERSION_MINOR 1
 #define MR_VERSION_PATCH 0
 
-/* The descriptor layout version.  Bumped only on an incompatible change. */
-/* The descriptor layout version: 1 had no combine_kind, 2 added it. */
+/* The version of this header's ABI: see "The ABI" above for what each
+ * version added. */
 #define MR_ABI_VERSION 2
 
 /* The name of the descriptor symbol the engine looks up. */
@@ -86,7 +93,7 @@ static inline int mr_emit_value(mr_emitter_t *out, const void *value, size_t val
  */
 typedef struct mr_plugin {
     /* MR_ABI_VERSION of the header the plugin was built with.  The engine
-     * refuses versions newer than its own, or older than 1. */
+     * refuses versions newer than its own, or older than 1 (see "The ABI"). */
     uint32_t abi_version;
 
     /* A short name for messages, e.g. "wordcount".  May be NULL. */
@@ -132,7 +139,7 @@ typedef struct mr_plugin {
                   mr_emitter_t *out);
 
     /*
-     * What combine computes, when it is one of the kinds the engine knows
+     * (ABI 2) What combine computes, when it is one of the kinds the engine knows
      * (MR_COMBINE_*), or 0.  The engine may then merge values itself, in
      * place, without calling combine for each value: on a word count that
      * is most of the engine's own cost.  combine must still be set and
