@@ -13,7 +13,8 @@
  *     outlives that callback.  Copy what you need to keep.
  *   - Bytes handed to mr_emit() are copied before it returns.
  *   - A callback returns 0 on success.  Any other value fails the current
- *     task; the engine reports it with the plugin symbol, chunk and record.
+ *     task; the engine reports it with the callback, chunk and record, and
+ *     with the reason the callback gave through mr_fail(), if it gave one.
  *   - Each process calls the plugin from one thread only.
  *
  * The ABI.  mr_plugin_t and mr_emitter_t only ever grow at their end, and
@@ -27,6 +28,8 @@
  *   1  mr_plugin_t from abi_version to reduce; mr_emitter_t with emit.
  *   2  mr_plugin_t.combine_kind (MR_COMBINE_*): the engine may merge values
  *      itself.  Read as MR_COMBINE_CUSTOM from a version-1 plugin.
+ *   3  mr_emitter_t.failure and mr_fail(): a callback says why it failed.  The
+ *      engine gives every emitter failure, whatever the plugin's version.
  */
 #ifndef MR_H
 #define MR_H
@@ -44,7 +47,7 @@ extern "C" {
 
 /* The version of this header's ABI: see "The ABI" above for what each
  * version added. */
-#define MR_ABI_VERSION 2
+#define MR_ABI_VERSION 3
 
 /* The name of the descriptor symbol the engine looks up. */
 #define MR_PLUGIN_SYMBOL "mr_plugin"
@@ -56,16 +59,23 @@ typedef struct mr_bytes {
 } mr_bytes_t;
 
 /*
- * The sink a callback writes its output to.  Call it through mr_emit() or
- * mr_emit_value().  emit() copies key and value before returning, so the
- * plugin may reuse its buffers at once.  It returns 0, or non-zero when the
- * engine cannot accept the pair (for example, the output of one chunk grew
- * past the engine's cap); a callback should then stop and return that value.
+ * The sink a callback writes its output to, and where it says why it
+ * failed.  Call it through mr_emit(), mr_emit_value() and mr_fail().  The
+ * engine makes every emitter; a plugin only receives pointers to them.
+ *
+ * emit() copies key and value before returning, so the plugin may reuse its
+ * buffers at once.  It returns 0, or non-zero when the engine cannot accept
+ * the pair (for example, the output of one chunk grew past the engine's
+ * cap); a callback should then stop and return that value.
+ *
+ * failure() (ABI 3) records message, a NUL-terminated string, as the reason
+ * for the failure the callback is about to return.  See mr_fail().
  */
 typedef struct mr_emitter mr_emitter_t;
 struct mr_emitter {
     int (*emit)(mr_emitter_t *self, const void *key, size_t key_len, const void *value,
                 size_t value_len);
+    void (*failure)(mr_emitter_t *self, const char *message);
 };
 
 /* Emits one (key, value) pair.  Returns 0 or the engine's error (see above). */
@@ -80,6 +90,35 @@ static inline int mr_emit(mr_emitter_t *out, const void *key, size_t key_len, co
 static inline int mr_emit_value(mr_emitter_t *out, const void *value, size_t value_len)
 {
     return out->emit(out, NULL, 0, value, value_len);
+}
+
+/*
+ * Says why the callback that received out is failing, and returns 1, for
+ * the callback to return:
+ *
+ *     if (tab == NULL)
+ *         return mr_fail(out, "no tab in the record");
+ *
+ * The engine copies message before mr_fail returns (so a stack buffer
+ * filled by snprintf will do) and puts it in the error the user sees,
+ * quoted, with the quote, the backslash and bytes other than printable
+ * ASCII escaped (\xHH), and cut after 160 characters:
+ *
+ *     input logs.txt, record at byte offset 1200 (chunk 0): map() returned 1:
+ *     'no tab in the record'; failed 4 attempts. The record begins '...'
+ *
+ * Call it only on the way out of a failing callback (map, combine, reduce):
+ * the engine reads the message when the callback returns non-zero, so one
+ * left by a callback that then returns 0 may be reported with a later
+ * failure.  A later call replaces an earlier one.  message may be NULL (no
+ * reason).  init has no emitter: an init that fails may print its reason to
+ * stderr, which is mr-run's (a remote mapper's: mr-mapper's).
+ */
+static inline int mr_fail(mr_emitter_t *out, const char *message)
+{
+    if (out->failure)
+        out->failure(out, message);
+    return 1;
 }
 
 /*
