@@ -20,10 +20,10 @@
  * The ABI.  mr_plugin_t and mr_emitter_t only ever grow at their end, and
  * every change raises MR_ABI_VERSION.  A plugin records the version it was
  * built with in mr_plugin.abi_version.  The engine loads every version from
- * 1 up to its own, reads only the descriptor fields that version had, and
- * refuses a newer one, whose plugin may use what this engine lacks.  So a
- * plugin built against an older header keeps working, without a rebuild.
- * The history:
+ * 1 up to its own (mr-run --version prints the range), reads only the
+ * descriptor fields that version had, and refuses a newer one, whose
+ * plugin may use what this engine lacks.  So a plugin built against an
+ * older header keeps working, without a rebuild.  The history:
  *
  *   1  mr_plugin_t from abi_version to reduce; mr_emitter_t with emit.
  *   2  mr_plugin_t.combine_kind (MR_COMBINE_*): the engine may merge values

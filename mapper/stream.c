@@ -131,7 +131,7 @@ static const char s_usage[] =
     "      --arg STRING  string passed to the plugin's init (as mr-run --arg)\n"
     "  -0, --null        map: records end with NUL instead of newline\n"
     "  -h, --help        this text\n"
-    "      --version     print the version\n";
+    "      --version     print the version and the plugin ABI range it loads\n";
 
 static int s_direct_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                          size_t value_len)
@@ -576,7 +576,10 @@ static int s_parse(s_opts_t *o, int argc, char **argv, err_t *e)
         case OPT_ARG: o->arg = optarg; break;
         case '0': null = true; break;
         case 'h': fputs(s_usage, stdout); return 1;
-        case OPT_VERSION: printf("mr-stream %s\n", MR_VERSION_STRING); return 1;
+        case OPT_VERSION:
+            printf("mr-stream %s (plugin ABI %d to %d)\n", MR_VERSION_STRING, PLUGIN_ABI_OLDEST,
+                   MR_ABI_VERSION);
+            return 1;
         case ':':
             return err_set(e, -EINVAL, "option %s needs a value (see --help)", argv[optind - 1]);
         default:

@@ -150,8 +150,8 @@ static void test_refuses_other_versions(void **state)
         assert_int_equal(e.code, -EPROTO);
         char want[PATH_MAX + 80];
         snprintf(want, sizeof want,
-                 "plugin %s: mr_plugin.abi_version is %u, this mr supports 1 to %d", path,
-                 cases[i].version, MR_ABI_VERSION);
+                 "plugin %s: mr_plugin.abi_version is %u, this mr supports %d to %d", path,
+                 cases[i].version, PLUGIN_ABI_OLDEST, MR_ABI_VERSION);
         assert_string_equal(e.text, want);
     }
 }
