@@ -4,8 +4,10 @@
  * This is the only header a plugin sees.  A plugin is one shared object that
  * exports one symbol, MR_PLUGIN_SYMBOL ("mr_plugin"), a const mr_plugin
  * descriptor.  The engine finds it with one dlsym(), checks abi_version, and
- * calls the function pointers it carries.  See docs/plugins.md for a complete
- * example and examples/wordcount.c for a template to copy.
+ * calls the function pointers it carries.  See docs/plugins.md (and its
+ * summary, mr-plugin(7)) for a complete example and examples/wordcount.c
+ * for a template to copy.  Compile a plugin with
+ * `cc -shared -fPIC -o x.so x.c $(pkg-config --cflags mr)`: it links nothing.
  *
  * Contract common to every callback:
  *   - Keys, values and records are opaque bytes (not NUL-terminated).
