@@ -2,6 +2,8 @@
  * wordcount.c - count words: the template to copy for a key-grouped job.
  *
  * Build:  cc -shared -fPIC -O2 -I include -o wordcount.so examples/wordcount.c
+ *         (mr installed: cc -shared -fPIC -O2 -o wordcount.so wordcount.c
+ *          $(pkg-config --cflags mr))
  * Run:    mr-run -m wordcount.so -o counts.tsv corpus.txt
  * Output: one line per word, word<TAB>count.  A word is a maximal run of
  *         ASCII letters [A-Za-z], case kept.

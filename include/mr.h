@@ -4,8 +4,10 @@
  * This is the only header a plugin sees.  A plugin is one shared object that
  * exports one symbol, MR_PLUGIN_SYMBOL ("mr_plugin"), a const mr_plugin
  * descriptor.  The engine finds it with one dlsym(), checks abi_version, and
- * calls the function pointers it carries.  See docs/plugins.md for a complete
- * example and examples/wordcount.c for a template to copy.
+ * calls the function pointers it carries.  See docs/plugins.md (and its
+ * summary, mr-plugin(7)) for a complete example and examples/wordcount.c
+ * for a template to copy.  Compile a plugin with
+ * `cc -shared -fPIC -o x.so x.c $(pkg-config --cflags mr)`: it links nothing.
  *
  * Contract common to every callback:
  *   - Keys, values and records are opaque bytes (not NUL-terminated).
@@ -13,13 +15,23 @@
  *     outlives that callback.  Copy what you need to keep.
  *   - Bytes handed to mr_emit() are copied before it returns.
  *   - A callback returns 0 on success.  Any other value fails the current
- *     task; the engine reports it with the plugin symbol, chunk and record.
+ *     task; the engine reports it with the callback, chunk and record, and
+ *     with the reason the callback gave through mr_fail(), if it gave one.
  *   - Each process calls the plugin from one thread only.
  *
- * ABI rule: mr_plugin_t only ever grows at its end, and every field added
- * raises MR_ABI_VERSION.  The engine keeps accepting older versions and
- * reads only the fields they had, so a plugin built against an older header
- * keeps working.
+ * The ABI.  mr_plugin_t and mr_emitter_t only ever grow at their end, and
+ * every change raises MR_ABI_VERSION.  A plugin records the version it was
+ * built with in mr_plugin.abi_version.  The engine loads every version from
+ * 1 up to its own (mr-run --version prints the range), reads only the
+ * descriptor fields that version had, and refuses a newer one, whose
+ * plugin may use what this engine lacks.  So a plugin built against an
+ * older header keeps working, without a rebuild.  The history:
+ *
+ *   1  mr_plugin_t from abi_version to reduce; mr_emitter_t with emit.
+ *   2  mr_plugin_t.combine_kind (MR_COMBINE_*): the engine may merge values
+ *      itself.  Read as MR_COMBINE_CUSTOM from a version-1 plugin.
+ *   3  mr_emitter_t.failure and mr_fail(): a callback says why it failed.  The
+ *      engine gives every emitter failure, whatever the plugin's version.
  */
 #ifndef MR_H
 #define MR_H
@@ -35,9 +47,9 @@ extern "C" {
 #define MR_VERSION_MINOR 1
 #define MR_VERSION_PATCH 0
 
-/* The descriptor layout version.  Bumped only on an incompatible change. */
-/* The descriptor layout version: 1 had no combine_kind, 2 added it. */
-#define MR_ABI_VERSION 2
+/* The version of this header's ABI: see "The ABI" above for what each
+ * version added. */
+#define MR_ABI_VERSION 3
 
 /* The name of the descriptor symbol the engine looks up. */
 #define MR_PLUGIN_SYMBOL "mr_plugin"
@@ -49,16 +61,23 @@ typedef struct mr_bytes {
 } mr_bytes_t;
 
 /*
- * The sink a callback writes its output to.  Call it through mr_emit() or
- * mr_emit_value().  emit() copies key and value before returning, so the
- * plugin may reuse its buffers at once.  It returns 0, or non-zero when the
- * engine cannot accept the pair (for example, the output of one chunk grew
- * past the engine's cap); a callback should then stop and return that value.
+ * The sink a callback writes its output to, and where it says why it
+ * failed.  Call it through mr_emit(), mr_emit_value() and mr_fail().  The
+ * engine makes every emitter; a plugin only receives pointers to them.
+ *
+ * emit() copies key and value before returning, so the plugin may reuse its
+ * buffers at once.  It returns 0, or non-zero when the engine cannot accept
+ * the pair (for example, the output of one chunk grew past the engine's
+ * cap); a callback should then stop and return that value.
+ *
+ * failure() (ABI 3) records message, a NUL-terminated string, as the reason
+ * for the failure the callback is about to return.  See mr_fail().
  */
 typedef struct mr_emitter mr_emitter_t;
 struct mr_emitter {
     int (*emit)(mr_emitter_t *self, const void *key, size_t key_len, const void *value,
                 size_t value_len);
+    void (*failure)(mr_emitter_t *self, const char *message);
 };
 
 /* Emits one (key, value) pair.  Returns 0 or the engine's error (see above). */
@@ -76,6 +95,35 @@ static inline int mr_emit_value(mr_emitter_t *out, const void *value, size_t val
 }
 
 /*
+ * Says why the callback that received out is failing, and returns 1, for
+ * the callback to return:
+ *
+ *     if (tab == NULL)
+ *         return mr_fail(out, "no tab in the record");
+ *
+ * The engine copies message before mr_fail returns (so a stack buffer
+ * filled by snprintf will do) and puts it in the error the user sees,
+ * quoted, with the quote, the backslash and bytes other than printable
+ * ASCII escaped (\xHH), and cut after 160 characters:
+ *
+ *     input logs.txt, record at byte offset 1200 (chunk 0): map() returned 1:
+ *     'no tab in the record'; failed 4 attempts. The record begins '...'
+ *
+ * Call it only on the way out of a failing callback (map, combine, reduce):
+ * the engine reads the message when the callback returns non-zero, so one
+ * left by a callback that then returns 0 may be reported with a later
+ * failure.  A later call replaces an earlier one.  message may be NULL (no
+ * reason).  init has no emitter: an init that fails may print its reason to
+ * stderr, which is mr-run's (a remote mapper's: mr-mapper's).
+ */
+static inline int mr_fail(mr_emitter_t *out, const char *message)
+{
+    if (out->failure)
+        out->failure(out, message);
+    return 1;
+}
+
+/*
  * The plugin descriptor.  Define exactly one, named mr_plugin:
  *
  *     const mr_plugin_t mr_plugin = { .abi_version = MR_ABI_VERSION, .map = my_map, ... };
@@ -86,7 +134,7 @@ static inline int mr_emit_value(mr_emitter_t *out, const void *value, size_t val
  */
 typedef struct mr_plugin {
     /* MR_ABI_VERSION of the header the plugin was built with.  The engine
-     * refuses versions newer than its own, or older than 1. */
+     * refuses versions newer than its own, or older than 1 (see "The ABI"). */
     uint32_t abi_version;
 
     /* A short name for messages, e.g. "wordcount".  May be NULL. */
@@ -132,7 +180,7 @@ typedef struct mr_plugin {
                   mr_emitter_t *out);
 
     /*
-     * What combine computes, when it is one of the kinds the engine knows
+     * (ABI 2) What combine computes, when it is one of the kinds the engine knows
      * (MR_COMBINE_*), or 0.  The engine may then merge values itself, in
      * place, without calling combine for each value: on a word count that
      * is most of the engine's own cost.  combine must still be set and

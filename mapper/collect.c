@@ -9,6 +9,7 @@
 #include "le64.h"
 #include "mem.h"
 #include "merge.h"
+#include "plugin_fail.h"
 #include "proto_pairs.h"
 
 #include <errno.h>
@@ -29,14 +30,14 @@ struct collect {
     merge_t merge;        /* the combiner's merge step, when combining */
     err_t merge_err;      /* what a failed merge said */
     int error;            /* first failure in this chunk, 0 if none */
-    char error_text[256]; /* its description */
+    char error_text[400]; /* its description (a combine failure quotes mr_fail) */
 };
 
 static int s_set_error(collect_t *self, int code, const char *text)
 {
     if (!self->error) {
         self->error = code;
-        snprintf(self->error_text, sizeof self->error_text, "%.200s", text);
+        snprintf(self->error_text, sizeof self->error_text, "%.390s", text);
     }
     return code;
 }
@@ -114,6 +115,7 @@ collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t
 {
     collect_t *self = mem_calloc(1, sizeof *self);
     self->base.emit = s_emit;
+    self->base.failure = plugin_fail_note;
     if (combiner && combiner->combine) {
         self->combining = true;
         merge_init(&self->merge, combiner, combiner_state, max_bytes);

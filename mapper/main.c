@@ -15,6 +15,7 @@
 #include "mapper_int.h"
 #include "mem.h"
 #include "plugin.h"
+#include "plugin_fail.h"
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
@@ -330,10 +331,11 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
             /* The engine's own limits (output over the cap) fail the chunk;
              * the plugin's refusal fails this record. */
             if (collect_error(m->collect, &e) < 0) {
+                plugin_fail_clear();
                 *rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
             } else {
-                char why[64];
-                snprintf(why, sizeof why, "map() returned %d", prc);
+                char why[PLUGIN_FAIL_MAX + 64];
+                plugin_fail_why("map", prc, why, sizeof why);
                 *rc = s_send_fail(m, task, at, -ECANCELED, why);
             }
             return 1;

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
+#include "plugin_fail.h"
 #include "stream_io.h"
 #include "stream_text.h"
 
@@ -130,7 +131,7 @@ static const char s_usage[] =
     "      --arg STRING  string passed to the plugin's init (as mr-run --arg)\n"
     "  -0, --null        map: records end with NUL instead of newline\n"
     "  -h, --help        this text\n"
-    "      --version     print the version\n";
+    "      --version     print the version and the plugin ABI range it loads\n";
 
 static int s_direct_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                          size_t value_len)
@@ -169,11 +170,14 @@ static int s_combine(const mr_plugin_t *p, void *state, s_capture_t *capture, mr
     capture->n_emits = 0;
     capture->too_big = false;
     int rc = p->combine(state, key, a, b, &capture->base);
-    if (capture->too_big)
+    if (capture->too_big) {
+        plugin_fail_clear();
         return err_set(e, -EMSGSIZE, "combine() emitted a value over the cap of %zu MiB",
                        S_VALUE_MAX >> 20);
+    }
+    char why[PLUGIN_FAIL_MAX + 64];
     if (rc != 0)
-        return err_set(e, -ECANCELED, "combine() returned %d", rc);
+        return err_set(e, -ECANCELED, "%s", plugin_fail_why("combine", rc, why, sizeof why));
     if (capture->n_emits != 1)
         return err_set(e, -EINVAL, "combine() emitted %u values; it must emit exactly one",
                        capture->n_emits);
@@ -188,6 +192,7 @@ static void s_table_init(s_table_t *t, const mr_plugin_t *p, void *state, s_capt
 {
     memset(t, 0, sizeof *t);
     t->base.emit = s_table_emit;
+    t->base.failure = plugin_fail_note;
     t->tab = htab_new();
     t->p = p;
     t->state = state;
@@ -278,17 +283,20 @@ static void s_key_excerpt(char out[4 * 40 + 4], const void *key, size_t len)
 static int s_after_call(const char *what, int prc, const stream_io_writer_t *w, const s_table_t *t,
                         const char *unit, uint64_t line, err_t *e)
 {
+    char why[PLUGIN_FAIL_MAX + 64];
     if (w->err.code) {
+        plugin_fail_clear();
         *e = w->err;
         return e->code;
     }
     if (t && t->err.code) {
+        plugin_fail_clear();
         *e = t->err;
         return err_prefix(e, "%s %llu: ", unit, (unsigned long long)line);
     }
     if (prc != 0)
-        return err_set(e, -ECANCELED, "%s %llu: %s() returned %d", unit, (unsigned long long)line,
-                       what, prc);
+        return err_set(e, -ECANCELED, "%s %llu: %s", unit, (unsigned long long)line,
+                       plugin_fail_why(what, prc, why, sizeof why));
     return 0;
 }
 
@@ -302,6 +310,7 @@ static int s_run_map(plugin_t *plugin, const s_opts_t *o, stream_io_writer_t *w,
     /* With combine or reduce the output is intermediate; a map-only
      * plugin's output is the job's final output. */
     s_direct_t direct = { .base.emit = s_direct_emit,
+                          .base.failure = plugin_fail_note,
                           .writer = w,
                           .form = p->combine || p->reduce ? STREAM_IO_PAIR : STREAM_IO_ESCAPED };
     mr_emitter_t *out = p->combine ? &table.base : &direct.base;
@@ -451,18 +460,24 @@ static int s_group_finish(s_group_t *g, err_t *e)
             off += g->lens[i];
         }
     }
-    s_direct_t direct = { .base.emit = s_direct_emit, .writer = g->writer, .form = STREAM_IO_RAW };
+    s_direct_t direct = { .base.emit = s_direct_emit,
+                          .base.failure = plugin_fail_note,
+                          .writer = g->writer,
+                          .form = STREAM_IO_RAW };
     int prc = g->p->reduce(g->state, key, values, n, &direct.base);
     if (g->writer->err.code) {
+        plugin_fail_clear();
         *e = g->writer->err;
         return e->code;
     }
     if (prc != 0) {
         char lines[64];
         char text[4 * 40 + 4];
+        char why[PLUGIN_FAIL_MAX + 64];
         s_group_lines(g, lines, sizeof lines);
         s_key_excerpt(text, g->key.data, g->key.len);
-        return err_set(e, -ECANCELED, "%s: reduce() returned %d on key '%s'", lines, prc, text);
+        return err_set(e, -ECANCELED, "%s: %s on key '%s'", lines,
+                       plugin_fail_why("reduce", prc, why, sizeof why), text);
     }
     return 0;
 }
@@ -561,7 +576,10 @@ static int s_parse(s_opts_t *o, int argc, char **argv, err_t *e)
         case OPT_ARG: o->arg = optarg; break;
         case '0': null = true; break;
         case 'h': fputs(s_usage, stdout); return 1;
-        case OPT_VERSION: printf("mr-stream %s\n", MR_VERSION_STRING); return 1;
+        case OPT_VERSION:
+            printf("mr-stream %s (plugin ABI %d to %d)\n", MR_VERSION_STRING, PLUGIN_ABI_OLDEST,
+                   MR_ABI_VERSION);
+            return 1;
         case ':':
             return err_set(e, -EINVAL, "option %s needs a value (see --help)", argv[optind - 1]);
         default:
@@ -632,7 +650,7 @@ int main(int argc, char **argv)
     int status = 1;
     stream_io_writer_t w;
     stream_io_writer_init(&w, STDOUT_FILENO, "stdout");
-    s_capture_t capture = { .base.emit = s_capture_emit };
+    s_capture_t capture = { .base.emit = s_capture_emit, .base.failure = plugin_fail_note };
     buf_init(&capture.value, S_VALUE_MAX);
     plugin_t *plugin = plugin_open(o.plugin, &e);
     if (!plugin)

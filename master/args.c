@@ -6,6 +6,7 @@
 
 #include "afile.h"
 #include "mem.h"
+#include "plugin.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -121,7 +122,7 @@ void args_usage(FILE *f)
           "                         as an SVG picture\n"
           "  -q, --quiet            no progress line or messages\n"
           "  -h, --help             this text\n"
-          "      --version          print the version\n",
+          "      --version          print the version and the plugin ABI range it loads\n",
           f);
 }
 
@@ -264,7 +265,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         }
         case 'q': a->quiet = true; break;
         case 'h': args_usage(stdout); return 1;
-        case OPT_VERSION: printf("mr-run %s\n", MR_VERSION_STRING); return 1;
+        case OPT_VERSION:
+            printf("mr-run %s (plugin ABI %d to %d)\n", MR_VERSION_STRING, PLUGIN_ABI_OLDEST,
+                   MR_ABI_VERSION);
+            return 1;
         case ':':
             return err_set(e, -EINVAL, "option %s needs a value (see --help)", argv[optind - 1]);
         default:

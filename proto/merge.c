@@ -4,6 +4,7 @@
 #include "merge.h"
 
 #include "plugin.h"
+#include "plugin_fail.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ void merge_init(merge_t *m, const mr_plugin_t *plugin, void *state, size_t max_v
 {
     memset(m, 0, sizeof *m);
     m->base.emit = s_capture;
+    m->base.failure = plugin_fail_note;
     m->plugin = plugin;
     m->state = state;
     m->kind = plugin_combine_kind(plugin);
@@ -53,13 +55,16 @@ int merge__combine(merge_t *m, htab_entry_t *entry, mr_bytes_t value, err_t *e)
     mr_bytes_t key = { entry->key, entry->key_len };
     mr_bytes_t old = { entry->value, entry->value_len };
     int rc = m->plugin->combine(m->state, key, old, value, &m->base);
-    if (m->too_big)
+    if (m->too_big) {
+        plugin_fail_clear();
         return err_set(e, -EMSGSIZE,
                        "combine() emitted a value of %zu bytes, over the cap of "
                        "%zu",
                        m->len, m->big.max);
+    }
+    char why[PLUGIN_FAIL_MAX + 64];
     if (rc != 0)
-        return err_set(e, -ECANCELED, "combine() returned %d", rc);
+        return err_set(e, -ECANCELED, "%s", plugin_fail_why("combine", rc, why, sizeof why));
     if (m->n_emits != 1)
         return err_set(e, -EINVAL, "combine() emitted %u values; it must emit exactly one",
                        m->n_emits);

@@ -59,9 +59,9 @@ plugin_t *plugin_open(const char *path, err_t *e)
         dlclose(handle);
         return NULL;
     }
-    if (desc->abi_version < 1 || desc->abi_version > MR_ABI_VERSION) {
-        err_set(e, -EPROTO, "plugin %s: %s.abi_version is %u, this mr supports 1 to %d", path,
-                MR_PLUGIN_SYMBOL, desc->abi_version, MR_ABI_VERSION);
+    if (desc->abi_version < PLUGIN_ABI_OLDEST || desc->abi_version > MR_ABI_VERSION) {
+        err_set(e, -EPROTO, "plugin %s: %s.abi_version is %u, this mr supports %d to %d", path,
+                MR_PLUGIN_SYMBOL, desc->abi_version, PLUGIN_ABI_OLDEST, MR_ABI_VERSION);
         dlclose(handle);
         return NULL;
     }

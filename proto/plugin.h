@@ -15,6 +15,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The oldest plugin ABI version (mr_plugin.abi_version) the engine loads;
+ * the newest is MR_ABI_VERSION.  mr.h, under "The ABI", says what each
+ * version added. */
+#define PLUGIN_ABI_OLDEST 1
+
 typedef struct plugin plugin_t;
 
 /* Opens the plugin at path (dlopen + dlsym(MR_PLUGIN_SYMBOL) + ABI check).

@@ -10,6 +10,7 @@
 #include "mem.h"
 #include "merge.h"
 #include "plugin.h"
+#include "plugin_fail.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -236,8 +237,10 @@ static int s_write_key(group_t *self, const item_t *it, write_ctx_t *x, err_t *e
     int prc = self->plugin->reduce(self->state, key, vals, n_values, &x->w.base);
     if (x->w.err.code)
         return err_set(e, x->w.err.code, "%s", x->w.err.text);
+    char why[PLUGIN_FAIL_MAX + 64];
     if (prc != 0)
-        return err_set(e, -ECANCELED, "reduce() returned %d on key '%.*s'", prc,
+        return err_set(e, -ECANCELED, "%s on key '%.*s'",
+                       plugin_fail_why("reduce", prc, why, sizeof why),
                        (int)(key.len > 40 ? 40 : key.len), (const char *)key.ptr);
     return 0;
 }
@@ -247,7 +250,10 @@ int group_write(group_t *self, bool sort, out_t *out, err_t *e)
     int rc = s_fold_sums(self, e);
     if (rc < 0)
         return rc;
-    write_ctx_t x = { .out = out, .w = { .base.emit = s_writer_emit, .out = out } };
+    write_ctx_t x = {
+        .out = out,
+        .w = { .base.emit = s_writer_emit, .base.failure = plugin_fail_note, .out = out }
+    };
     err_init(&x.w.err);
     size_t pos = 0;
     htab_entry_t *entry;
