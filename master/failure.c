@@ -234,7 +234,7 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
             job->cfg->args->map_cmd ? PROTO_OFFSET_NONE : atomic_load(&slot_copy.offset), why);
     }
     if (unheard && job->state == JOB_RUNNING) {
-        char why[200];
+        char why[300];
         snprintf(why, sizeof why, "it failed there, and mapper %u %s before its report arrived",
                  m->id, how);
         job__record_failed(job, unheard, atomic_load(&slot_copy.failed_offset), why);
