@@ -62,6 +62,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "null", no_argument, NULL, '0' },
         { "progress", required_argument, NULL, 'P' },
         { "input", required_argument, NULL, 'i' },
+        { "input-id", required_argument, NULL, 'i' + 256 },
         { "connect", required_argument, NULL, 'X' },
         { "map-cmd", required_argument, NULL, 'M' + 256 },
         { "jobs", required_argument, NULL, 'j' },
@@ -96,7 +97,14 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         case 'P': o->progress = optarg; break;
         case 'i':
             o->inputs = mem_realloc(o->inputs, (o->n_inputs + 1) * sizeof *o->inputs);
+            o->input_ids = mem_realloc(o->input_ids, (o->n_inputs + 1) * sizeof *o->input_ids);
+            o->input_ids[o->n_inputs] = NULL;
             o->inputs[o->n_inputs++] = optarg;
+            break;
+        case 'i' + 256:
+            if (o->n_inputs == 0)
+                return err_set(e, -EINVAL, "--input-id before any --input");
+            o->input_ids[o->n_inputs - 1] = optarg;
             break;
         case 'm': o->plugin = optarg; break;
         case 'M' + 256: o->map_cmd = optarg; break;
@@ -220,6 +228,9 @@ static int s_send_fail(mapper_t *m, const proto_msg_t *task, uint64_t offset, in
     memcpy(msg.token, task->token, sizeof msg.token);
     snprintf(msg.text, sizeof msg.text, "%.400s", why);
     progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
+    /* Not valid while it is written: a kill between the stores must not
+     * leave one FAIL's chunk with another's attempt. */
+    atomic_store_explicit(&slot->failed, 0, memory_order_release);
     atomic_store_explicit(&slot->failed_chunk, task->chunk, memory_order_relaxed);
     atomic_store_explicit(&slot->failed_offset, offset, memory_order_relaxed);
     atomic_store_explicit(&slot->failed_attempt, task->attempt, memory_order_relaxed);
@@ -255,9 +266,15 @@ static int s_task_bytes(mapper_t *m, const proto_msg_t *task, const char **data,
                 close(fd);
             return err_set(e, -code, "input %s: %s", path, strerror(code));
         }
-        if (st.st_size == 0) {
+        /* The master saw bytes in it, in the file it opened: a file renamed
+         * over the path since (logrotate, an editor's save) is another. */
+        char id[48];
+        snprintf(id, sizeof id, "%llu:%llu", (unsigned long long)st.st_dev,
+                 (unsigned long long)st.st_ino);
+        const char *want = m->opts.input_ids ? m->opts.input_ids[task->input] : NULL;
+        if (st.st_size == 0 || (want && strcmp(want, id) != 0)) {
             close(fd);
-            return s_changed(path, e); /* the master saw bytes in it */
+            return s_changed(path, e);
         }
         int code = 0;
         in->size = (size_t)st.st_size;
@@ -578,6 +595,7 @@ int main(int argc, char **argv)
     }
     free(m.maps);
     free(m.opts.inputs);
+    free(m.opts.input_ids);
     buf_fini(&m.header);
     return status;
 }

@@ -33,6 +33,8 @@ typedef struct mapper_opts {
     const char *arg;        /* --arg */
     const char *progress;   /* --progress: the master's progress slot file, or NULL */
     const char **inputs;    /* --input paths in the master's order, "-" for streams; owned array */
+    const char **input_ids; /* --input-id of each input ("DEV:INO" as the master opened it),
+                               NULL where none; owned array, n_inputs entries */
     size_t n_inputs;        /* entries in inputs */
     char delim;             /* record terminator */
     const char *connect;    /* --connect: a remote master's --listen endpoint, or NULL */

@@ -50,6 +50,12 @@ static void s_on_reducer_exit(job_t *job, int status)
 {
     pid_t pid = job->reducer_pid;
     job->reducer_pid = 0;
+    if (job->state == JOB_RUNNING) {
+        /* What it started dies with it, now: at shutdown the group's id
+         * may already be someone else's. */
+        kill(-pid, SIGKILL);
+        job->reducer_group = 0;
+    }
     if (job->state == JOB_SUCCEEDED)
         s_stopped_child_exited(job, "the reducer", pid, status);
     if (job->state != JOB_RUNNING)
@@ -173,8 +179,10 @@ void job__shutdown(job_t *job)
         s_reap_stopping(job, true);
     /* A child's group outlives it while anything it forked runs (a plugin
      * that forks a worker and returns): nothing of the job may outlive
-     * mr-run, so every group goes.  The kernel keeps a group's id from
-     * being reused while a member lives, so this reaches nobody else. */
+     * mr-run, so every group of a child reaped here goes.  While a member
+     * lives the kernel keeps the group's id from being reused; a child that
+     * died during the job had its group killed then, and forgotten, since
+     * an empty group's id may later be anyone's. */
     if (job->reducer_group)
         kill(-job->reducer_group, SIGKILL);
     for (size_t i = 0; i < job->n_mappers; i++)

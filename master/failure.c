@@ -147,8 +147,8 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
                  (unsigned long long)msg->chunk, msg->mapper);
         return;
     }
-    if (m->inflight > 0)
-        m->inflight--;
+    if (!job__answered(m, msg->chunk, msg->attempt))
+        return; /* a replay, or an attempt already taken back: nothing to charge */
     m->last_change = proc_now();
     timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt, TIMELINE_FAILED, proc_now());
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
@@ -167,6 +167,10 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
 
 void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
 {
+    /* What it said before it died (a FAIL with the plugin's reason) is
+     * heard first, so that its own words, not a guess, are charged. */
+    if (job->state == JOB_RUNNING)
+        job__drain_control(job, 0);
     char how[160];
     proc_status_text(status, how, sizeof how);
     if (m->timed_out)
@@ -176,7 +180,8 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     pid_t pid = m->pid;
     m->pid = 0;
     if (pid > 0)
-        kill(-pid, SIGKILL); /* what it started (--map-cmd) dies with it */
+        kill(-pid, SIGKILL); /* what it started (--map-cmd, a plugin's fork) dies with it */
+    m->group = 0;            /* done with: the id may be anyone's once the group is empty */
     transport_close(&m->sock, 0);
     progress_slot_t slot_copy = { 0 };
     bool busy = false;

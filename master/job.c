@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -65,21 +64,8 @@ mapper_t *job__mapper(job_t *job, uint32_t id)
     return &job->mappers[id - 1];
 }
 
-/* Each mapper costs the master a socket, a remote one a TCP port too: the
- * soft limit of 1024 descriptors ran out near 1018 joins.  Raised to the
- * hard limit, which needs no privilege. */
-static void s_raise_fd_limit(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 static int s_setup(job_t *job)
 {
-    s_raise_fd_limit();
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
         tmp = "/tmp";
@@ -278,16 +264,22 @@ int job__spawn_mapper(job_t *job)
     /* A local mapper maps the input files itself: chunk bytes never cross
      * a socket, and the master never touches them. */
     size_t n_inputs = split_inputs(job->cfg->split);
-    char **full = mem_calloc((size_t)n + 2 * n_inputs + 1, sizeof *full);
+    char **full = mem_calloc((size_t)n + 4 * n_inputs + 1, sizeof *full);
+    char(*ids)[48] = mem_calloc(n_inputs ? n_inputs : 1, sizeof *ids);
     memcpy(full, argv, (size_t)n * sizeof *argv);
     for (size_t i = 0; i < n_inputs; i++) {
         const char *input = split_input_path(job->cfg->split, (uint32_t)i);
         full[n++] = "--input";
         full[n++] = (char *)(input ? input : "-");
+        if (input && split_input_id(job->cfg->split, (uint32_t)i, ids[i], sizeof ids[i]) == 0) {
+            full[n++] = "--input-id";
+            full[n++] = ids[i];
+        }
     }
     full[n] = NULL;
     pid_t pid = spawn_exec(full, true, &e);
     free(full);
+    free(ids);
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     m->pid = pid;
@@ -308,6 +300,17 @@ unsigned job__requeue(job_t *job, mapper_t *m)
     }
     m->inflight = 0;
     return held;
+}
+
+bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt)
+{
+    for (unsigned i = 0; i < m->inflight; i++) {
+        if (m->held[i].chunk == chunk && m->held[i].attempt == attempt) {
+            m->held[i] = m->held[--m->inflight];
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Sends chunk c to mapper m. */
@@ -353,7 +356,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     timeline_begin(job->timeline, m->id, c->index, msg.attempt, c->sent_at);
     if (m->inflight == 0)
         m->last_change = c->sent_at;
-    m->inflight++;
+    m->held[m->inflight++] = (attempt_t){ .chunk = c->index, .attempt = msg.attempt };
     job->st->sends++;
     return 0;
 }
@@ -435,10 +438,11 @@ static void s_maybe_finish(job_t *job)
 static void s_on_ack(job_t *job, const proto_msg_t *msg)
 {
     mapper_t *m = job__mapper(job, msg->mapper);
-    if (m && m->inflight > 0)
-        m->inflight--;
-    if (m)
-        m->last_change = proc_now(); /* an answer: progress, for --task-timeout */
+    /* Credit and progress come back only for an attempt the mapper held: a
+     * result replayed by its sender (the reducer ACKs every copy) must not
+     * buy it more chunks or keep a stuck map() from --task-timeout. */
+    if (m && job__answered(m, msg->chunk, msg->attempt))
+        m->last_change = proc_now();
     timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
                  msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
     if (!msg->fresh)

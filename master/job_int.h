@@ -59,6 +59,12 @@ _Static_assert(JOB_HEADER_MAX <= PROTO_HEADER_MAX, "every header we send must be
 #define JOB_DIR_MAX 96
 #define JOB_ENDPOINT_MAX 128
 
+/* An attempt handed to a mapper and not answered yet. */
+typedef struct attempt {
+    uint64_t chunk;   /* its chunk */
+    uint32_t attempt; /* its attempt number (TASK.attempt) */
+} attempt_t;
+
 typedef struct mapper {
     uint32_t id;                     /* 1-based, never reused within a job */
     pid_t pid;                       /* process id, 0 once reaped */
@@ -66,7 +72,8 @@ typedef struct mapper {
     void *sock;                      /* owned PUSH socket bound to endpoint, NULL when dead */
     char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
     bool ready;                      /* READY received: may get tasks */
-    unsigned inflight;               /* tasks sent and not yet answered (ACK or FAIL) */
+    unsigned inflight;               /* tasks sent and not yet answered: entries of held */
+    attempt_t held[JOB_CREDIT];      /* those tasks: an answer counts once, for one of them */
     progress_t *progress;            /* owned shared progress slot (local mappers) */
     uint64_t last_calls;             /* progress calls counter at the last change */
     double last_change;              /* when it last changed, or the mapper went busy */
@@ -77,6 +84,7 @@ typedef struct mapper {
     char host[64];                   /* remote: the host name it gave, escaped for printing */
     char peer[TRANSPORT_USER_MAX];   /* remote: the CURVE key it joined with ("" insecure) */
     double last_seen;                /* remote: when we last heard from it */
+    double joined;                   /* remote: when it said HELLO */
     bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
     bool uncombined; /* remote: maps a grouped job without combining (-r is not its -m) */
     bool stopping;   /* sent STOP at the end of a successful job: it must exit 0 */
@@ -169,6 +177,13 @@ void job__shutdown(job_t *job);
 
 /* Puts every chunk m holds back in the queue, uncharged; returns how many. */
 unsigned job__requeue(job_t *job, mapper_t *m);
+
+/* An answer (ACK or FAIL) from m for an attempt: true, and the attempt no
+ * longer counts against m's credit, when m held it unanswered; false for
+ * anything else (a replay, an attempt m was never given, one already
+ * answered or taken back), which then frees no credit and shows no
+ * progress for --task-timeout. */
+bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt);
 
 /* The --listen side, in remote.c.  Each is a no-op without --listen. */
 

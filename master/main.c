@@ -194,6 +194,7 @@ int main(int argc, char **argv)
     job_stats_t st;
     memset(&st, 0, sizeof st);
 
+    proc_raise_fd_limit(); /* before any input is opened */
     /* A plugin's constructors and destructors run in our dlopen: what they
      * print goes to stderr, never into an output on our stdout. */
     int real_stdout = proc_guard_stdout();

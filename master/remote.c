@@ -50,6 +50,14 @@
  * costs an entry in the mapper table for the rest of the job. */
 #define REMOTE_MAX_JOINS 65536
 
+/* Pending joins one key may hold, so that one key holder cannot take every
+ * pending place and lock the others out. */
+#define REMOTE_MAX_PENDING_PER_KEY 8
+
+/* Seconds a joined mapper has to say READY (a real one needs only to load
+ * its plugin): a join kept alive by heartbeats alone is dropped after. */
+#define REMOTE_READY_SECONDS 30.0
+
 /* How long a remote mapper's task socket may linger at close so that its
  * STOP reaches it. */
 #define REMOTE_LINGER_MS 500
@@ -217,18 +225,20 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     }
     unsigned remote_live = 0;
     unsigned pending = 0;
+    unsigned pending_key = 0;
     unsigned joins = 0;
     for (size_t i = 0; i < job->n_mappers; i++) {
         const mapper_t *x = &job->mappers[i];
         remote_live += x->remote && x->sock;
         pending += x->remote && x->sock && !x->ready;
+        pending_key += x->remote && x->sock && !x->ready && strcmp(x->peer, key) == 0;
         joins += x->remote;
     }
     if (remote_live >= REMOTE_MAX_MAPPERS || joins >= REMOTE_MAX_JOINS) {
         s_refuse(job, rid, rid_len, -EUSERS, "the job has as many remote mappers as it takes", who);
         return;
     }
-    if (pending >= REMOTE_MAX_PENDING) {
+    if (pending >= REMOTE_MAX_PENDING || pending_key >= REMOTE_MAX_PENDING_PER_KEY) {
         s_refuse(job, rid, rid_len, -EAGAIN,
                  "too many remote mappers are joining at once; try again in a moment", who);
         return;
@@ -240,6 +250,7 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     snprintf(m->host, sizeof m->host, "%s", host);
     snprintf(m->peer, sizeof m->peer, "%s", key);
     m->last_seen = proc_now();
+    m->joined = m->last_seen;
     job->st->mapper_hosts[m->id - 1] = mem_strdup(m->host);
     char label[128];
     snprintf(label, sizeof label, "mapper %u @%s", m->id, m->host);
@@ -441,10 +452,13 @@ void remote__tick(job_t *job)
         /* A remote map() that never returns keeps the heartbeat thread
          * alive: --task-timeout judges it by answers instead. */
         bool stuck = timeout > 0 && m->inflight > 0 && now - m->last_change > timeout;
-        if (silent || stuck) {
+        bool unready = !m->ready && now - m->joined > REMOTE_READY_SECONDS;
+        if (silent || stuck || unready) {
             char why[160];
             if (silent)
                 snprintf(why, sizeof why, "silent for %.1f s", now - m->last_seen);
+            else if (unready)
+                snprintf(why, sizeof why, "not READY %.0f s after joining", REMOTE_READY_SECONDS);
             else
                 snprintf(why, sizeof why, "answered nothing for longer than --task-timeout %g s",
                          timeout);

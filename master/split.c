@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,6 +25,8 @@ typedef struct input {
     const char *map;       /* mapping of a regular file (fmap.h), NULL for a stream */
     size_t size;           /* mapped size: the file's size when opened */
     struct timespec mtime; /* a mapped file's modification time when opened */
+    dev_t dev;             /* the file's device and inode when opened: a mapper that */
+    ino_t ino;             /*   opens it by name checks it found the same file */
     uint64_t offset;       /* bytes of this input already cut into chunks */
     bool eof;              /* stream: read returned 0 */
 } input_t;
@@ -64,6 +67,8 @@ static int s_open(input_t *in, err_t *e)
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         in->size = (size_t)st.st_size;
         in->mtime = st.st_mtim;
+        in->dev = st.st_dev;
+        in->ino = st.st_ino;
         int code = 0;
         in->map = fmap_map(in->fd, in->size, &code);
         if (!in->map)
@@ -142,6 +147,15 @@ const char *split_input_path(const split_t *self, uint32_t input)
         strcmp(self->inputs[input].name, "-") == 0)
         return NULL;
     return self->inputs[input].name;
+}
+
+int split_input_id(const split_t *self, uint32_t input, char *buf, size_t len)
+{
+    if (!split_input_path(self, input))
+        return -ENOENT;
+    const input_t *in = &self->inputs[input];
+    snprintf(buf, len, "%llu:%llu", (unsigned long long)in->dev, (unsigned long long)in->ino);
+    return 0;
 }
 
 void split_release(split_t *self, const split_chunk_t *c)

@@ -92,6 +92,12 @@ size_t split_inputs(const split_t *self);
  * itself, else NULL (a pipe, stdin, an empty file). */
 const char *split_input_path(const split_t *self, uint32_t input);
 
+/* For an input split_input_path names: "DEV:INO" of the file as opened, into
+ * buf (len bytes), which a mapper that opens the path compares with what it
+ * opened (a file renamed over the input is another file).  0, or -ENOENT
+ * when the input is not a file a mapper opens. */
+int split_input_id(const split_t *self, uint32_t input, char *buf, size_t len);
+
 /* Gives back the memory of a mapped chunk whose bytes the master read (to
  * send them to a remote mapper): whole pages only.  A
  * no-op for owned chunks. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,12 +23,33 @@ void proc_die_with_parent(pid_t parent)
         _exit(1);
 }
 
+/* The soft limit before proc_raise_fd_limit, for children; 0: not raised. */
+static rlim_t s_fd_limit;
+
+void proc_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            s_fd_limit = old;
+    }
+}
+
 void proc_child_setup(pid_t parent)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
+    if (s_fd_limit) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            rl.rlim_cur = s_fd_limit;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     proc_die_with_parent(parent);
 }
 
@@ -98,8 +120,13 @@ int proc_guard_stdout(void)
 {
     fflush(stdout);
     int saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (saved < 0)
-        return -errno;
+    if (saved < 0) {
+        /* Descriptor 1 closed: fill it all the same, or the next file
+         * opened would get it and a plugin's printf would land there. */
+        int code = errno;
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        return -code;
+    }
     if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
         int code = errno;
         close(saved);
@@ -110,6 +137,11 @@ int proc_guard_stdout(void)
 
 void proc_restore_stdout(int saved)
 {
+    if (saved == -EBADF) {
+        fflush(stdout);
+        close(STDOUT_FILENO);
+        return;
+    }
     if (saved < 0)
         return;
     fflush(stdout);

@@ -18,8 +18,16 @@
 void proc_die_with_parent(pid_t parent);
 
 /* In a freshly forked child about to exec: an empty signal mask, SIGPIPE
- * back to its default, and death with the parent (proc_die_with_parent). */
+ * back to its default, the descriptor limit it had before
+ * proc_raise_fd_limit, and death with the parent (proc_die_with_parent). */
 void proc_child_setup(pid_t parent);
+
+/* Raises this process's soft limit of open descriptors to the hard limit
+ * (no privilege needed): the master holds a socket per mapper, a TCP port
+ * per remote one, and ran out near 1018 joins at the usual 1024.  Children
+ * get the old limit back (proc_child_setup): a plugin or a command that
+ * loops up to the limit, or uses select(), must not see a million. */
+void proc_raise_fd_limit(void);
 
 /* Runs `/bin/sh -c cmd` with in_fd as its stdin and out_fd as its stdout
  * (the caller keeps and closes its own copies), dying with us.  Returns
@@ -34,11 +42,13 @@ const char *proc_status_text(int status, char *buf, size_t len);
  * the real stdout to a new close-on-exec descriptor (returned, owned by the
  * caller) and points descriptor 1 at stderr, so that a plugin's printf,
  * from a constructor, init or reduce, lands on stderr.  Returns the new
- * descriptor, or -errno (descriptor 1 is then unchanged). */
+ * descriptor, or -errno (-EBADF: descriptor 1 was closed; it now points at
+ * stderr all the same). */
 int proc_guard_stdout(void);
 
 /* Undoes proc_guard_stdout: flushes stdio (what the plugin printed still
- * goes to stderr) and moves saved back to descriptor 1, closing saved. */
+ * goes to stderr) and moves saved back to descriptor 1, closing saved (for
+ * -EBADF, closes descriptor 1 again, as it was). */
 void proc_restore_stdout(int saved);
 
 /* Writes all len bytes, retrying on EINTR and short writes.  0 or -errno. */

@@ -35,6 +35,8 @@ int token_secret_create(token_secret_t *secret, const char *path, err_t *e)
 
 int token_secret_read(token_secret_t *secret, const char *path, err_t *e)
 {
+    if (sodium_init() < 0)
+        return err_set(e, -ENOSYS, "token secret: libsodium cannot start");
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return err_set(e, -errno, "token secret %s: %s", path, strerror(errno));

@@ -48,6 +48,9 @@
 #define REDUCER_REORDER_CAP 1024
 
 /* How long the final DONE may wait to leave before we exit anyway. */
+/* Forged RESULTs named one by one in the log; the rest are counted. */
+#define REDUCER_FORGED_LOGGED 64
+
 #define REDUCER_DONE_LINGER_MS 5000
 
 typedef enum reducer_mode {
@@ -224,12 +227,13 @@ static int s_start(reducer_t *r, err_t *e)
     /* Before any plugin is loaded: what it prints (init, reduce, a
      * constructor) goes to stderr, and the output keeps the real stdout. */
     int real_stdout = proc_guard_stdout();
-    if (real_stdout < 0)
-        return err_set(e, real_stdout, "stdout: %s", strerror(-real_stdout));
     if (afile_alias(r->opts.output) == STDOUT_FILENO) {
+        if (real_stdout < 0)
+            return err_set(e, real_stdout, "output stdout: %s", strerror(-real_stdout));
         r->out = out_open_fd(real_stdout, "stdout");
     } else {
-        close(real_stdout);
+        if (real_stdout >= 0)
+            close(real_stdout); /* closed or not, the output is elsewhere */
         r->out = out_open(r->opts.output, e);
     }
     if (!r->out)
@@ -337,11 +341,15 @@ static int s_on_result(reducer_t *r, result_t *item, err_t *e)
     transport_msg_user(&item->tm, 0, peer, sizeof peer);
     if (!token_check(&r->secret, &item->header, peer)) {
         char addr[64];
-        r->forged++;
-        log_warn("dropped a RESULT for chunk %llu in the name of mapper %u from %s%s%s: its "
-                 "token does not match what the master assigned",
-                 (unsigned long long)item->header.chunk, item->header.mapper,
-                 transport_msg_peer(&item->tm, 0, addr, sizeof addr), *peer ? ", key " : "", peer);
+        /* Each is named up to a point; past it a flood of tiny forgeries
+         * would only flood stderr: they are counted, and the count said at
+         * the end. */
+        if (++r->forged <= REDUCER_FORGED_LOGGED)
+            log_warn("dropped a RESULT for chunk %llu in the name of mapper %u from %s%s%s: its "
+                     "token does not match what the master assigned",
+                     (unsigned long long)item->header.chunk, item->header.mapper,
+                     transport_msg_peer(&item->tm, 0, addr, sizeof addr), *peer ? ", key " : "",
+                     peer);
         s_result_free(item);
         return 0;
     }
@@ -523,6 +531,10 @@ int main(int argc, char **argv)
         rc = out_close(&r.out, &e);
 
     proto_msg_t done;
+    if (r.forged > REDUCER_FORGED_LOGGED)
+        log_warn("dropped %llu RESULTs in all whose token did not match (the first %d named "
+                 "above)",
+                 (unsigned long long)r.forged, REDUCER_FORGED_LOGGED);
     proto_msg_init(&done, PROTO_DONE);
     done.status = rc;
     done.records = r.records;

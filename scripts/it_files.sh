@@ -298,6 +298,25 @@ changed_job truncated truncate
 changed_job shrunk shrink
 changed_job rewritten rewrite
 
+# A file renamed over the second input while the job maps the first
+# (logrotate's create mode, an editor's save): the master keeps cutting the
+# file it opened, and a mapper that opens the path must see it is another
+# file, of the same size, rather than map it at the master's offsets.
+cp "$W/in.txt" "$W/ren1.txt"
+cp "$W/in.txt" "$W/ren2.txt"
+echo "old output" >"$W/renamed.out"
+gate_start renamed -j 1 --chunk-size 4k -o "$W/renamed.out" "$W/ren1.txt" "$W/ren2.txt"
+it_check "renamed: the job has started on the first input" test -e "$W/renamed.gate/started"
+tr a-z A-Z <"$W/in.txt" >"$W/ren2.new" && mv "$W/ren2.new" "$W/ren2.txt"
+touch "$W/renamed.gate/go"
+{ wait "$GATE_PID"; } 2>/dev/null
+it_equal "renamed: the job fails (exit 1)" 1 $?
+it_mentions "renamed: the error names the replaced input" "$W/renamed.err" \
+    "input $W/ren2.txt changed while it was read"
+it_equal "renamed: -o keeps its old contents" "old output" "$(head -c 40 "$W/renamed.out")"
+it_no_temps "renamed: no temporary output is left" "$W/renamed.out"
+it_no_runtime_dir "renamed: no runtime directory is left"
+
 # stdin redirected from a file is mapped by the master, which then sends
 # the chunks' bytes itself (a mapper cannot open it by name).
 cp "$W/in.txt" "$W/stdin.txt"

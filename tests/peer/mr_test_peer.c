@@ -80,6 +80,7 @@ static const char s_usage[] =
     "  bighead BYTES       join, push a RESULT whose header is BYTES of nils\n"
     "  flood N             N joins that never say READY, each on its own\n"
     "                      connection\n"
+    "  failforge           join, take a task, FAIL it under a forged token\n"
     "\n"
     "  --connect EP        the master's --listen endpoint (garbage --push: its\n"
     "                      control socket)\n"
@@ -401,7 +402,7 @@ static const peer_command_t s_commands[] = {
     { "finish", 0, true, s_finish },      { "garbage", -1, false, s_garbage_all },
     { "forge", 2, true, peer_forge },     { "steal", 1, true, peer_steal },
     { "beat-as", 1, true, peer_beat_as }, { "bighead", 1, true, peer_bighead },
-    { "flood", 1, true, peer_flood },
+    { "flood", 1, true, peer_flood },     { "failforge", 0, true, peer_failforge },
 };
 
 static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **argv, err_t *e)

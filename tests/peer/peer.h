@@ -65,5 +65,6 @@ int peer_steal(peer_t *p, err_t *e);
 int peer_beat_as(peer_t *p, err_t *e);
 int peer_bighead(peer_t *p, err_t *e);
 int peer_flood(peer_t *p, err_t *e);
+int peer_failforge(peer_t *p, err_t *e);
 
 #endif

@@ -14,6 +14,9 @@
  *                       the master must drop them, not keep MAPPER alive
  *   bighead BYTES       a RESULT whose header frame is BYTES of msgpack nils
  *                       (an array of them): refused before it is unpacked
+ *   failforge           join, take one task, and FAIL it under a zero token
+ *                       from the right connection and key: the master must
+ *                       drop it and charge nothing; then vanish
  *   flood N             N HELLOs, each from a connection of its own, none
  *                       followed by READY: past the cap on pending joins the
  *                       master refuses (it prints how many were refused)
@@ -242,5 +245,58 @@ int peer_flood(peer_t *p, err_t *e)
         return rc;
     printf("flood of %llu: %llu welcomed, %llu refused\n", (unsigned long long)n,
            (unsigned long long)welcomed, (unsigned long long)refused);
+    return 0;
+}
+
+int peer_failforge(peer_t *p, err_t *e)
+{
+    int rc = peer_join(p, e);
+    if (rc < 0)
+        return rc;
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.task_port);
+    void *tasks = peer_open(p, TRANSPORT_PULL, endpoint, NULL, e);
+    if (!tasks)
+        return e->code;
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_READY);
+    msg.mapper = p->welcome.mapper;
+    msg.pid = (uint64_t)getpid();
+    rc = peer_send(p, p->dealer, &msg, NULL, 0);
+    proto_msg_t beat;
+    proto_msg_init(&beat, PROTO_HEARTBEAT);
+    beat.mapper = p->welcome.mapper;
+    double deadline = proc_now() + p->opts.deadline;
+    bool got = false;
+    while (rc == 0 && !got && proc_now() < deadline) {
+        rc = peer_send(p, p->dealer, &beat, NULL, 0);
+        transport_msg_t tm;
+        if (rc == 0 && transport_recv(tasks, &tm, 100) == 0) {
+            got = proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), &msg,
+                                   NULL) == 0 &&
+                  msg.type == PROTO_TASK;
+            transport_msg_close(&tm);
+        }
+    }
+    transport_close(&tasks, 0);
+    if (rc < 0)
+        return err_set(e, rc, "failforge: %s", strerror(-rc));
+    if (!got)
+        return err_set(e, -ETIMEDOUT, "failforge: no task within %g s", p->opts.deadline);
+    proto_msg_t fail;
+    proto_msg_init(&fail, PROTO_FAIL);
+    fail.chunk = msg.chunk;
+    fail.attempt = msg.attempt;
+    fail.mapper = p->welcome.mapper;
+    fail.offset = 0;
+    fail.status = -ECANCELED;
+    snprintf(fail.text, sizeof fail.text, "forged failure");
+    /* fail.token stays zero: not the token the TASK carried. */
+    rc = peer_send(p, p->dealer, &fail, NULL, 0);
+    transport_close(&p->dealer, (int)(p->opts.deadline * 1000));
+    if (rc < 0)
+        return err_set(e, rc, "failforge: %s", strerror(-rc));
+    printf("failed chunk %llu attempt %u under a forged token\n", (unsigned long long)fail.chunk,
+           fail.attempt);
     return 0;
 }
