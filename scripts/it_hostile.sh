@@ -67,7 +67,7 @@ IT_BG_PIDS+=("$master")
 it_check "the master listens" wait_log "$W/job.err" "listening for remote mappers on $LISTEN"
 # shellcheck disable=SC2046
 "$MAPPER" --connect "$LISTEN" -m "$PLUG" $(client b) 2>"$W/b.err" &
-IT_BG_PIDS+=($!)
+real_pid=$!
 it_check "the real mapper holds chunk 0 at the gate" it_wait_for 60 test -e "$W/gate/reached"
 real=$(sed -n 's/.*remote mapper \([0-9]*\) joined.*/\1/p' "$W/job.err" | head -n 1)
 it_check "the real mapper's id is in the log ($real)" test -n "$real"
@@ -168,6 +168,7 @@ it_check "the job ends" it_wait_gone 120 "$master"
 wait "$master"
 it_status_ok "the job succeeds (with --max-attempts 1: nothing was charged)" $? "$W/job.err"
 it_same "its output is exactly the reference" "$W/ref.tsv" "$W/job.tsv"
+it_check "the real remote mapper ends with its job" it_wait_gone 30 "$real_pid"
 it_equal "--stats: no failed attempt" 0 \
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["failed_attempts"])' "$W/job.json")"
 
@@ -182,10 +183,12 @@ if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
     it_check "a master listens on $LISTEN6" wait_log "$W/v6.err" "listening for remote mappers"
     # shellcheck disable=SC2046
     "$MAPPER" --connect "$LISTEN6" -m "$MR_EXAMPLES/wordcount.so" $(client b) 2>"$W/v6b.err" &
+    v6_pid=$!
     it_check "the IPv6 job ends" it_wait_gone 120 "$master"
     wait "$master"
     it_status_ok "a remote mapper over [::1] does the job" $? "$W/v6.err"
     it_same "and its output is the reference" "$W/ref.tsv" "$W/v6.tsv"
+    it_check "the remote mapper ends with its job" it_wait_gone 30 "$v6_pid"
 else
     it_skip "--listen tcp://[::1]:PORT" "this host has no IPv6 loopback address (::1 on lo)"
 fi
