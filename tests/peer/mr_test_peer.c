@@ -184,6 +184,61 @@ int peer_join(peer_t *p, err_t *e)
     return 0;
 }
 
+void *peer_ready(peer_t *p, err_t *e)
+{
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.task_port);
+    void *tasks = peer_open(p, TRANSPORT_PULL, endpoint, NULL, e);
+    if (!tasks)
+        return NULL;
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_READY);
+    msg.mapper = p->welcome.mapper;
+    msg.pid = (uint64_t)getpid();
+    int rc = peer_send(p, p->dealer, &msg, NULL, 0);
+    if (rc < 0) {
+        transport_close(&tasks, 0);
+        err_set(e, rc, "READY: %s", strerror(-rc));
+        return NULL;
+    }
+    return tasks;
+}
+
+int peer_next_task(peer_t *p, void *tasks, double deadline, proto_msg_t *task, size_t *bytes,
+                   err_t *e)
+{
+    proto_msg_t beat;
+    proto_msg_init(&beat, PROTO_HEARTBEAT);
+    beat.mapper = p->welcome.mapper;
+    for (;;) {
+        int rc = 0;
+        if (proc_now() >= p->next_beat) {
+            p->next_beat = proc_now() + PEER_BEAT_SECONDS;
+            rc = peer_send(p, p->dealer, &beat, NULL, 0);
+            if (rc < 0)
+                return err_set(e, rc, "HEARTBEAT: %s", strerror(-rc));
+            if ((rc = peer_drain(p, e)) < 0)
+                return rc;
+        }
+        transport_msg_t tm;
+        rc = transport_recv(tasks, &tm, 50);
+        if (rc == -EAGAIN || rc == -EINTR) {
+            if (proc_now() > deadline)
+                return err_set(e, -ETIMEDOUT, "no task within %g s", p->opts.deadline);
+            continue;
+        }
+        if (rc < 0)
+            return err_set(e, rc, "tasks: %s", strerror(-rc));
+        rc = proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), task, e);
+        *bytes = transport_msg_size(&tm, 1);
+        transport_msg_close(&tm);
+        if (rc < 0)
+            return rc;
+        if (task->type == PROTO_TASK)
+            return 0;
+    }
+}
+
 /* take N: READY, then N tasks taken and never answered.  We heartbeat while
  * we wait, so that the master loses us when we vanish, not before. */
 static int s_take(peer_t *p, err_t *e)
@@ -195,55 +250,24 @@ static int s_take(peer_t *p, err_t *e)
     int rc = peer_join(p, e);
     if (rc < 0)
         return rc;
-    char endpoint[300];
-    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.task_port);
-    void *tasks = peer_open(p, TRANSPORT_PULL, endpoint, NULL, e);
+    void *tasks = peer_ready(p, e);
     if (!tasks)
         return e->code;
-    proto_msg_t msg;
-    proto_msg_init(&msg, PROTO_READY);
-    msg.mapper = p->welcome.mapper;
-    msg.pid = (uint64_t)getpid();
-    rc = peer_send(p, p->dealer, &msg, NULL, 0);
-    proto_msg_t beat;
-    proto_msg_init(&beat, PROTO_HEARTBEAT);
-    beat.mapper = p->welcome.mapper;
     double deadline = proc_now() + p->opts.deadline;
-    double next_beat = 0;
     uint64_t got = 0;
     while (rc == 0 && got < want) {
-        if (proc_now() >= next_beat) {
-            next_beat = proc_now() + PEER_BEAT_SECONDS;
-            rc = peer_send(p, p->dealer, &beat, NULL, 0);
-            if (rc == 0)
-                rc = peer_drain(p, e);
-            if (rc < 0)
-                break;
-        }
-        transport_msg_t tm;
-        rc = transport_recv(tasks, &tm, 50);
-        if (rc == -EAGAIN || rc == -EINTR) {
-            rc = 0;
-            if (proc_now() > deadline)
-                rc = err_set(e, -ETIMEDOUT, "%llu of %llu tasks within %g s",
-                             (unsigned long long)got, (unsigned long long)want, p->opts.deadline);
-            continue;
-        }
+        proto_msg_t msg;
+        size_t bytes = 0;
+        rc = peer_next_task(p, tasks, deadline, &msg, &bytes, e);
+        if (rc == -ETIMEDOUT)
+            err_set(e, rc, "%llu of %llu tasks within %g s", (unsigned long long)got,
+                    (unsigned long long)want, p->opts.deadline);
         if (rc < 0)
             break;
-        rc = proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), &msg, e);
-        size_t bytes = transport_msg_size(&tm, 1);
-        transport_msg_close(&tm);
-        if (rc < 0)
-            break;
-        if (msg.type != PROTO_TASK)
-            continue;
         got++;
         printf("task chunk=%llu attempt=%u bytes=%zu\n", (unsigned long long)msg.chunk, msg.attempt,
                bytes);
     }
-    if (rc < 0 && e->code == 0)
-        err_set(e, rc, "%s: %s", endpoint, strerror(-rc));
     /* Vanish: no RESULT, no FAIL, and no heartbeat from now on. */
     transport_close(&tasks, 0);
     if (rc == 0)

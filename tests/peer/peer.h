@@ -40,6 +40,7 @@ typedef struct peer {
     bool secure;                       /* --key given */
     char host[256];                    /* host part of --connect */
     proto_msg_t welcome;               /* the master's WELCOME, after peer_join */
+    double next_beat;                  /* when peer_next_task heartbeats next */
     buf_t header;                      /* scratch for encoding */
 } peer_t;
 
@@ -58,6 +59,17 @@ int peer_join(peer_t *p, err_t *e);
 /* Reads the master's answers on the DEALER; a REFUSE ends the command
  * (-ECONNREFUSED).  0 or -errno with e set. */
 int peer_drain(peer_t *p, err_t *e);
+
+/* After peer_join: a PULL on our task port (owned by the caller), and
+ * READY said; NULL with e set. */
+void *peer_ready(peer_t *p, err_t *e);
+
+/* Waits for the next TASK on tasks until deadline (proc_now's clock),
+ * heartbeating and reading the master's answers meanwhile: 0 with its header
+ * in *task and its payload's size in *bytes, or -errno (-ETIMEDOUT, or
+ * -ECONNREFUSED when the master dropped us) with e set. */
+int peer_next_task(peer_t *p, void *tasks, double deadline, proto_msg_t *task, size_t *bytes,
+                   err_t *e);
 
 /* The hostile commands (peer_attack.c); each 0 or -errno with e set. */
 int peer_forge(peer_t *p, err_t *e);

@@ -253,40 +253,19 @@ int peer_failforge(peer_t *p, err_t *e)
     int rc = peer_join(p, e);
     if (rc < 0)
         return rc;
-    char endpoint[300];
-    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.task_port);
-    void *tasks = peer_open(p, TRANSPORT_PULL, endpoint, NULL, e);
+    void *tasks = peer_ready(p, e);
     if (!tasks)
         return e->code;
-    proto_msg_t msg;
-    proto_msg_init(&msg, PROTO_READY);
-    msg.mapper = p->welcome.mapper;
-    msg.pid = (uint64_t)getpid();
-    rc = peer_send(p, p->dealer, &msg, NULL, 0);
-    proto_msg_t beat;
-    proto_msg_init(&beat, PROTO_HEARTBEAT);
-    beat.mapper = p->welcome.mapper;
-    double deadline = proc_now() + p->opts.deadline;
-    bool got = false;
-    while (rc == 0 && !got && proc_now() < deadline) {
-        rc = peer_send(p, p->dealer, &beat, NULL, 0);
-        transport_msg_t tm;
-        if (rc == 0 && transport_recv(tasks, &tm, 100) == 0) {
-            got = proto_msg_decode(transport_msg_data(&tm, 0), transport_msg_size(&tm, 0), &msg,
-                                   NULL) == 0 &&
-                  msg.type == PROTO_TASK;
-            transport_msg_close(&tm);
-        }
-    }
+    proto_msg_t task;
+    size_t bytes = 0;
+    rc = peer_next_task(p, tasks, proc_now() + p->opts.deadline, &task, &bytes, e);
     transport_close(&tasks, 0);
     if (rc < 0)
-        return err_set(e, rc, "failforge: %s", strerror(-rc));
-    if (!got)
-        return err_set(e, -ETIMEDOUT, "failforge: no task within %g s", p->opts.deadline);
+        return rc;
     proto_msg_t fail;
     proto_msg_init(&fail, PROTO_FAIL);
-    fail.chunk = msg.chunk;
-    fail.attempt = msg.attempt;
+    fail.chunk = task.chunk;
+    fail.attempt = task.attempt;
     fail.mapper = p->welcome.mapper;
     fail.offset = 0;
     fail.status = -ECANCELED;
