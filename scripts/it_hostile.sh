@@ -119,17 +119,22 @@ it_equal "its handshake is refused and it takes nothing" "refused; stole 0 tasks
     "$(tail -n 1 "$W/steal.out")"
 it_mentions "the master logs the refusal with the key" "$W/job.err" \
     "key $(pub_key evil) (evil.pub) may not connect to a socket meant for another key"
-# The victim vanishes; the evil key speaks for it, and must not be heard.
+# The evil key starts speaking for the victim while it is alive; then the
+# victim vanishes, and it must be declared dead while the evil key still
+# beats for it (heard, those beats would keep it alive until they stop).
+# shellcheck disable=SC2046
+"$PEER" beat-as "$victim" --deadline 20 --connect "$LISTEN" -m "$PLUG" $(client evil) \
+    >"$W/beat.out" 2>"$W/beat.err" &
+beat_pid=$!
+it_check "the evil key joins to beat for mapper $victim" \
+    it_wait_for 60 grep -qs "^welcome mapper=" "$W/beat.out"
 {
     kill -KILL "$victim_pid"
     wait "$victim_pid"
 } 2>/dev/null
-# shellcheck disable=SC2046
-"$PEER" beat-as "$victim" --deadline 6 --connect "$LISTEN" -m "$PLUG" $(client evil) \
-    >"$W/beat.out" 2>"$W/beat.err" &
-beat_pid=$!
-it_check "mapper $victim is declared dead while the evil key beats for it" \
+it_check "mapper $victim is declared dead" \
     wait_log "$W/job.err" "remote mapper $victim (mr-test-peer) silent for"
+it_check "while the evil key is still beating in its name" it_alive "$beat_pid"
 wait "$beat_pid"
 it_status_ok "the evil key sent heartbeats in mapper $victim's name" $? "$W/beat.err"
 it_mentions "the master drops them, naming the evil key" "$W/job.err" \
