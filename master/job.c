@@ -15,8 +15,9 @@
  * SIGTERM, SIGHUP) arrive through a signalfd polled with the control socket, so
  * every event is handled on one thread, in one loop.
  *
- * The loop's state is job_t (job_int.h); failed attempts are handled in
- * failure.c, the child processes in children.c, remote mappers in remote.c.
+ * The loop's state is job_t (job_int.h); handing chunks out and taking
+ * their answers is in feed.c, failed attempts in failure.c, the child
+ * processes in children.c, remote mappers in remote.c.
  */
 #include "job.h"
 #include "job_int.h"
@@ -287,179 +288,6 @@ int job__spawn_mapper(job_t *job)
     return 0;
 }
 
-unsigned job__requeue(job_t *job, mapper_t *m)
-{
-    size_t pos = 0;
-    chunk_t *c;
-    unsigned held = 0;
-    while ((c = chunks_iter(job->chunks, &pos))) {
-        if (c->state == CHUNK_ASSIGNED && c->mapper == m->id) {
-            c->state = CHUNK_PENDING;
-            held++;
-        }
-    }
-    m->inflight = 0;
-    return held;
-}
-
-bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt)
-{
-    for (unsigned i = 0; i < m->inflight; i++) {
-        if (m->held[i].chunk == chunk && m->held[i].attempt == attempt) {
-            m->held[i] = m->held[--m->inflight];
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Sends chunk c to mapper m. */
-static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
-{
-    proto_msg_t msg;
-    proto_msg_init(&msg, PROTO_TASK);
-    msg.chunk = c->index;
-    msg.attempt = c->sends;
-    msg.n_skip = c->n_skip;
-    if (c->n_skip)
-        memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
-    msg.offset = c->src.offset;
-    msg.length = c->src.len;
-    token_make(&job->secret, c->index, c->sends, m->id, m->peer, msg.token);
-    /* A chunk of a mapped file is read by the (local) mapper itself; pipe
-     * chunks travel as the payload. */
-    bool inline_bytes = c->src.owned != NULL;
-    /* A remote mapper cannot read our files, nor can anyone open stdin
-     * redirected from a file by name: those get the bytes, copied from the
-     * mapping by zmq_send on this thread.  Not zero-copy: libzmq's I/O
-     * thread would read the mapping, and a page that vanishes (the file
-     * truncated) would be a SIGBUS there, or an EFAULT that libzmq asserts
-     * on, where fmap.h cannot turn it into an error. */
-    bool from_map =
-        !inline_bytes && (m->remote || !split_input_path(job->cfg->split, c->src.input));
-    msg.input = inline_bytes || from_map ? PROTO_INPUT_INLINE : c->src.input;
-    buf_reset(&job->header);
-    proto_msg_encode(&msg, &job->header);
-    int rc = transport_send(m->sock, &job->header, inline_bytes || from_map ? c->src.data : NULL,
-                            c->src.len, TRANSPORT_DONTWAIT);
-    if (rc == -EAGAIN)
-        job->retry_soon = true;
-    if (rc < 0)
-        return rc;
-    if (c->sends > 0)
-        job->st->resent++;
-    c->sends++;
-    c->state = CHUNK_ASSIGNED;
-    c->mapper = m->id;
-    c->sent_seq = job->send_seq++;
-    c->sent_at = proc_now();
-    timeline_begin(job->timeline, m->id, c->index, msg.attempt, c->sent_at);
-    if (m->inflight == 0)
-        m->last_change = c->sent_at;
-    m->held[m->inflight++] = (attempt_t){ .chunk = c->index, .attempt = msg.attempt };
-    job->st->sends++;
-    return 0;
-}
-
-/* The next chunk to hand out: a re-queued one first (lowest index, so the
- * ordered output is never held up by a chunk waiting behind new ones), then
- * a newly cut one while the window has room. */
-static chunk_t *s_next_chunk(job_t *job)
-{
-    chunk_t *c = chunks_next_pending(job->chunks);
-    if (c || job->input_done || chunks_full(job->chunks))
-        return c;
-    split_chunk_t sc;
-    err_t e;
-    err_init(&e);
-    int rc = split_next(job->cfg->split, &sc, &e);
-    if (rc == -EAGAIN) {
-        job->wait_input = true;
-        return NULL;
-    }
-    if (rc < 0) {
-        job__fail(job, rc, "%s", e.text);
-        return NULL;
-    }
-    if (rc == 0) {
-        job->input_done = true;
-        return NULL;
-    }
-    job->st->input_bytes += sc.len;
-    job->st->chunks++;
-    return chunks_add(job->chunks, &sc);
-}
-
-/* Hands out chunks one credit at a time, round robin over ready mappers. */
-static void s_feed(job_t *job)
-{
-    bool progress = true;
-    while (progress && job->state == JOB_RUNNING) {
-        progress = false;
-        for (size_t i = 0; i < job->n_mappers && job->state == JOB_RUNNING; i++) {
-            mapper_t *m = &job->mappers[i];
-            if (!m->sock || !m->ready || m->inflight >= JOB_CREDIT)
-                continue;
-            chunk_t *c = s_next_chunk(job);
-            if (!c)
-                return;
-            if (s_send_task(job, m, c) == 0)
-                progress = true;
-        }
-    }
-}
-
-static void s_maybe_finish(job_t *job)
-{
-    if (job->state != JOB_RUNNING || job->finish_sent || !job->input_done ||
-        chunks_open(job->chunks) > 0)
-        return;
-    /* Every chunk is read and merged: the inputs must still be the files
-     * that were read, or the output is of something nobody can name. */
-    err_t e;
-    err_init(&e);
-    if (split_check(job->cfg->split, &e) < 0) {
-        job__fail(job, e.code, "%s", e.text);
-        return;
-    }
-    proto_msg_t msg;
-    proto_msg_init(&msg, PROTO_FINISH);
-    msg.total = chunks_cut(job->chunks);
-    buf_reset(&job->header);
-    proto_msg_encode(&msg, &job->header);
-    int rc = transport_send(job->feed, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
-    if (rc < 0) {
-        job__fail(job, rc, "cannot reach the reducer: %s", strerror(-rc));
-        return;
-    }
-    job->finish_sent = true;
-}
-
-static void s_on_ack(job_t *job, const proto_msg_t *msg)
-{
-    mapper_t *m = job__mapper(job, msg->mapper);
-    /* Credit and progress come back only for an attempt the mapper held: a
-     * result replayed by its sender (the reducer ACKs every copy) must not
-     * buy it more chunks or keep a stuck map() from --task-timeout. */
-    if (m && job__answered(m, msg->chunk, msg->attempt))
-        m->last_change = proc_now();
-    timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
-                 msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
-    if (!msg->fresh)
-        return;
-    chunk_t *c = chunks_get(job->chunks, msg->chunk);
-    if (c)
-        job->bytes_done += c->src.len;
-    /* A mapper that does not combine says nothing of whether combining
-     * pays. */
-    if (m && !m->uncombined)
-        split_guided_feedback(job->cfg->split, msg->emits, msg->outputs);
-    if (c && m && m->remote)
-        split_release(job->cfg->split, &c->src); /* we read it to send it */
-    if (chunks_done(job->chunks, msg->chunk) && m)
-        job->st->mapper_chunks[m->id - 1]++;
-}
-
 static void s_on_done(job_t *job, const proto_msg_t *msg)
 {
     if (msg->status != 0) {
@@ -486,7 +314,7 @@ void job__on_message(job_t *job, const proto_msg_t *msg)
             m->ready = true;
         break;
     }
-    case PROTO_ACK: s_on_ack(job, msg); break;
+    case PROTO_ACK: job__on_ack(job, msg); break;
     case PROTO_FAIL: job__on_fail(job, msg); break;
     case PROTO_DONE: s_on_done(job, msg); break;
     case PROTO_LISTEN: remote__on_listen(job, msg); break;
@@ -659,8 +487,8 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
     while (job.state == JOB_RUNNING) {
-        s_feed(&job);
-        s_maybe_finish(&job);
+        job__feed(&job);
+        job__maybe_finish(&job);
         if (job.state != JOB_RUNNING)
             break;
         transport_poll_item_t items[4] = {

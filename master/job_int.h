@@ -175,6 +175,16 @@ void job__on_signals(job_t *job);
 /* children.c: stops every child and waits for them all. */
 void job__shutdown(job_t *job);
 
+/* feed.c: hands out chunks to every mapper with credit left. */
+void job__feed(job_t *job);
+
+/* feed.c: sends FINISH to the reducer once every chunk is cut and merged
+ * (and the inputs are still the files that were read). */
+void job__maybe_finish(job_t *job);
+
+/* feed.c: the reducer's ACK for an attempt. */
+void job__on_ack(job_t *job, const proto_msg_t *msg);
+
 /* Puts every chunk m holds back in the queue, uncharged; returns how many. */
 unsigned job__requeue(job_t *job, mapper_t *m);
 
