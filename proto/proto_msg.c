@@ -130,6 +130,15 @@ static int s_uint(const msgpack_object *o, uint64_t max, uint64_t *v, const char
     return 0;
 }
 
+/* Reads a binary field of exactly len bytes into out (a digest, a token). */
+static int s_bin(const msgpack_object *o, uint8_t *out, size_t len, const char *what, err_t *e)
+{
+    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+        return err_set(e, -EBADMSG, "malformed header: field %s is not %zu bytes", what, len);
+    memcpy(out, o->via.bin.ptr, len);
+    return 0;
+}
+
 static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *e)
 {
     uint64_t v = 0;
@@ -193,26 +202,16 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     }
     TAKE_UINT(PROTO_F_INPUT, input, UINT32_MAX)
     TAKE_UINT(PROTO_F_LENGTH, length, UINT64_MAX)
-    if (f & PROTO_F_DIGEST) {
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != PROTO_DIGEST_LEN)
-            return err_set(e, -EBADMSG, "malformed header: field digest is not %d bytes",
-                           PROTO_DIGEST_LEN);
-        memcpy(m->digest, o->via.bin.ptr, PROTO_DIGEST_LEN);
-        o++;
-    }
+    if ((f & PROTO_F_DIGEST) && (rc = s_bin(o++, m->digest, sizeof m->digest, "digest", e)) < 0)
+        return rc;
     TAKE_UINT(PROTO_F_TASK_PORT, task_port, 65535)
     TAKE_UINT(PROTO_F_RESULT_PORT, result_port, 65535)
     TAKE_UINT(PROTO_F_MODE, mode, PROTO_MODE_UNORDERED)
     TAKE_UINT(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)
     TAKE_UINT(PROTO_F_EMITS, emits, UINT64_MAX)
 #undef TAKE_UINT
-    if (f & PROTO_F_TOKEN) {
-        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != PROTO_TOKEN_LEN)
-            return err_set(e, -EBADMSG, "malformed header: field token is not %d bytes",
-                           PROTO_TOKEN_LEN);
-        memcpy(m->token, o->via.bin.ptr, PROTO_TOKEN_LEN);
-        o++;
-    }
+    if ((f & PROTO_F_TOKEN) && (rc = s_bin(o++, m->token, sizeof m->token, "token", e)) < 0)
+        return rc;
     return 0;
 }
 
