@@ -5,6 +5,7 @@
  */
 #include "htab.h"
 
+#include "le64.h"
 #include "mem.h"
 
 #include <stdlib.h>
@@ -36,18 +37,21 @@ struct htab {
     block_t *blocks; /* owned arena, newest first */
 };
 
+/* Keys are read as little-endian words on every host (no-ops on
+ * little-endian ones): the hash picks a key's reducer (partition.h), so two
+ * hosts must agree on it. */
 static inline uint64_t s_load64(const unsigned char *p)
 {
     uint64_t v;
     memcpy(&v, p, 8);
-    return v;
+    return le64(v);
 }
 
 static inline uint64_t s_load32(const unsigned char *p)
 {
     uint32_t v;
     memcpy(&v, p, 4);
-    return v;
+    return le32(v);
 }
 
 static inline uint64_t s_mix(uint64_t a, uint64_t b)

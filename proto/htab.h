@@ -59,7 +59,9 @@ void htab_value_set(htab_entry_t *e, const void *data, size_t len);
  * that value. */
 void htab_value_append(htab_entry_t *e, const void *data, size_t len);
 
-/* The hash function used by the table, exported for tests. */
+/* The hash function used by the table; also the one partition.h picks a
+ * key's reducer with, so it is part of the wire contract: the same value
+ * for the same bytes on every host. */
 uint64_t htab_hash(const void *key, size_t len);
 
 #endif
