@@ -115,6 +115,23 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         rc |= msgpack_pack_uint64(&pk, m->emits);
     if (f & PROTO_F_TOKEN)
         rc |= msgpack_pack_bin_with_body(&pk, m->token, PROTO_TOKEN_LEN);
+    if (f & PROTO_F_REDUCER)
+        rc |= msgpack_pack_uint32(&pk, m->reducer);
+    if (f & PROTO_F_KEYS)
+        rc |= msgpack_pack_uint64(&pk, m->keys);
+    if (f & PROTO_F_SPILLED)
+        rc |= msgpack_pack_uint64(&pk, m->spilled);
+    if (f & PROTO_F_RUNS)
+        rc |= msgpack_pack_uint64(&pk, m->runs);
+    if (f & PROTO_F_MERGE_MS)
+        rc |= msgpack_pack_uint64(&pk, m->merge_ms);
+    if (f & PROTO_F_PORTS) {
+        if (m->n_ports > PROTO_REDUCERS_MAX)
+            return -EMSGSIZE;
+        rc |= msgpack_pack_array(&pk, m->n_ports);
+        for (uint32_t i = 0; i < m->n_ports; i++)
+            rc |= msgpack_pack_uint32(&pk, m->ports[i]);
+    }
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -209,9 +226,29 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     TAKE_UINT(PROTO_F_MODE, mode, PROTO_MODE_UNORDERED)
     TAKE_UINT(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)
     TAKE_UINT(PROTO_F_EMITS, emits, UINT64_MAX)
-#undef TAKE_UINT
     if ((f & PROTO_F_TOKEN) && (rc = s_bin(o++, m->token, sizeof m->token, "token", e)) < 0)
         return rc;
+    TAKE_UINT(PROTO_F_REDUCER, reducer, PROTO_REDUCERS_MAX - 1)
+    TAKE_UINT(PROTO_F_KEYS, keys, UINT64_MAX)
+    TAKE_UINT(PROTO_F_SPILLED, spilled, UINT64_MAX)
+    TAKE_UINT(PROTO_F_RUNS, runs, UINT64_MAX)
+    TAKE_UINT(PROTO_F_MERGE_MS, merge_ms, UINT64_MAX)
+#undef TAKE_UINT
+    if (f & PROTO_F_PORTS) {
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
+            o->via.array.size > PROTO_REDUCERS_MAX)
+            return err_set(e, -EBADMSG,
+                           "malformed header: field ports is not an array of 1 to %d ports",
+                           PROTO_REDUCERS_MAX);
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            const msgpack_object *x = &o->via.array.ptr[i];
+            if (x->type != MSGPACK_OBJECT_POSITIVE_INTEGER || x->via.u64 > 65535)
+                return err_set(e, -EBADMSG, "malformed header: a port is not a TCP port");
+            m->ports[i] = (uint32_t)x->via.u64;
+        }
+        m->n_ports = o->via.array.size;
+        o++;
+    }
     return 0;
 }
 

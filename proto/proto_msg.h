@@ -10,7 +10,7 @@
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
  * status, text, skip, input, length, digest, task_port, result_port, mode,
- * flags, emits, token).  Types and fields are append-only: never renumber.
+ * flags, emits, token, reducer, keys, spilled, runs, merge_ms, ports).  Types and fields are append-only: never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -25,7 +25,11 @@
 /* Bumped on any incompatible change of the wire format. */
 /* 2: RESULT and ACK carry emits (the guided chunk sizes of master/split.c). */
 /* 3: TASK, RESULT and FAIL carry the attempt's token (proto/token.h). */
-#define PROTO_VERSION 3
+/* 4: key-grouped jobs may have several reducers (mr-run -R): a key's
+ *    reducer is partition.h's function of htab_hash, now read little-endian
+ *    on every host; ACK, DONE and LISTEN name their reducer, DONE carries
+ *    its statistics, WELCOME every reducer's port. */
+#define PROTO_VERSION 4
 
 /* The largest header frame any message needs (a TASK with a full skip list
  * is about 2.5 KiB).  A longer one is refused before it is unpacked: 50 MB
@@ -57,6 +61,16 @@
 #define PROTO_F_FLAGS (1u << 18)
 #define PROTO_F_EMITS (1u << 19)
 #define PROTO_F_TOKEN (1u << 20)
+#define PROTO_F_REDUCER (1u << 21)
+#define PROTO_F_KEYS (1u << 22)
+#define PROTO_F_SPILLED (1u << 23)
+#define PROTO_F_RUNS (1u << 24)
+#define PROTO_F_MERGE_MS (1u << 25)
+#define PROTO_F_PORTS (1u << 26)
+
+/* Most reducers of one job, and so of WELCOME's ports (partition.h's
+ * PARTITION_MAX). */
+#define PROTO_REDUCERS_MAX 64
 
 /* Bytes of a plugin digest (BLAKE2b of the .so file). */
 #define PROTO_DIGEST_LEN 32
@@ -108,10 +122,10 @@
     /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                       \
     X(4, ACK,                                                                                  \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH | PROTO_F_OUTPUTS |     \
-          PROTO_F_EMITS,                                                                       \
+          PROTO_F_EMITS | PROTO_F_REDUCER,                                                     \
       false)                                                                                   \
     /* reducer -> master: chunk received; fresh = first completion, merged; outputs: */        \
-    /* the pairs (or lines) it held, emits: the RESULT's emits */                              \
+    /* the pairs (or lines) it held, emits: the RESULT's emits; reducer: which one (0..N-1) */ \
     X(5, FAIL,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |     \
           PROTO_F_TEXT | PROTO_F_TOKEN,                                                        \
@@ -119,24 +133,29 @@
     /* mapper -> master: the plugin failed on the record at chunk offset */                    \
     X(6, FINISH, PROTO_F_TOTAL, false)                                                         \
     /* master -> reducer: all `total` chunks are acknowledged; write the output */             \
-    X(7, DONE, PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT, false)       \
-    /* reducer -> master: output complete (status 0) or failed (status < 0, text) */           \
+    X(7, DONE,                                                                                 \
+      PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT | PROTO_F_REDUCER |    \
+          PROTO_F_KEYS | PROTO_F_SPILLED | PROTO_F_RUNS | PROTO_F_MERGE_MS,                    \
+      false)                                                                                   \
+    /* reducer -> master: output complete (status 0) or failed (status < 0, text); its */      \
+    /* keys, bytes spilled to disk, runs written and final merge time */                       \
     X(8, STOP, 0, false)                                                                       \
     /* master -> mapper: exit now (a --persist remote mapper looks for the next job) */        \
     X(9, HELLO, PROTO_F_PID | PROTO_F_TEXT | PROTO_F_DIGEST, false)                            \
     /* remote mapper -> master (--listen socket): join; text is the host name */               \
     X(10, WELCOME,                                                                             \
       PROTO_F_MAPPER | PROTO_F_TEXT | PROTO_F_TASK_PORT | PROTO_F_RESULT_PORT | PROTO_F_MODE | \
-          PROTO_F_FLAGS,                                                                       \
+          PROTO_F_FLAGS | PROTO_F_PORTS,                                                       \
       false)                                                                                   \
-    /* master -> remote mapper: your id, where to pull tasks and push results, the job's */    \
-    /* mode and flags, and the plugin argument in text */                                      \
+    /* master -> remote mapper: your id, where to pull tasks and push results (ports: */       \
+    /* every reducer's, in partition order; result_port is the first), the job's mode */       \
+    /* and flags, and the plugin argument in text */                                           \
     X(11, REFUSE, PROTO_F_STATUS | PROTO_F_TEXT, false)                                        \
     /* master -> remote mapper: not joining, and why */                                        \
     X(12, HEARTBEAT, PROTO_F_MAPPER, false)                                                    \
     /* remote mapper <-> master: still alive, every second */                                  \
-    X(13, LISTEN, PROTO_F_RESULT_PORT, false)                                                  \
-    /* reducer -> master: remote results go to this TCP port */
+    X(13, LISTEN, PROTO_F_RESULT_PORT | PROTO_F_REDUCER, false)                                \
+    /* reducer -> master: remote results for this reducer go to this TCP port */
 
 typedef enum proto_type {
 #define PROTO_X_ENUM(num, name, fields, payload) PROTO_##name = num,
@@ -158,17 +177,24 @@ typedef struct proto_msg {
     uint64_t total;    /* FINISH: number of chunks in the job */
     uint64_t offset;   /* FAIL: record offset in the chunk; TASK: chunk offset in the input */
     int64_t status;    /* 0 or a negative errno-style code */
-    char text[PROTO_TEXT_MAX + 1];    /* NUL-terminated description, "" if none */
-    uint32_t n_skip;                  /* TASK: entries used in skip */
-    uint64_t skip[PROTO_SKIP_MAX];    /* TASK: record offsets to skip, ascending */
-    uint32_t input;                   /* TASK: input file number, or PROTO_INPUT_INLINE */
-    uint64_t length;                  /* TASK: chunk length in bytes */
-    uint8_t digest[PROTO_DIGEST_LEN]; /* HELLO: digest of the mapper's plugin file */
-    uint32_t task_port;               /* WELCOME: TCP port of the mapper's task socket */
-    uint32_t result_port;             /* WELCOME, LISTEN: TCP port of the reducer */
-    uint32_t mode;                    /* WELCOME: PROTO_MODE_* */
-    uint32_t flags;                   /* WELCOME: PROTO_FLAG_* bits */
-    uint8_t token[PROTO_TOKEN_LEN];   /* TASK, RESULT, FAIL: the attempt's token */
+    char text[PROTO_TEXT_MAX + 1];      /* NUL-terminated description, "" if none */
+    uint32_t n_skip;                    /* TASK: entries used in skip */
+    uint64_t skip[PROTO_SKIP_MAX];      /* TASK: record offsets to skip, ascending */
+    uint32_t input;                     /* TASK: input file number, or PROTO_INPUT_INLINE */
+    uint64_t length;                    /* TASK: chunk length in bytes */
+    uint8_t digest[PROTO_DIGEST_LEN];   /* HELLO: digest of the mapper's plugin file */
+    uint32_t task_port;                 /* WELCOME: TCP port of the mapper's task socket */
+    uint32_t result_port;               /* WELCOME, LISTEN: TCP port of the reducer */
+    uint32_t mode;                      /* WELCOME: PROTO_MODE_* */
+    uint32_t flags;                     /* WELCOME: PROTO_FLAG_* bits */
+    uint8_t token[PROTO_TOKEN_LEN];     /* TASK, RESULT, FAIL: the attempt's token */
+    uint32_t reducer;                   /* ACK, DONE, LISTEN: the sender's partition, 0..N-1 */
+    uint64_t keys;                      /* DONE: distinct keys the reducer wrote */
+    uint64_t spilled;                   /* DONE: bytes of runs it spilled to disk */
+    uint64_t runs;                      /* DONE: runs it spilled */
+    uint64_t merge_ms;                  /* DONE: milliseconds of its final merge and write */
+    uint32_t n_ports;                   /* WELCOME: entries used in ports (1..PROTO_REDUCERS_MAX) */
+    uint32_t ports[PROTO_REDUCERS_MAX]; /* WELCOME: each reducer's TCP port, by partition */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */

@@ -52,6 +52,7 @@ typedef enum kind {
     K_SKIP,   /* array of at most PROTO_SKIP_MAX ascending unsigned integers */
     K_DIGEST, /* binary of exactly PROTO_DIGEST_LEN bytes */
     K_TOKEN,  /* binary of exactly PROTO_TOKEN_LEN bytes */
+    K_PORTS,  /* array of 1 to PROTO_REDUCERS_MAX TCP ports */
 } kind_t;
 
 typedef struct field {
@@ -74,7 +75,7 @@ typedef struct field {
     }
 
 /* A few tests spell frames byte by byte, with this version in them. */
-_Static_assert(PROTO_VERSION == 3, "update the literal frames to the new version");
+_Static_assert(PROTO_VERSION == 4, "update the literal frames to the new version");
 
 /* Every field in canonical wire order, with the range the wire allows. */
 static const field_t s_fields[] = {
@@ -99,6 +100,12 @@ static const field_t s_fields[] = {
     UINT_FIELD(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG),
     UINT_FIELD(PROTO_F_EMITS, emits, UINT64_MAX),
     OTHER_FIELD(PROTO_F_TOKEN, token, K_TOKEN),
+    UINT_FIELD(PROTO_F_REDUCER, reducer, PROTO_REDUCERS_MAX - 1),
+    UINT_FIELD(PROTO_F_KEYS, keys, UINT64_MAX),
+    UINT_FIELD(PROTO_F_SPILLED, spilled, UINT64_MAX),
+    UINT_FIELD(PROTO_F_RUNS, runs, UINT64_MAX),
+    UINT_FIELD(PROTO_F_MERGE_MS, merge_ms, UINT64_MAX),
+    OTHER_FIELD(PROTO_F_PORTS, ports, K_PORTS),
 };
 enum { N_FIELDS = sizeof s_fields / sizeof s_fields[0] };
 
@@ -194,6 +201,9 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
             m->skip[i] = UINT64_MAX - (PROTO_SKIP_MAX - 1 - i);
         memset(m->digest, 0xff, sizeof m->digest);
         memset(m->token, 0xff, sizeof m->token);
+        m->n_ports = PROTO_REDUCERS_MAX;
+        for (uint32_t i = 0; i < PROTO_REDUCERS_MAX; i++)
+            m->ports[i] = 65535 - i;
         break;
     case 1:
         m->status = -EBADMSG;
@@ -204,6 +214,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
             m->digest[i] = (uint8_t)i; /* starts with a NUL */
         for (size_t i = 0; i < sizeof m->token; i++)
             m->token[i] = (uint8_t)i;
+        m->n_ports = 1;
+        m->ports[0] = 0;
         break;
     default:
         m->status = INT64_MAX;
@@ -218,6 +230,10 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
             m->digest[i] = (uint8_t)(0xa5 ^ (i * 37));
         for (size_t i = 0; i < sizeof m->token; i++)
             m->token[i] = (uint8_t)(0x5a ^ (i * 41));
+        m->n_ports = 3;
+        m->ports[0] = 40001;
+        m->ports[1] = 255;
+        m->ports[2] = 256;
         break;
     }
 }
@@ -248,6 +264,11 @@ static void s_assert_fields(const proto_msg_t *got, const proto_msg_t *want, uin
             break;
         case K_TOKEN:
             ok = memcmp(got->token, carried ? want->token : zero_token, PROTO_TOKEN_LEN) == 0;
+            break;
+        case K_PORTS:
+            ok = got->n_ports == (carried ? want->n_ports : 0);
+            for (uint32_t j = 0; ok && j < got->n_ports; j++)
+                ok = got->ports[j] == want->ports[j];
             break;
         }
         if (!ok)
@@ -484,6 +505,11 @@ static void s_pack_field(msgpack_packer *pk, const field_t *f, const proto_msg_t
         break;
     case K_DIGEST: msgpack_pack_bin_with_body(pk, m->digest, PROTO_DIGEST_LEN); break;
     case K_TOKEN: msgpack_pack_bin_with_body(pk, m->token, PROTO_TOKEN_LEN); break;
+    case K_PORTS:
+        msgpack_pack_array(pk, m->n_ports);
+        for (uint32_t i = 0; i < m->n_ports; i++)
+            msgpack_pack_uint32(pk, m->ports[i]);
+        break;
     }
 }
 
@@ -680,6 +706,30 @@ static void s_bad_digest_str(msgpack_packer *pk)
     msgpack_pack_str_with_body(pk, bytes, sizeof bytes);
 }
 
+static void s_bad_ports_empty(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, 0);
+}
+
+static void s_bad_ports_large(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, 1);
+    msgpack_pack_uint32(pk, 65536);
+}
+
+static void s_bad_ports_many(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, PROTO_REDUCERS_MAX + 1);
+    for (int i = 0; i <= PROTO_REDUCERS_MAX; i++)
+        msgpack_pack_uint32(pk, 1);
+}
+
+static void s_bad_ports_str(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, 1);
+    msgpack_pack_str_with_body(pk, "1", 1);
+}
+
 static void s_bad_token_short(msgpack_packer *pk)
 {
     static const char bytes[PROTO_TOKEN_LEN - 1];
@@ -822,7 +872,7 @@ static void test_wrong_element_count(void **state)
     }
     /* And the shortest valid header, for contrast. */
     proto_msg_t got;
-    assert_int_equal(s_decode("\x92\x03\x08", 3, &got), 0); /* [3, STOP] */
+    assert_int_equal(s_decode("\x92\x04\x08", 3, &got), 0); /* [3, STOP] */
     assert_int_equal(got.type, PROTO_STOP);
 }
 
@@ -867,6 +917,9 @@ static void test_wrong_field_types(void **state)
     static const pack_fn for_token[] = { s_bad_str,         s_bad_neg,        s_bad_nil,
                                          s_bad_uint,        s_bad_array,      s_bad_map,
                                          s_bad_token_short, s_bad_token_long, s_bad_digest_long };
+    static const pack_fn for_ports[] = { s_bad_str,         s_bad_neg,        s_bad_nil,
+                                         s_bad_uint,        s_bad_map,        s_bad_ports_empty,
+                                         s_bad_ports_large, s_bad_ports_many, s_bad_ports_str };
     size_t checked = 0;
     for (size_t t = 0; t < N_TYPES; t++) {
         int index = 0;
@@ -885,6 +938,7 @@ static void test_wrong_field_types(void **state)
             case K_SKIP: USE(for_skip); break;
             case K_DIGEST: USE(for_digest); break;
             case K_TOKEN: USE(for_token); break;
+            case K_PORTS: USE(for_ports); break;
             }
 #undef USE
             for (size_t b = 0; b < n_bad; b++) {
@@ -965,7 +1019,8 @@ static void test_field_edges_accepted(void **state)
             case K_SKIP: edges[0] = s_edge_no_skip; break;
             case K_BOOL:
             case K_DIGEST:
-            case K_TOKEN: break;
+            case K_TOKEN:
+            case K_PORTS: break;
             }
             for (int k = 0; k < 2; k++) {
                 if (!edges[k])
@@ -1108,9 +1163,9 @@ static void test_decode_without_err(void **state)
     (void)state;
     proto_msg_t got;
     /* [version, STOP]: this version, version 1, and an unknown type. */
-    assert_int_equal(proto_msg_decode("\x92\x03\x08", 3, &got, NULL), 0);
+    assert_int_equal(proto_msg_decode("\x92\x04\x08", 3, &got, NULL), 0);
     assert_int_equal(proto_msg_decode("\x92\x01\x08", 3, &got, NULL), -EPROTO);
-    assert_int_equal(proto_msg_decode("\x92\x03\x7f", 3, &got, NULL), -EBADMSG);
+    assert_int_equal(proto_msg_decode("\x92\x04\x7f", 3, &got, NULL), -EBADMSG);
     assert_int_equal(proto_msg_decode("", 0, &got, NULL), -EBADMSG);
     /* Past PROTO_HEADER_MAX nothing is unpacked: a valid array of nils
      * would have cost 24 bytes of msgpack objects per byte. */

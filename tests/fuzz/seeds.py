@@ -14,7 +14,7 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_VERSION = 3
+PROTO_VERSION = 4
 
 
 class Bin(bytes):
@@ -100,18 +100,19 @@ MESSAGES = {
     "task-inline": [2, 0, 0, 0, [], 0xFFFFFFFF, 12, TOKEN],
     "result": [3, 17, 0, 3, 1000, 420, 0, 1000, TOKEN],
     "result-lines": [3, 2**40, 2, 9, 5, 5, 1, 0, TOKEN],
-    "ack": [4, 17, 0, 3, 420, True, 1000],
+    "ack": [4, 17, 0, 3, 420, True, 1000, 2],
     "fail": [5, 17, 3, 2, 98890, -11, "mapper 4 was killed by signal 11", TOKEN],
     "fail-whole-chunk": [5, 1, 0, 1, 2**64 - 1, -90, "output over the cap", TOKEN],
     "finish": [6, 39],
-    "done": [7, 4773, 4773, 0, ""],
-    "done-error": [7, 0, 0, -28, "output out.tsv: No space left on device"],
+    "done": [7, 4773, 4773, 0, "", 1, 4773, 1048576, 3, 250],
+    "done-error": [7, 0, 0, -28, "output out.tsv: No space left on device", 0, 0, 0, 0, 0],
     "stop": [8],
     "hello": [9, 31337, "worker1.example", DIGEST],
-    "welcome": [10, 5, "--arg BOOM", 40001, 40002, 1, 7],
+    "welcome": [10, 5, "--arg BOOM", 40001, 40002, 1, 7, [40002]],
+    "welcome-3-reducers": [10, 5, "", 40001, 40002, 0, 2, [40002, 40003, 40004]],
     "refuse": [11, -71, "plugin differs"],
     "heartbeat": [12, 5],
-    "listen": [13, 40002],
+    "listen": [13, 40002, 0],
 }
 
 
