@@ -9,6 +9,7 @@
 #include "le64.h"
 #include "mem.h"
 #include "merge.h"
+#include "partition.h"
 #include "plugin_fail.h"
 #include "proto_pairs.h"
 
@@ -22,8 +23,12 @@ struct collect {
     bool combining;       /* values of a key are merged (a combiner was given) */
     htab_t *table;        /* owned; per-chunk combined values */
     counts_t *counts;     /* owned; per-chunk sums of short keys, when combine is a sum */
-    buf_t payload;        /* owned; the RESULT payload */
-    uint64_t n_pairs;     /* pairs (or lines) in payload */
+    buf_t payload;        /* owned; the RESULT payload (partition 0's with partitions) */
+    uint64_t n_pairs;     /* pairs (or lines) in payload, or in all parts */
+    uint32_t n_parts;     /* reducers the pairs are split for (partition.h); 1: no split */
+    buf_t *parts;         /* owned; partitions 1..n_parts-1's payloads, NULL when n_parts 1 */
+    uint64_t *part_pairs; /* owned; pairs in each partition's payload, NULL when n_parts 1 */
+    size_t max_bytes;     /* the cap on one payload */
     uint64_t n_emits;     /* pairs emitted in this chunk, before combining */
     bool lines;           /* payload holds output lines, not pairs */
     char term;            /* lines mode: what ends a line ('\n', or '\0' with -0) */
@@ -42,13 +47,22 @@ static int s_set_error(collect_t *self, int code, const char *text)
     return code;
 }
 
+/* Partition i's payload. */
+static buf_t *s_part(collect_t *self, uint32_t i)
+{
+    return i == 0 ? &self->payload : &self->parts[i - 1];
+}
+
 static int s_emit_plain(collect_t *self, const void *key, size_t key_len, const void *value,
                         size_t value_len)
 {
-    int rc = proto_pairs_add(&self->payload, key, key_len, value, value_len);
+    uint32_t p = self->n_parts > 1 ? partition_of(key, key_len, self->n_parts) : 0;
+    int rc = proto_pairs_add(s_part(self, p), key, key_len, value, value_len);
     if (rc < 0)
         return s_set_error(self, rc, "the chunk's output is larger than the cap on one result");
     self->n_pairs++;
+    if (self->part_pairs)
+        self->part_pairs[p]++;
     return 0;
 }
 
@@ -126,7 +140,41 @@ collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t
             self->counts = counts_new();
     }
     buf_init(&self->payload, max_bytes);
+    self->max_bytes = max_bytes;
+    self->n_parts = 1;
     return self;
+}
+
+void collect_set_partitions(collect_t *self, uint32_t n)
+{
+    for (uint32_t i = 1; i < self->n_parts; i++)
+        buf_fini(&self->parts[i - 1]);
+    free(self->parts);
+    free(self->part_pairs);
+    self->parts = NULL;
+    self->part_pairs = NULL;
+    self->n_parts = n > 1 && !self->lines ? n : 1;
+    if (self->n_parts == 1)
+        return;
+    self->parts = mem_calloc(self->n_parts - 1, sizeof *self->parts);
+    self->part_pairs = mem_calloc(self->n_parts, sizeof *self->part_pairs);
+    for (uint32_t i = 1; i < self->n_parts; i++)
+        buf_init(&self->parts[i - 1], self->max_bytes);
+}
+
+uint32_t collect_partitions(const collect_t *self)
+{
+    return self->n_parts;
+}
+
+const buf_t *collect_part(const collect_t *self, uint32_t i)
+{
+    return i == 0 ? &self->payload : &self->parts[i - 1];
+}
+
+uint64_t collect_part_pairs(const collect_t *self, uint32_t i)
+{
+    return self->part_pairs ? self->part_pairs[i] : self->n_pairs;
 }
 
 collect_t *collect_new_lines(size_t max_bytes, char term)
@@ -154,6 +202,7 @@ void collect_destroy(collect_t **self_p)
         return;
     htab_destroy(&self->table);
     counts_destroy(&self->counts);
+    collect_set_partitions(self, 1);
     buf_fini(&self->payload);
     if (self->combining)
         merge_fini(&self->merge);
@@ -170,7 +219,10 @@ void collect_begin(collect_t *self)
     if (self->lines)
         buf_reset(&self->payload);
     else
-        proto_pairs_begin(&self->payload);
+        for (uint32_t i = 0; i < self->n_parts; i++)
+            proto_pairs_begin(s_part(self, i));
+    if (self->part_pairs)
+        memset(self->part_pairs, 0, self->n_parts * sizeof *self->part_pairs);
     if (self->table)
         htab_clear(self->table);
     if (self->counts)
@@ -218,7 +270,8 @@ int collect_finish(collect_t *self, const buf_t **payload, err_t *e)
     if (collect_error(self, e) < 0)
         return self->error;
     if (!self->lines)
-        proto_pairs_end(&self->payload, self->n_pairs);
+        for (uint32_t i = 0; i < self->n_parts; i++)
+            proto_pairs_end(s_part(self, i), collect_part_pairs(self, i));
     *payload = &self->payload;
     return 0;
 }

@@ -54,7 +54,23 @@ mr_emitter_t *collect_emitter(collect_t *self);
 int collect_error(const collect_t *self, err_t *e);
 
 /* Ends the chunk: returns its encoded payload, borrowed until the next
- * collect_begin.  0 or a negative code (-EMSGSIZE: output over the cap). */
+ * collect_begin.  0 or a negative code (-EMSGSIZE: output over the cap).
+ * With partitions, *payload is partition 0's; see collect_part. */
 int collect_finish(collect_t *self, const buf_t **payload, err_t *e);
+
+/* Splits the pairs of every later chunk into n payloads, one per reducer,
+ * by partition_of (partition.h), each with the cap of one result.  n 1 (the
+ * default) is no split; lines mode ignores it.  Call between chunks. */
+void collect_set_partitions(collect_t *self, uint32_t n);
+
+/* The partitions pairs are split into (1: none). */
+uint32_t collect_partitions(const collect_t *self);
+
+/* Partition i's payload after collect_finish (even an empty one is a valid
+ * pairs payload), borrowed until the next collect_begin. */
+const buf_t *collect_part(const collect_t *self, uint32_t i);
+
+/* Pairs in partition i's payload. */
+uint64_t collect_part_pairs(const collect_t *self, uint32_t i);
 
 #endif

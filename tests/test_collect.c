@@ -8,6 +8,7 @@
 #include "collect.h"
 
 #include "mr.h"
+#include "partition.h"
 #include "proto_pairs.h"
 
 #include <errno.h>
@@ -571,6 +572,51 @@ static void test_combiner_empty_key(void **state)
     collect_destroy(&c);
 }
 
+/* With partitions (mr-run -R 3), every key lands in its partition's
+ * payload only, combined, and each payload is a valid pairs frame, empty
+ * ones included; every mode of collecting splits alike. */
+static void test_partitions_split_by_key(void **state)
+{
+    (void)state;
+    const mr_plugin_t *plugins[] = { NULL, &s_sum, &s_sum_kind };
+    const char *records[] = { "to be or not to be", "a-key-longer-than-sixteen-bytes to",
+                              "that is the question" };
+    for (size_t k = 0; k < 3; k++) {
+        calls_t calls = { 0 };
+        collect_t *c = collect_new(plugins[k], &calls, (size_t)1 << 20);
+        collect_set_partitions(c, 3);
+        assert_int_equal(collect_partitions(c), 3);
+        for (int round = 0; round < 2; round++) { /* begin resets every part */
+            s_map_chunk(c, &s_sum, &calls, records, 3);
+            err_t e;
+            err_init(&e);
+            const buf_t *payload = NULL;
+            assert_int_equal(collect_finish(c, &payload, &e), 0);
+            assert_ptr_equal(payload, collect_part(c, 0));
+            long long to = 0;
+            uint64_t pairs = 0;
+            for (uint32_t i = 0; i < 3; i++) {
+                proto_pairs_t p;
+                const buf_t *b = collect_part(c, i);
+                assert_int_equal(proto_pairs_decode(b->data, b->len, &p, &e), 0);
+                assert_int_equal(p.count, collect_part_pairs(c, i));
+                pairs += p.count;
+                for (size_t j = 0; j < p.count; j++) {
+                    mr_bytes_t key, v;
+                    proto_pairs_get(&p, j, &key, &v);
+                    assert_int_equal(partition_of(key.ptr, key.len, 3), i);
+                    if (s_eq(key, "to", 2))
+                        to += (long long)s_u64(v);
+                }
+                proto_pairs_fini(&p);
+            }
+            assert_int_equal(to, 3);
+            assert_int_equal(pairs, plugins[k] ? 9 : 12);
+        }
+        collect_destroy(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_combine_error_reported),
         cmocka_unit_test(test_combiner_empty_key),
         cmocka_unit_test(test_lines_mode),
+        cmocka_unit_test(test_partitions_split_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
