@@ -86,7 +86,11 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         switch (c) {
         case 't': o->tasks = optarg; break;
         case 'C': o->control = optarg; break;
-        case 'R': o->results = optarg; break;
+        case 'R':
+            if (o->n_results == PROTO_REDUCERS_MAX)
+                return err_set(e, -EINVAL, "more than %d --results", PROTO_REDUCERS_MAX);
+            o->results[o->n_results++] = optarg;
+            break;
         case 'I':
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > UINT32_MAX)
                 return err_set(e, -EINVAL, "invalid --id '%s'", optarg);
@@ -139,7 +143,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             return err_set(e, -EINVAL, "--key and --server-pub go together");
         return 0;
     }
-    if (!o->tasks || !o->control || !o->results || !o->id || (!o->plugin == !o->map_cmd))
+    if (!o->tasks || !o->control || !o->n_results || !o->id || (!o->plugin == !o->map_cmd))
         return err_set(e, -EINVAL,
                        "needs --tasks, --control, --results, --id and -m "
                        "(mr-mapper is started by mr-run)");
@@ -200,10 +204,22 @@ static int s_start(mapper_t *m, err_t *e)
     m->control = transport_open(m->ctx, TRANSPORT_PUSH, m->opts.control, false, 0, e);
     if (!m->control)
         return e->code;
-    m->results = transport_open(m->ctx, TRANSPORT_PUSH, m->opts.results, false, 0, e);
-    if (!m->results)
-        return e->code;
+    /* One PUSH per reducer, in partition order (mr-run -R). */
+    for (uint32_t i = 0; i < m->opts.n_results; i++) {
+        m->results[i] = transport_open(m->ctx, TRANSPORT_PUSH, m->opts.results[i], false, 0, e);
+        if (!m->results[i])
+            return e->code;
+        m->n_results = i + 1;
+    }
+    collect_set_partitions(m->collect, m->n_results);
     return 0;
+}
+
+void mapper__close_results(mapper_t *m)
+{
+    for (uint32_t i = 0; i < m->n_results; i++)
+        transport_close(&m->results[i], 0);
+    m->n_results = 0;
 }
 
 int mapper__send_control(mapper_t *m, const proto_msg_t *msg)
@@ -463,10 +479,13 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);
-    /* An empty payload (a chunk with no output) is still a payload frame:
-     * transport_send takes NULL to mean none. */
-    rc =
-        transport_send(m->results, &m->header, payload->data ? payload->data : "", payload->len, 0);
+    /* Every reducer gets its part, even an empty one: a chunk is merged
+     * when all of them have it.  An empty payload (a chunk with no output)
+     * is still a payload frame: transport_send takes NULL to mean none. */
+    for (uint32_t i = 0; i < m->n_results && rc == 0; i++) {
+        const buf_t *part = m->n_results > 1 ? collect_part(m->collect, i) : payload;
+        rc = transport_send(m->results[i], &m->header, part->data ? part->data : "", part->len, 0);
+    }
 done:
     atomic_store_explicit(&slot->busy, 0, memory_order_release);
     return rc;
@@ -581,7 +600,7 @@ int main(int argc, char **argv)
     }
     transport_close(&m.tasks, 0);
     transport_close(&m.control, 0);
-    transport_close(&m.results, 0);
+    mapper__close_results(&m);
     transport_ctx_destroy(&m.ctx);
     collect_destroy(&m.collect);
     plugin_destroy(&m.combiner);

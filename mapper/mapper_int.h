@@ -22,11 +22,12 @@
 #define MAPPER_MAX_MSG ((size_t)2 << 30)
 
 typedef struct mapper_opts {
-    const char *tasks;      /* endpoint of our task socket (master binds) */
-    const char *control;    /* master's control endpoint */
-    const char *results;    /* reducer's results endpoint */
-    uint32_t id;            /* our mapper id */
-    const char *plugin;     /* -m, or NULL with --map-cmd */
+    const char *tasks;                       /* endpoint of our task socket (master binds) */
+    const char *control;                     /* master's control endpoint */
+    const char *results[PROTO_REDUCERS_MAX]; /* --results: each reducer's endpoint, by partition */
+    uint32_t n_results;                      /* entries used in results */
+    uint32_t id;                             /* our mapper id */
+    const char *plugin;                      /* -m, or NULL with --map-cmd */
     const char *map_cmd;    /* --map-cmd: a shell command mapping each chunk, or NULL */
     const char *combiner;   /* -c: plugin whose combine merges per chunk */
     const char *mode;       /* grouped, ordered, unordered */
@@ -53,22 +54,23 @@ typedef struct input_map {
 } input_map_t;
 
 typedef struct mapper {
-    mapper_opts_t opts;   /* parsed command line */
-    plugin_t *plugin;     /* owned */
-    plugin_t *combiner;   /* owned, NULL when it is the mapper plugin or absent */
-    collect_t *collect;   /* owned */
-    void *ctx;            /* owned ZeroMQ context */
-    void *tasks;          /* PULL, connected to the master */
-    void *control;        /* PUSH, connected to the master */
-    void *results;        /* PUSH, connected to the reducer */
-    progress_t *progress; /* owned; NULL when the master gave none */
-    progress_slot_t idle; /* a private slot used when there is no shared one */
-    input_map_t *maps;    /* owned, one per --input, mapped on first use */
-    buf_t header;         /* scratch for headers */
-    void *dealer;         /* remote: DEALER to the master's --listen, owned */
-    double master_seen;   /* remote: when the master last spoke */
-    bool text_counts;     /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
-    err_t line_err;       /* --map-cmd: why an output line was refused */
+    mapper_opts_t opts;                /* parsed command line */
+    plugin_t *plugin;                  /* owned */
+    plugin_t *combiner;                /* owned, NULL when it is the mapper plugin or absent */
+    collect_t *collect;                /* owned */
+    void *ctx;                         /* owned ZeroMQ context */
+    void *tasks;                       /* PULL, connected to the master */
+    void *control;                     /* PUSH, connected to the master */
+    void *results[PROTO_REDUCERS_MAX]; /* PUSH to each reducer, by partition (partition.h) */
+    uint32_t n_results;                /* reducers: entries used in results */
+    progress_t *progress;              /* owned; NULL when the master gave none */
+    progress_slot_t idle;              /* a private slot used when there is no shared one */
+    input_map_t *maps;                 /* owned, one per --input, mapped on first use */
+    buf_t header;                      /* scratch for headers */
+    void *dealer;                      /* remote: DEALER to the master's --listen, owned */
+    double master_seen;                /* remote: when the master last spoke */
+    bool text_counts; /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
+    err_t line_err;   /* --map-cmd: why an output line was refused */
 } mapper_t;
 
 /* Sends a control message to the master (ipc PUSH, or the DEALER when
@@ -82,6 +84,9 @@ int mapper__serve(mapper_t *m, err_t *e);
 /* Opens and inits the plugin (and the combiner plugin, when combiner is not
  * NULL and differs), then makes the collector.  0 or -errno with e set. */
 int mapper__load(mapper_t *m, const char *combiner, err_t *e);
+
+/* Closes every results socket. */
+void mapper__close_results(mapper_t *m);
 
 /* Runs --connect: one remote worker, or a supervisor of -j workers.
  * Returns the process exit status. */

@@ -188,10 +188,16 @@ static int s_join(session_t *s, err_t *e)
     m->tasks = s_open(s, TRANSPORT_PULL, endpoint, NULL, e);
     if (!m->tasks)
         return e->code;
-    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", s->host, msg.result_port);
-    m->results = s_open(s, TRANSPORT_PUSH, endpoint, NULL, e);
-    if (!m->results)
-        return e->code;
+    /* One PUSH per reducer, in partition order: WELCOME lists every
+     * reducer's port (its own CURVE server when the job has keys). */
+    for (uint32_t i = 0; i < msg.n_ports; i++) {
+        snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", s->host, msg.ports[i]);
+        m->results[i] = s_open(s, TRANSPORT_PUSH, endpoint, NULL, e);
+        if (!m->results[i])
+            return e->code;
+        m->n_results = i + 1;
+    }
+    collect_set_partitions(m->collect, m->n_results);
     log_info("joined the job at %s as mapper %u", m->opts.connect, m->opts.id);
     return 0;
 }
@@ -232,7 +238,7 @@ static int s_session(mapper_t *m, err_t *e)
     if (s.beating)
         pthread_join(s.beat, NULL);
     transport_close(&m->tasks, 0);
-    transport_close(&m->results, 0);
+    mapper__close_results(m);
     transport_close(&s.watch, 0);
     transport_close(&m->dealer, 0);
     transport_ctx_destroy(&m->ctx);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mem.h"
 #include "out.h"
+#include "partition.h"
 #include "plugin.h"
 #include "proc.h"
 #include "proto_msg.h"
@@ -74,6 +75,14 @@ typedef struct reducer_opts {
     size_t window;           /* --window: results the reorder buffer may hold, 0: default */
     const char *secret;      /* --secret: the file holding the token secret */
     char term;               /* what ends an output line: '\n', or '\0' with -0 */
+    uint32_t partition;      /* --partition I/N: the keys this reducer owns (partition.h) */
+    uint32_t partitions;     /* N of --partition; 1 without it */
+    /* The next three are the spill work's (reducer/group.c's budget, the
+     * key index of a sorted part); accepted here so that mr-run can pass
+     * them to every reducer. */
+    uint64_t memory;       /* --memory: this reducer's share of the budget, 0 unbounded */
+    const char *spill_dir; /* --spill-dir: where runs go, or NULL */
+    const char *index;     /* --index: where the key index goes (with --sort), or NULL */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -102,6 +111,7 @@ typedef struct reducer {
     uint64_t reduce_lines; /* lines fed to --reduce-cmd */
     token_secret_t secret; /* checks every RESULT's token (proto/token.h) */
     uint64_t forged;       /* RESULTs dropped for a token that does not match */
+    double merge_seconds;  /* the final merge and write, at FINISH */
 } reducer_t;
 
 static void s_result_free(void *item)
@@ -130,9 +140,14 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "window", required_argument, NULL, 'W' },
         { "secret", required_argument, NULL, 'S' },
         { "null", no_argument, NULL, '0' },
+        { "partition", required_argument, NULL, 'P' },
+        { "memory", required_argument, NULL, 'm' },
+        { "spill-dir", required_argument, NULL, 'T' },
+        { "index", required_argument, NULL, 'I' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
+    o->partitions = 1;
     o->mode = REDUCER_ORDERED;
     o->term = '\n';
     const char *mode = "ordered";
@@ -153,6 +168,29 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'A': o->authorized = optarg; break;
         case 'D': o->reduce_cmd = optarg; break;
         case 'S': o->secret = optarg; break;
+        case 'P': {
+            /* I/N: 0 <= I < N <= PARTITION_MAX */
+            char text[32];
+            snprintf(text, sizeof text, "%s", optarg);
+            char *slash = strchr(text, '/');
+            uint64_t i = 0;
+            uint64_t n = 0;
+            if (slash)
+                *slash = '\0';
+            if (!slash || proc_parse_u64(text, &i) < 0 || proc_parse_u64(slash + 1, &n) < 0 ||
+                n == 0 || n > PARTITION_MAX || i >= n)
+                return err_set(e, -EINVAL, "invalid --partition '%s': expected I/N, I < N <= %d",
+                               optarg, PARTITION_MAX);
+            o->partition = (uint32_t)i;
+            o->partitions = (uint32_t)n;
+            break;
+        }
+        case 'm':
+            if (proc_parse_u64(optarg, &o->memory) < 0)
+                return err_set(e, -EINVAL, "invalid --memory '%s': expected bytes", optarg);
+            break;
+        case 'T': o->spill_dir = optarg; break;
+        case 'I': o->index = optarg; break;
         case 'W': {
             uint64_t n = 0;
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
@@ -217,6 +255,7 @@ static int s_listen(reducer_t *r, err_t *e)
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_LISTEN);
     msg.result_port = (uint32_t)transport_port(r->remote);
+    msg.reducer = r->opts.partition;
     return s_send_control(r, &msg);
 }
 
@@ -297,8 +336,24 @@ static int s_check_result(reducer_t *r, result_t *item, err_t *why)
                        lines ? "lines" : "pairs", lines ? "pairs" : "lines");
     if (lines)
         return 0;
-    return proto_pairs_decode(transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
-                              &item->pairs, why);
+    int rc = proto_pairs_decode(transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
+                                &item->pairs, why);
+    if (rc < 0 || r->opts.partitions == 1)
+        return rc;
+    /* Every key must be ours: a mapper that split by another function (a
+     * build with another hash) would otherwise scatter a key's values over
+     * two reducers, and the output would hold the key twice. */
+    proto_pairs_t walk = item->pairs;
+    mr_bytes_t k;
+    mr_bytes_t v;
+    while (proto_pairs_next(&walk, &k, &v)) {
+        uint32_t owner = partition_of(k.ptr, k.len, r->opts.partitions);
+        if (owner != r->opts.partition)
+            return err_set(why, -EBADMSG,
+                           "RESULT holds a key of partition %u/%u, and this reducer is %u/%u",
+                           owner, r->opts.partitions, r->opts.partition, r->opts.partitions);
+    }
+    return 0;
 }
 
 /* Acknowledges a result that held `held` pairs or lines. */
@@ -312,6 +367,7 @@ static int s_ack(reducer_t *r, const proto_msg_t *res, uint64_t held, bool fresh
     msg.fresh = fresh;
     msg.outputs = held;
     msg.emits = res->emits;
+    msg.reducer = r->opts.partition;
     return s_send_control(r, &msg);
 }
 
@@ -442,14 +498,14 @@ static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
     if (!complete)
         return err_set(e, -EPROTO, "FINISH for %llu chunks, but not all of them were merged",
                        (unsigned long long)total);
+    double start = proc_now();
+    int rc = 0;
     if (r->group && r->opts.reduce_cmd)
-        return s_run_reduce_cmd(r, e);
-    if (r->group) {
-        int rc = group_write(r->group, r->opts.sort, r->out, e);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+        rc = s_run_reduce_cmd(r, e);
+    else if (r->group)
+        rc = group_write(r->group, r->opts.sort, r->out, e);
+    r->merge_seconds = proc_now() - start;
+    return rc;
 }
 
 static int s_serve(reducer_t *r, err_t *e)
@@ -539,6 +595,9 @@ int main(int argc, char **argv)
     done.status = rc;
     done.records = r.records;
     done.outputs = lines;
+    done.reducer = r.opts.partition;
+    done.keys = r.group ? group_keys(r.group) : 0;
+    done.merge_ms = (uint64_t)(r.merge_seconds * 1000);
     snprintf(done.text, sizeof done.text, "%.400s", rc ? e.text : "");
     s_send_control(&r, &done);
 
