@@ -43,6 +43,8 @@ enum {
     OPT_REDUCE_CMD,
     OPT_PROGRESS,
     OPT_TIMELINE,
+    OPT_TMPDIR,
+    OPT_MEMORY,
 };
 
 static const struct option s_options[] = {
@@ -71,6 +73,9 @@ static const struct option s_options[] = {
     { "reduce-cmd", required_argument, NULL, OPT_REDUCE_CMD },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "timeline", required_argument, NULL, OPT_TIMELINE },
+    { "reducers", required_argument, NULL, 'R' },
+    { "tmpdir", required_argument, NULL, OPT_TMPDIR },
+    { "memory", required_argument, NULL, OPT_MEMORY },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -94,6 +99,12 @@ void args_usage(FILE *f)
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
+          "  -R, --reducers N       reducer processes of a key-grouped job, 1 to 64 (default 1):\n"
+          "                         each owns the keys of one partition (a hash of the key)\n"
+          "      --tmpdir DIR       where the job's private scratch directory goes: reducers'\n"
+          "                         parts and spills (default: $TMPDIR, else /tmp)\n"
+          "      --memory SIZE      memory for all reducers together, k/M/G suffixes; past its\n"
+          "                         share a reducer spills to --tmpdir (default: half of RAM)\n"
           "      --ordered          write map output in input order (like Pool.imap)\n"
           "      --unordered        write map output as chunks finish (imap_unordered)\n"
           "      --sort             key-grouped output sorted bytewise by key\n"
@@ -173,6 +184,15 @@ int args_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+uint64_t args_default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long size = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || size <= 0)
+        return (uint64_t)1 << 30; /* unknown: 1 GiB */
+    return (uint64_t)pages * (uint64_t)size / 2;
+}
+
 static int s_bad(err_t *e, const char *flag, const char *value, const char *why)
 {
     return err_set(e, -EINVAL, "invalid value '%s' for %s: %s", value, flag, why);
@@ -196,7 +216,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     uint64_t n = 0;
     /* The leading '-' keeps operands in place among options (case 1), so
      * "a -i b" reads a before b, as the user wrote it. */
-    while ((c = getopt_long(argc, argv, "-:m:r:i:o:j:0qh", s_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "-:m:r:i:o:j:R:0qh", s_options, NULL)) != -1) {
         switch (c) {
         case 'm': a->mapper = optarg; break;
         case 'r': a->reducer = optarg; break;
@@ -210,6 +230,22 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                              "(0 only with --listen)");
             a->jobs = (unsigned)n;
             jobs_zero = n == 0;
+            break;
+        case 'R':
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 64)
+                return s_bad(e, "-R", optarg, "expected a number of reducers from 1 to 64");
+            a->reducers = (unsigned)n;
+            break;
+        case OPT_TMPDIR:
+            if (!*optarg)
+                return s_bad(e, "--tmpdir", optarg, "expected a directory");
+            a->tmpdir = optarg;
+            break;
+        case OPT_MEMORY:
+            if (args_parse_size(optarg, &a->memory) < 0 || a->memory < ((size_t)1 << 20))
+                return s_bad(e, "--memory", optarg,
+                             "expected a size of at least 1M, with an optional k, M or G");
+            a->memory_set = true;
             break;
         case OPT_ORDERED:
         case OPT_UNORDERED:
@@ -334,6 +370,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                        "-r is not used with --%s: that output comes straight "
                        "from the mapper",
                        args_mode_name(a->mode));
+    if (a->reducers > 1 && a->mode != ARGS_MODE_AUTO)
+        return err_set(e, -EINVAL,
+                       "-R %u applies to key-grouped jobs; --%s output has one reducer, "
+                       "which writes it in order",
+                       a->reducers, args_mode_name(a->mode));
     return 0;
 }
 

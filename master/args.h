@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum args_mode {
@@ -45,6 +46,10 @@ typedef struct args {
     double heartbeat;        /* --heartbeat: seconds of silence before a remote mapper is dead */
     bool progress;           /* --progress: show the progress line even when stderr is no tty */
     const char *timeline;    /* --timeline: SVG picture of the job's chunk attempts, or NULL */
+    unsigned reducers;       /* -R: reducers of a key-grouped job, 1..64; 0: the default */
+    const char *tmpdir;      /* --tmpdir: where the scratch directory goes, NULL: $TMPDIR */
+    size_t memory;           /* --memory: bytes for all reducers together; 0: the default */
+    bool memory_set;         /* --memory was given */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when
@@ -79,6 +84,14 @@ int args_parse_size(const char *s, size_t *out);
  * one pair per distinct key; on the 207 MB word count guided chunks took
  * 14 % less CPU than 1 MiB ones (docs/performance.md, step 9). */
 #define ARGS_GUIDED_MAX_CHUNK (16u << 20)
+
+/* The reducers a key-grouped job gets without -R: see docs/architecture.md,
+ * "Decision: the default -R", for the measurements. */
+#define ARGS_DEFAULT_REDUCERS 1
+
+/* --memory without a value: this share of physical memory (a half: the
+ * rest is the page cache, the mappers and whatever else the host runs). */
+uint64_t args_default_memory(void);
 
 /* The mode's name as passed to mr-mapper and mr-reducer. */
 const char *args_mode_name(args_mode_t mode);

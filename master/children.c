@@ -26,8 +26,9 @@
 
 static bool s_children_left(const job_t *job)
 {
-    if (job->reducer_pid)
-        return true;
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        if (job->reducers[i].pid)
+            return true;
     for (size_t i = 0; i < job->n_mappers; i++)
         if (job->mappers[i].pid)
             return true;
@@ -46,26 +47,40 @@ static void s_stopped_child_exited(job_t *job, const char *who, pid_t pid, int s
              proc_status_text(status, how, sizeof how));
 }
 
-static void s_on_reducer_exit(job_t *job, int status)
+static void s_on_reducer_exit(job_t *job, reducer_t *r, int status)
 {
-    pid_t pid = job->reducer_pid;
-    job->reducer_pid = 0;
+    char who[64];
+    job__reducer_name(job, r, who, sizeof who);
+    pid_t pid = r->pid;
+    r->pid = 0;
     if (job->state == JOB_RUNNING) {
         /* What it started dies with it, now: at shutdown the group's id
          * may already be someone else's. */
         kill(-pid, SIGKILL);
-        job->reducer_group = 0;
+        r->group = 0;
     }
-    if (job->state == JOB_SUCCEEDED)
-        s_stopped_child_exited(job, "the reducer", pid, status);
-    if (job->state != JOB_RUNNING)
-        return;
     /* Its DONE may still sit in the control socket: read it before judging. */
-    job__drain_control(job, 500);
+    if (job->state == JOB_RUNNING && !r->done)
+        job__drain_control(job, 500);
+    /* One that said DONE (with several, it may leave before the others)
+     * must have exited 0, like any child told to stop. */
+    if (job->state == JOB_SUCCEEDED || r->done) {
+        s_stopped_child_exited(job, who, pid, status);
+        return;
+    }
     if (job->state != JOB_RUNNING)
         return;
     char how[128];
-    job__fail(job, -ECHILD, "the reducer %s", proc_status_text(status, how, sizeof how));
+    job__fail(job, -ECHILD, "%s %s", who, proc_status_text(status, how, sizeof how));
+}
+
+/* The reducer with process id pid, or NULL. */
+static reducer_t *s_reducer(job_t *job, pid_t pid)
+{
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        if (job->reducers[i].pid == pid)
+            return &job->reducers[i];
+    return NULL;
 }
 
 static void s_reap(job_t *job)
@@ -73,8 +88,9 @@ static void s_reap(job_t *job)
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == job->reducer_pid) {
-            s_on_reducer_exit(job, status);
+        reducer_t *r = s_reducer(job, pid);
+        if (r) {
+            s_on_reducer_exit(job, r, status);
             continue;
         }
         for (size_t i = 0; i < job->n_mappers; i++) {
@@ -97,9 +113,9 @@ static void s_reap_stopping(job_t *job, bool block)
                 continue;
             break;
         }
-        if (pid == job->reducer_pid) {
-            s_on_reducer_exit(job, status);
-        }
+        reducer_t *r = s_reducer(job, pid);
+        if (r)
+            s_on_reducer_exit(job, r, status);
         for (size_t i = 0; i < job->n_mappers; i++) {
             mapper_t *m = &job->mappers[i];
             if (m->pid != pid)
@@ -132,8 +148,9 @@ void job__on_signals(job_t *job)
 
 static void s_kill_all(job_t *job, int sig)
 {
-    if (job->reducer_pid)
-        kill(-job->reducer_pid, sig); /* its group: --reduce-cmd too */
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        if (job->reducers[i].pid)
+            kill(-job->reducers[i].pid, sig); /* its group: --reduce-cmd too */
     for (size_t i = 0; i < job->n_mappers; i++)
         if (job->mappers[i].pid)
             kill(-job->mappers[i].pid, sig); /* its group: commands too */
@@ -155,8 +172,9 @@ void job__shutdown(job_t *job)
         if (!m->stopping && m->pid)
             kill(-m->pid, SIGTERM);
     }
-    if (job->state != JOB_SUCCEEDED && job->reducer_pid)
-        kill(-job->reducer_pid, SIGTERM);
+    for (uint32_t i = 0; job->state != JOB_SUCCEEDED && i < job->n_reducers; i++)
+        if (job->reducers[i].pid)
+            kill(-job->reducers[i].pid, SIGTERM);
 
     double deadline = proc_now() + JOB_GRACE_SECONDS;
     while (s_children_left(job) && job->sigfd >= 0) {
@@ -183,8 +201,9 @@ void job__shutdown(job_t *job)
      * lives the kernel keeps the group's id from being reused; a child that
      * died during the job had its group killed then, and forgotten, since
      * an empty group's id may later be anyone's. */
-    if (job->reducer_group)
-        kill(-job->reducer_group, SIGKILL);
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        if (job->reducers[i].group)
+            kill(-job->reducers[i].group, SIGKILL);
     for (size_t i = 0; i < job->n_mappers; i++)
         if (job->mappers[i].group)
             kill(-job->mappers[i].group, SIGKILL);

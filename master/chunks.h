@@ -37,6 +37,8 @@ typedef struct chunk {
     uint32_t lost;       /* times lost with a vanished remote mapper, uncharged */
     uint32_t n_skip;     /* records to skip (--skip-bad) */
     uint64_t *skip;      /* owned, ascending offsets of those records, NULL if none */
+    uint64_t merged_by;  /* reducers (bit i: reducer i) that have merged it, by any attempt */
+    uint64_t pairs;      /* pairs those reducers' fresh ACKs said they held */
 } chunk_t;
 
 typedef struct chunks chunks_t;

@@ -35,6 +35,21 @@ unsigned job__requeue(job_t *job, mapper_t *m)
     return held;
 }
 
+bool job__answered_by(job_t *job, mapper_t *m, uint64_t chunk, uint32_t attempt, uint32_t reducer)
+{
+    for (unsigned i = 0; i < m->inflight; i++) {
+        attempt_t *a = &m->held[i];
+        if (a->chunk != chunk || a->attempt != attempt)
+            continue;
+        a->acked |= (uint64_t)1 << reducer;
+        if (a->acked != job->all_reducers)
+            return false; /* credit comes back when every reducer has answered */
+        *a = m->held[--m->inflight];
+        return true;
+    }
+    return false;
+}
+
 bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt)
 {
     for (unsigned i = 0; i < m->inflight; i++) {
@@ -89,7 +104,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
     timeline_begin(job->timeline, m->id, c->index, msg.attempt, c->sent_at);
     if (m->inflight == 0)
         m->last_change = c->sent_at;
-    m->held[m->inflight++] = (attempt_t){ .chunk = c->index, .attempt = msg.attempt };
+    m->held[m->inflight++] = (attempt_t){ .chunk = c->index, .attempt = msg.attempt, .acked = 0 };
     job->st->sends++;
     return 0;
 }
@@ -160,35 +175,70 @@ void job__maybe_finish(job_t *job)
     msg.total = chunks_cut(job->chunks);
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    int rc = transport_send(job->feed, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
-    if (rc < 0) {
-        job__fail(job, rc, "cannot reach the reducer: %s", strerror(-rc));
-        return;
+    job->finish_at = proc_now();
+    for (uint32_t i = 0; i < job->n_reducers; i++) {
+        reducer_t *r = &job->reducers[i];
+        int rc = transport_send(r->feed, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
+        if (rc < 0) {
+            char who[64];
+            job__fail(job, rc, "cannot reach %s: %s", job__reducer_name(job, r, who, sizeof who),
+                      strerror(-rc));
+            return;
+        }
+        timeline_begin(job->timeline, JOB_TIMELINE_REDUCER(i), 0, 0, job->finish_at);
     }
     job->finish_sent = true;
 }
 
+/* A chunk every reducer has merged: it is done, and counts for the
+ * progress line, the guided chunk sizes and the mapper whose result
+ * completed it. */
+static void s_chunk_merged(job_t *job, chunk_t *c, mapper_t *m, const proto_msg_t *msg)
+{
+    job->bytes_done += c->src.len;
+    /* A mapper that does not combine says nothing of whether combining
+     * pays. */
+    if (m && !m->uncombined)
+        split_guided_feedback(job->cfg->split, msg->emits, c->pairs);
+    if (m && m->remote)
+        split_release(job->cfg->split, &c->src); /* we read it to send it */
+    if (chunks_done(job->chunks, msg->chunk) && m)
+        job->st->mapper_chunks[m->id - 1]++;
+}
+
+/*
+ * The ACK rule with N reducers (-R): each reducer merges the first copy of
+ * its part of a chunk and ACKs every copy (fresh or not: a duplicate says
+ * it has it).  A chunk is merged when every reducer has it, by whichever
+ * attempts; a mapper's credit for an attempt returns when every reducer
+ * has answered that attempt (or one refused it: a FAIL, failure.c).
+ */
 void job__on_ack(job_t *job, const proto_msg_t *msg)
 {
+    if (msg->reducer >= job->n_reducers) {
+        log_warn("ACK refused: from reducer %u of %u", msg->reducer, job->n_reducers);
+        return;
+    }
     mapper_t *m = job__mapper(job, msg->mapper);
     /* Credit and progress come back only for an attempt the mapper held: a
      * result replayed by its sender (the reducer ACKs every copy) must not
      * buy it more chunks or keep a stuck map() from --task-timeout. */
-    if (m && job__answered(m, msg->chunk, msg->attempt))
+    bool held = false;
+    for (unsigned i = 0; m && i < m->inflight; i++)
+        held |= m->held[i].chunk == msg->chunk && m->held[i].attempt == msg->attempt;
+    bool answered = held && job__answered_by(job, m, msg->chunk, msg->attempt, msg->reducer);
+    if (answered)
         m->last_change = proc_now();
-    timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
-                 msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
-    if (!msg->fresh)
-        return;
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
-    if (c)
-        job->bytes_done += c->src.len;
-    /* A mapper that does not combine says nothing of whether combining
-     * pays. */
-    if (m && !m->uncombined)
-        split_guided_feedback(job->cfg->split, msg->emits, msg->outputs);
-    if (c && m && m->remote)
-        split_release(job->cfg->split, &c->src); /* we read it to send it */
-    if (chunks_done(job->chunks, msg->chunk) && m)
-        job->st->mapper_chunks[m->id - 1]++;
+    if (!held || answered)
+        timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
+                     msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
+    if (!c)
+        return; /* done already */
+    uint64_t bit = (uint64_t)1 << msg->reducer;
+    if (msg->fresh)
+        c->pairs += msg->outputs;
+    c->merged_by |= bit; /* a duplicate too: that reducer has the chunk */
+    if (c->merged_by == job->all_reducers)
+        s_chunk_merged(job, c, m, msg);
 }

@@ -58,6 +58,15 @@ int job__fail(job_t *job, int code, const char *fmt, ...)
     return err_set(job->e, code, "%s", text);
 }
 
+const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, size_t len)
+{
+    if (job->n_reducers == 1)
+        snprintf(buf, len, "the reducer");
+    else
+        snprintf(buf, len, "reducer %u/%u (pid %d)", r->index, job->n_reducers, (int)r->pid);
+    return buf;
+}
+
 mapper_t *job__mapper(job_t *job, uint32_t id)
 {
     if (id == 0 || id > job->n_mappers)
@@ -83,9 +92,25 @@ static int s_setup(job_t *job)
     }
     cleanup_add_dir(job->dir); /* removed even if we die of a fatal signal */
     snprintf(job->control_ep, sizeof job->control_ep, "ipc://%s/control", job->dir);
-    snprintf(job->results_ep, sizeof job->results_ep, "ipc://%s/results", job->dir);
+    for (uint32_t i = 0; i < job->n_reducers; i++) {
+        reducer_t *r = &job->reducers[i];
+        if (job->n_reducers == 1)
+            snprintf(r->results_ep, sizeof r->results_ep, "ipc://%s/results", job->dir);
+        else
+            snprintf(r->results_ep, sizeof r->results_ep, "ipc://%s/results%u", job->dir, i);
+    }
     err_t e;
     err_init(&e);
+    /* Parts, indexes and spills of a key-grouped job live in a private
+     * directory under --tmpdir, made now: an unwritable one fails the job
+     * before any process starts. */
+    if (job->cfg->mode == ARGS_MODE_GROUPED) {
+        const char *tmpdir =
+            job->cfg->args->tmpdir ? job->cfg->args->tmpdir : scratch_default_tmpdir();
+        job->scratch = scratch_new(tmpdir, job->n_reducers, job->n_reducers > 1, &e);
+        if (!job->scratch)
+            return job__fail(job, e.code, "%s", e.text);
+    }
     char secret[JOB_ENDPOINT_MAX];
     snprintf(secret, sizeof secret, "%s/secret", job->dir);
     if (token_secret_create(&job->secret, secret, &e) < 0)
@@ -109,79 +134,12 @@ static int s_setup(job_t *job)
         transport_open(job->ctx, TRANSPORT_PULL, job->control_ep, true, JOB_CONTROL_MAX, &e);
     if (!job->control)
         return job__fail(job, e.code, "control socket: %s", e.text);
-    job->feed = transport_open(job->ctx, TRANSPORT_PUSH, job->results_ep, false, 0, &e);
-    if (!job->feed)
-        return job__fail(job, e.code, "reducer socket: %s", e.text);
-    return 0;
-}
-
-static int s_spawn_reducer(job_t *job)
-{
-    const args_t *a = job->cfg->args;
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/mr-reducer", job->cfg->bin_dir);
-    char *argv[32];
-    int n = 0;
-    argv[n++] = path;
-    argv[n++] = "--results";
-    argv[n++] = job->results_ep;
-    argv[n++] = "--control";
-    argv[n++] = job->control_ep;
-    argv[n++] = "--mode";
-    argv[n++] = (char *)args_mode_name(job->cfg->mode);
-    argv[n++] = "--output";
-    argv[n++] = (char *)(job->cfg->output_path ? job->cfg->output_path : "-");
-    /* The token secret's file, in our private directory: the path, never
-     * the secret, is on the command line. */
-    char secret[JOB_ENDPOINT_MAX];
-    snprintf(secret, sizeof secret, "%s/secret", job->dir);
-    argv[n++] = "--secret";
-    argv[n++] = secret;
-    if (job->cfg->reducer_path) {
-        argv[n++] = "-r";
-        argv[n++] = (char *)job->cfg->reducer_path;
+    for (uint32_t i = 0; i < job->n_reducers; i++) {
+        reducer_t *r = &job->reducers[i];
+        r->feed = transport_open(job->ctx, TRANSPORT_PUSH, r->results_ep, false, 0, &e);
+        if (!r->feed)
+            return job__fail(job, e.code, "reducer socket: %s", e.text);
     }
-    if (a->arg) {
-        argv[n++] = "--arg";
-        argv[n++] = (char *)a->arg;
-    }
-    if (a->sort)
-        argv[n++] = "--sort";
-    if (a->delim == '\0')
-        argv[n++] = "-0"; /* output records end in NUL too */
-    /* The reducer holds at most a window of results in its reorder buffer:
-     * the master never has more chunks open. */
-    char window[24];
-    snprintf(window, sizeof window, "%zu", job->window);
-    argv[n++] = "--window";
-    argv[n++] = window;
-    if (a->reduce_cmd) {
-        argv[n++] = "--reduce-cmd";
-        argv[n++] = (char *)a->reduce_cmd;
-    }
-    char host[256];
-    if (a->listen) {
-        /* Remote mappers push results straight to the reducer's TCP port. */
-        const char *start = a->listen + 6;
-        const char *colon = strrchr(start, ':');
-        snprintf(host, sizeof host, "%.*s", (int)(colon ? colon - start : 0), start);
-        argv[n++] = "--listen-host";
-        argv[n++] = host;
-        if (a->server_key) {
-            argv[n++] = "--server-key";
-            argv[n++] = (char *)a->server_key;
-            argv[n++] = "--authorized-keys";
-            argv[n++] = (char *)a->authorized;
-        }
-    }
-    argv[n] = NULL;
-    err_t e;
-    err_init(&e);
-    pid_t pid = spawn_exec(argv, false, &e);
-    if (pid < 0)
-        return job__fail(job, pid, "%s", e.text);
-    job->reducer_pid = pid;
-    job->reducer_group = pid;
     return 0;
 }
 
@@ -230,15 +188,17 @@ int job__spawn_mapper(job_t *job)
     char id[16];
     snprintf(path, sizeof path, "%s/mr-mapper", job->cfg->bin_dir);
     snprintf(id, sizeof id, "%u", m->id);
-    char *argv[32];
+    char *argv[32 + 2 * PARTITION_MAX];
     int n = 0;
     argv[n++] = path;
     argv[n++] = "--tasks";
     argv[n++] = m->endpoint;
     argv[n++] = "--control";
     argv[n++] = job->control_ep;
-    argv[n++] = "--results";
-    argv[n++] = job->results_ep;
+    for (uint32_t i = 0; i < job->n_reducers; i++) {
+        argv[n++] = "--results"; /* in partition order */
+        argv[n++] = job->reducers[i].results_ep;
+    }
     argv[n++] = "--id";
     argv[n++] = id;
     argv[n++] = "--progress";
@@ -288,23 +248,6 @@ int job__spawn_mapper(job_t *job)
     return 0;
 }
 
-static void s_on_done(job_t *job, const proto_msg_t *msg)
-{
-    if (msg->status != 0) {
-        /* A peer's int64: keep it in errno range, never 0 or positive. */
-        int code = msg->status < 0 && msg->status >= -4095 ? (int)msg->status : -EPROTO;
-        job__fail(job, code, "reducer: %s", msg->text);
-        return;
-    }
-    if (!job->finish_sent) {
-        job__fail(job, -EPROTO, "reducer finished before the job did");
-        return;
-    }
-    job->st->records = msg->records;
-    job->st->outputs = msg->outputs;
-    job->state = JOB_SUCCEEDED;
-}
-
 void job__on_message(job_t *job, const proto_msg_t *msg)
 {
     switch (msg->type) {
@@ -316,7 +259,7 @@ void job__on_message(job_t *job, const proto_msg_t *msg)
     }
     case PROTO_ACK: job__on_ack(job, msg); break;
     case PROTO_FAIL: job__on_fail(job, msg); break;
-    case PROTO_DONE: s_on_done(job, msg); break;
+    case PROTO_DONE: job__on_done(job, msg); break;
     case PROTO_LISTEN: remote__on_listen(job, msg); break;
     default:
         log_warn("control message %s refused: not expected by the master",
@@ -369,15 +312,16 @@ static void s_cleanup(job_t *job)
     if (job->bad_file && afile_commit(&job->bad_file, &e) < 0)
         job__fail(job, e.code, "%s", e.text);
     transport_close(&job->control, 0);
-    transport_close(&job->feed, 0);
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        transport_close(&job->reducers[i].feed, 0);
     remote__destroy(job);
     transport_ctx_destroy(&job->ctx);
     if (job->dir[0]) {
         char path[JOB_ENDPOINT_MAX];
         snprintf(path, sizeof path, "%s/control", job->dir);
         unlink(path);
-        snprintf(path, sizeof path, "%s/results", job->dir);
-        unlink(path);
+        for (uint32_t i = 0; i < job->n_reducers; i++)
+            unlink(job->reducers[i].results_ep + strlen("ipc://"));
         snprintf(path, sizeof path, "%s/secret", job->dir);
         unlink(path);
         for (size_t i = 0; i < job->n_mappers; i++) {
@@ -392,11 +336,13 @@ static void s_cleanup(job_t *job)
     /* The signals stay blocked: main still has to rename or remove the
      * output, and a SIGINT landing now must not kill us half way.  Any that
      * arrived is dropped at exit. */
+    scratch_destroy(&job->scratch);
     chunks_destroy(&job->chunks);
     meter_destroy(&job->meter);
     timeline_destroy(&job->timeline);
     buf_fini(&job->header);
     free(job->mappers);
+    free(job->reducers);
 }
 
 /* Clears the progress line before a message is logged. */
@@ -405,7 +351,9 @@ static void s_meter_clear(void *arg)
     meter_clear(arg);
 }
 
-/* The progress line: what is merged, how fast, who is alive, retries. */
+/* The progress line: what is merged, how fast, who is alive, retries;
+ * after the map phase, the reducers writing (and the final merge: see
+ * job__assemble). */
 static void s_show_progress(job_t *job)
 {
     if (!job->meter)
@@ -418,6 +366,9 @@ static void s_show_progress(job_t *job)
     };
     for (size_t i = 0; i < job->n_mappers; i++)
         s.mappers_alive += job->mappers[i].sock != NULL;
+    if (job->finish_sent && job->state == JOB_RUNNING && job->cfg->mode == ARGS_MODE_GROUPED)
+        snprintf(s.stage, sizeof s.stage, "reduce: %u/%u reducers done", job->reducers_done,
+                 job->n_reducers);
     meter_update(job->meter, &s, proc_now());
 }
 
@@ -474,11 +425,23 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         if (!job.bad)
             job__fail(&job, be.code, "%s", be.text);
     }
-    if (job.state == JOB_RUNNING && s_setup(&job) == 0 && remote__setup(&job) == 0 &&
-        s_spawn_reducer(&job) == 0) {
-        for (unsigned i = 0; i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
-            job__spawn_mapper(&job);
+    /* -R: N reducers, each owning a partition of the keys (partition.h). */
+    job.n_reducers = cfg->reducers ? cfg->reducers : 1;
+    job.reducers = mem_calloc(job.n_reducers, sizeof *job.reducers);
+    job.all_reducers = job.n_reducers == 64 ? UINT64_MAX : ((uint64_t)1 << job.n_reducers) - 1;
+    st->n_reducers = job.n_reducers;
+    st->reducers = mem_calloc(job.n_reducers, sizeof *st->reducers);
+    for (uint32_t i = 0; i < job.n_reducers; i++) {
+        job.reducers[i].index = i;
+        char label[32];
+        snprintf(label, sizeof label, "reducer %u/%u", i, job.n_reducers);
+        timeline_mapper_name(job.timeline, JOB_TIMELINE_REDUCER(i), label);
     }
+    bool started = job.state == JOB_RUNNING && s_setup(&job) == 0 && remote__setup(&job) == 0;
+    for (uint32_t i = 0; started && i < job.n_reducers && job.state == JOB_RUNNING; i++)
+        job__spawn_reducer(&job, &job.reducers[i]);
+    for (unsigned i = 0; started && i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
+        job__spawn_mapper(&job);
     /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
      * map() is caught within 1.25 timeouts. */
     long tick_ms = remote__tick_ms(&job);
@@ -517,6 +480,10 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         remote__tick(&job);
         s_show_progress(&job);
     }
+    job__shutdown(&job);
+    /* Several reducers wrote parts: the output is built from them now. */
+    if (job.state == JOB_SUCCEEDED && job.n_reducers > 1)
+        job__assemble(&job);
     st->wall_seconds = proc_now() - job.started;
     s_show_progress(&job);
     log_set_hook(NULL, NULL);
@@ -529,7 +496,6 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         if (timeline_write_svg(job.timeline, cfg->args->timeline, proc_now(), &te) < 0)
             job__fail(&job, te.code, "%s", te.text);
     }
-    job__shutdown(&job);
     s_cleanup(&job);
     return job.state == JOB_SUCCEEDED ? 0 : (e->code ? e->code : -EIO);
 }
@@ -542,4 +508,6 @@ void job_stats_fini(job_stats_t *st)
     st->mapper_hosts = NULL;
     free(st->mapper_chunks);
     st->mapper_chunks = NULL;
+    free(st->reducers);
+    st->reducers = NULL;
 }

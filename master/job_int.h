@@ -13,8 +13,10 @@
 #include "chunks.h"
 #include "job.h"
 #include "meter.h"
+#include "partition.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "scratch.h"
 #include "timeline.h"
 #include "token.h"
 #include "transport.h"
@@ -59,11 +61,28 @@ _Static_assert(JOB_HEADER_MAX <= PROTO_HEADER_MAX, "every header we send must be
 #define JOB_DIR_MAX 96
 #define JOB_ENDPOINT_MAX 128
 
+/* Timeline lanes past every mapper's: one per reducer (FINISH to its DONE)
+ * and one for the final merge of their parts. */
+#define JOB_TIMELINE_REDUCER(i) (UINT32_MAX - 1 - PARTITION_MAX + (uint32_t)(i))
+#define JOB_TIMELINE_MERGE (UINT32_MAX - 1)
+
 /* An attempt handed to a mapper and not answered yet. */
 typedef struct attempt {
     uint64_t chunk;   /* its chunk */
     uint32_t attempt; /* its attempt number (TASK.attempt) */
+    uint64_t acked;   /* reducers (bit i: reducer i) that ACKed it; answered when all did */
 } attempt_t;
+
+/* One reducer process: the keys of partition `index` (partition.h). */
+typedef struct reducer {
+    uint32_t index;                    /* its partition, 0..n_reducers-1 */
+    pid_t pid;                         /* process id, 0 once reaped */
+    pid_t group;                       /* its process group, kept after reaping */
+    char results_ep[JOB_ENDPOINT_MAX]; /* its results PULL socket (it binds) */
+    void *feed;                        /* owned PUSH to results_ep, for FINISH */
+    uint32_t port;                     /* --listen: its TCP port (LISTEN), 0 until known */
+    bool done;                         /* its DONE said the part is written */
+} reducer_t;
 
 typedef struct mapper {
     uint32_t id;                     /* 1-based, never reused within a job */
@@ -102,11 +121,9 @@ typedef struct job {
     err_t *e;                          /* where the first failure is described */
     job_state_t state;                 /* running, or how it ended */
     char dir[JOB_DIR_MAX];             /* private runtime directory (0700) */
-    char control_ep[JOB_ENDPOINT_MAX]; /* where mappers and the reducer report */
-    char results_ep[JOB_ENDPOINT_MAX]; /* the reducer's PULL socket */
+    char control_ep[JOB_ENDPOINT_MAX]; /* where mappers and the reducers report */
     void *ctx;                         /* ZeroMQ context, owned */
     void *control;                     /* PULL, bound at control_ep */
-    void *feed;                        /* PUSH to the reducer, for FINISH */
     int sigfd;                         /* signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP */
     size_t window;                     /* chunks open at most (the chunk table's size) */
     chunks_t *chunks;                  /* chunks in flight */
@@ -116,8 +133,12 @@ typedef struct job {
     size_t n_mappers;                  /* entries used in mappers */
     size_t cap_mappers;                /* entries allocated */
     unsigned respawns_left;            /* replacement mappers we may still start */
-    pid_t reducer_pid;                 /* 0 once reaped */
-    pid_t reducer_group;               /* its process group, kept after reaping */
+    reducer_t *reducers;               /* owned array of n_reducers, by partition */
+    uint32_t n_reducers;               /* -R: 1, or the partitions of a key-grouped job */
+    uint32_t reducers_done;            /* reducers whose DONE came back */
+    uint64_t all_reducers;             /* the mask with a bit for every reducer */
+    scratch_t *scratch;                /* owned private scratch directory, NULL unless grouped */
+    double finish_at;                  /* when FINISH went out: the reduce phase began */
     uint64_t send_seq;                 /* counter for chunk_t.sent_seq */
     buf_t header;                      /* scratch for encoding headers */
     afile_t *bad_file;                 /* --bad-records file, owned, NULL when absent */
@@ -143,8 +164,21 @@ mapper_t *job__mapper(job_t *job, uint32_t id);
  * made.  The pointer is valid until the next call (the array may move). */
 mapper_t *job__add_mapper(job_t *job);
 
+/* "the reducer" with one reducer, else "reducer I/N (pid P)", into buf. */
+const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, size_t len);
+
 /* Handles a decoded control message from a mapper or the reducer. */
 void job__on_message(job_t *job, const proto_msg_t *msg);
+
+/* reducers.c: starts reducer r; 0 or job__fail. */
+int job__spawn_reducer(job_t *job, reducer_t *r);
+
+/* reducers.c: a reducer's DONE; the job succeeds when every one is DONE. */
+void job__on_done(job_t *job, const proto_msg_t *msg);
+
+/* reducers.c: builds -o from the reducers' parts (-R N, N > 1), after a
+ * successful job; a failure fails the job. */
+void job__assemble(job_t *job);
 
 /* Starts one more local mapper (a first one, or a replacement); 0 or
  * job__fail. */
@@ -178,7 +212,7 @@ void job__shutdown(job_t *job);
 /* feed.c: hands out chunks to every mapper with credit left. */
 void job__feed(job_t *job);
 
-/* feed.c: sends FINISH to the reducer once every chunk is cut and merged
+/* feed.c: sends FINISH to every reducer once every chunk is cut and merged
  * (and the inputs are still the files that were read). */
 void job__maybe_finish(job_t *job);
 
@@ -194,6 +228,11 @@ unsigned job__requeue(job_t *job, mapper_t *m);
  * answered or taken back), which then frees no credit and shows no
  * progress for --task-timeout. */
 bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt);
+
+/* feed.c: reducer `reducer` ACKed m's attempt: true, and the attempt is
+ * answered (as job__answered), when every reducer has now ACKed it; false
+ * while some have not, or for an attempt m does not hold. */
+bool job__answered_by(job_t *job, mapper_t *m, uint64_t chunk, uint32_t attempt, uint32_t reducer);
 
 /* The --listen side, in remote.c.  Each is a no-op without --listen. */
 
@@ -213,7 +252,7 @@ void remote__tick(job_t *job);
 /* How often remote__tick must run, in ms (a quarter of --heartbeat). */
 long remote__tick_ms(const job_t *job);
 
-/* The reducer announced its TCP port for remote results (LISTEN). */
+/* A reducer announced its TCP port for remote results (LISTEN). */
 void remote__on_listen(job_t *job, const proto_msg_t *msg);
 
 /* Tells every remote mapper the job is over (STOP). */

@@ -213,6 +213,14 @@ int main(int argc, char **argv)
     if (combining && !a.chunk_size_set)
         split_set_guided(split, ARGS_GUIDED_MAX_CHUNK, a.jobs);
 
+    if (a.reducers > 1 && mode != ARGS_MODE_GROUPED) {
+        err_set(&e, -EINVAL,
+                "-R %u applies to key-grouped jobs, and this one is not (give -r or "
+                "--reduce-cmd)",
+                a.reducers);
+        status = EXIT_USAGE;
+        goto fail;
+    }
     job_config_t cfg = {
         .args = &a,
         .mode = mode,
@@ -220,6 +228,10 @@ int main(int argc, char **argv)
         .output_path = out ? afile_write_path(out) : NULL,
         .bin_dir = bin_dir,
         .split = split,
+        .reducers = mode != ARGS_MODE_GROUPED ? 1
+                    : a.reducers              ? a.reducers
+                                              : ARGS_DEFAULT_REDUCERS,
+        .memory = a.memory_set ? a.memory : args_default_memory(),
     };
     rc = job_run(&cfg, &st, &e);
     if (st.skipped)

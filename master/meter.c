@@ -205,7 +205,12 @@ static void s_fields(char field[F_COUNT][48], const meter_state_t *st)
         meter_format_bytes(a, sizeof a, rate);
         snprintf(field[F_RATE], sizeof field[F_RATE], "%s/s", a);
     }
-    if (st->phase == METER_RUNNING) {
+    if (st->phase == METER_RUNNING && s->stage[0]) {
+        /* Every chunk is mapped: the bar is full, and the line says what
+         * the job still waits for, so a long final merge is not a silent
+         * 100%. */
+        snprintf(field[F_ETA], sizeof field[F_ETA], "%s", s->stage);
+    } else if (st->phase == METER_RUNNING) {
         if (st->total_bytes > s->bytes_done && st->rate > 0) {
             meter_format_seconds(a, sizeof a, (double)(st->total_bytes - s->bytes_done) / st->rate);
             snprintf(field[F_ETA], sizeof field[F_ETA], "ETA %s", a);

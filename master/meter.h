@@ -27,6 +27,8 @@ typedef struct meter_sample {
     uint64_t chunks_total;  /* chunks in the job, 0 while unknown */
     uint32_t mappers_alive; /* mappers running (or attached) now */
     uint64_t retries;       /* failed attempts plus re-sends */
+    char stage[40];         /* after the map phase: what runs ("reduce: 1/2 reducers done",
+                               "merge: 42%"), shown instead of the ETA; "" while mapping */
 } meter_sample_t;
 
 typedef enum meter_phase {

@@ -6,8 +6,8 @@
  * different plugin or protocol version (REFUSE, with the reason, logged on
  * both sides).  Otherwise it binds a PUSH socket for that mapper on an
  * ephemeral TCP port, exactly like a local mapper's ipc:// one, and answers
- * WELCOME with the mapper's id, that port, the reducer's TCP port (which the
- * reducer announced with LISTEN), the mode and the plugin argument.  From
+ * WELCOME with the mapper's id, that port, every reducer's TCP port (each
+ * announced with LISTEN), the mode and the plugin argument.  From
  * then on the mapper is one more entry in the mapper table: it says READY,
  * gets TASKs within its credit (the chunk's bytes travel in the payload),
  * PUSHes RESULTs to the reducer, and reports READY and FAIL on the DEALER.
@@ -65,7 +65,7 @@
 struct remote {
     void *join;                             /* ROUTER bound at --listen, owned */
     char host[256];                         /* host part of --listen: where task sockets bind */
-    uint32_t result_port;                   /* the reducer's TCP port; 0 until its LISTEN */
+    bool ports_known;                       /* every reducer's LISTEN came: joins may go on */
     unsigned char digest[PROTO_DIGEST_LEN]; /* digest of the -m plugin file */
     double next_beat;                       /* when heartbeats are next due */
     bool announced;                         /* "waiting for remote mappers" was printed */
@@ -150,8 +150,8 @@ int remote__setup(job_t *job)
 void remote__poll_items(job_t *job, transport_poll_item_t *items, int *n)
 {
     struct remote *r = job->remote;
-    /* HELLOs wait in the socket until the reducer's port is known. */
-    if (r && r->join && r->result_port)
+    /* HELLOs wait in the socket until every reducer's port is known. */
+    if (r && r->join && r->ports_known)
         items[(*n)++] = (transport_poll_item_t){ .sock = r->join, .fd = -1 };
 }
 
@@ -275,7 +275,12 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     proto_msg_init(&msg, PROTO_WELCOME);
     msg.mapper = m->id;
     msg.task_port = (uint32_t)transport_port(m->sock);
-    msg.result_port = r->result_port;
+    /* Every reducer's port, in partition order: the mapper splits its
+     * results by partition.h and pushes each part to its reducer. */
+    msg.n_ports = job->n_reducers;
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        msg.ports[i] = job->reducers[i].port;
+    msg.result_port = msg.ports[0];
     msg.mode = job->cfg->mode == ARGS_MODE_GROUPED     ? PROTO_MODE_GROUPED
                : job->cfg->mode == ARGS_MODE_UNORDERED ? PROTO_MODE_UNORDERED
                                                        : PROTO_MODE_ORDERED;
@@ -362,7 +367,7 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
 void remote__on_ready(job_t *job, const transport_poll_item_t *items, int first)
 {
     struct remote *r = job->remote;
-    if (!r || !r->join || !r->result_port || !items[first].ready)
+    if (!r || !r->join || !r->ports_known || !items[first].ready)
         return;
     char rid[TRANSPORT_ID_MAX];
     size_t rid_len = 0;
@@ -482,8 +487,14 @@ void remote__tick(job_t *job)
 
 void remote__on_listen(job_t *job, const proto_msg_t *msg)
 {
-    if (job->remote)
-        job->remote->result_port = msg->result_port;
+    if (!job->remote || msg->reducer >= job->n_reducers || msg->result_port == 0)
+        return;
+    job->reducers[msg->reducer].port = msg->result_port;
+    /* HELLOs wait until every reducer can take results. */
+    bool known = true;
+    for (uint32_t i = 0; i < job->n_reducers; i++)
+        known = known && job->reducers[i].port != 0;
+    job->remote->ports_known = known;
 }
 
 void remote__shutdown(job_t *job)

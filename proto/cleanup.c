@@ -74,25 +74,46 @@ void cleanup_forget(const char *path)
     }
 }
 
-/* Empties dir (one level) and removes it, with async-signal-safe calls
- * only: getdents64 into a buffer on the stack, not opendir's malloc. */
+/* Empties the directory open at fd, and its subdirectories down to depth
+ * more levels, with async-signal-safe calls only: getdents64 into a buffer
+ * on the stack (one per level), not opendir's malloc.  Closes fd. */
+static void s_empty_dir(int fd, int depth)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    ssize_t n;
+    while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t off = 0; off < n;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            off += d->d_reclen;
+            if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+                continue;
+            if (unlinkat(fd, d->d_name, 0) == 0 || depth == 0)
+                continue;
+            /* A directory (EISDIR): empty it first. */
+            int sub = openat(fd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+            if (sub >= 0)
+                s_empty_dir(sub, depth - 1);
+            unlinkat(fd, d->d_name, AT_REMOVEDIR);
+        }
+    }
+    close(fd);
+}
+
+/* Empties dir (and its subdirectories, CLEANUP_DEPTH levels: the scratch
+ * directory's r<i>/ spill directories) and removes it. */
 static void s_remove_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0) {
-        char buf[4096] __attribute__((aligned(8)));
-        ssize_t n;
-        while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
-            for (ssize_t off = 0; off < n;) {
-                struct dirent64 *d = (struct dirent64 *)(buf + off);
-                off += d->d_reclen;
-                if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-                    unlinkat(fd, d->d_name, 0);
-            }
-        }
-        close(fd);
-    }
+    if (fd >= 0)
+        s_empty_dir(fd, CLEANUP_DEPTH);
     rmdir(dir);
+}
+
+void cleanup_remove_dir(const char *path)
+{
+    int saved = errno;
+    s_remove_dir(path);
+    errno = saved;
 }
 
 void cleanup_run(void)

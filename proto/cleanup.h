@@ -29,9 +29,18 @@
  * path. */
 int cleanup_add_file(const char *path);
 
-/* Registers a directory to empty (one level: the runtime directory holds
- * only files and sockets) and remove on a fatal exit.  Codes as above. */
+/* Levels of subdirectories a registered directory may have: the scratch
+ * directory holds r<i>/ spill directories of files, nothing deeper. */
+#define CLEANUP_DEPTH 1
+
+/* Registers a directory to empty (its files, and those of its
+ * subdirectories down to CLEANUP_DEPTH) and remove on a fatal exit.  Codes
+ * as above. */
 int cleanup_add_dir(const char *path);
+
+/* Removes a directory as a fatal exit would (the same depth), now: the
+ * normal path of one.  Async-signal-safe. */
+void cleanup_remove_dir(const char *path);
 
 /* Forgets path: its normal path removed it, or it became the user's file
  * (a rename).  A path not registered is ignored. */

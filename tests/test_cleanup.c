@@ -165,6 +165,51 @@ static void test_child_leaves_parents_files(void **state)
     cleanup_run(); /* nothing left to do, and no harm */
 }
 
+/* The scratch directory's shape: files, and subdirectories of files (a
+ * reducer's spill runs); one level deeper is left alone, by design. */
+static void test_subdirectories_emptied(void **state)
+{
+    (void)state;
+    char base[128];
+    char path[300];
+    snprintf(base, sizeof base, "%s/scratch", s_dir);
+    assert_int_equal(mkdir(base, 0700), 0);
+    snprintf(path, sizeof path, "%s/part-0", base);
+    s_touch(path);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/r%d", base, i);
+        assert_int_equal(mkdir(path, 0700), 0);
+        for (int j = 0; j < 40; j++) { /* more than one getdents64 buffer in all */
+            snprintf(path, sizeof path, "%s/r%d/run-%d-with-a-long-name-to-fill-the-buffer", base,
+                     i, j);
+            s_touch(path);
+        }
+    }
+    /* The normal path. */
+    cleanup_remove_dir(base);
+    assert_false(s_exists(base));
+
+    /* The fatal path. */
+    assert_int_equal(mkdir(base, 0700), 0);
+    snprintf(path, sizeof path, "%s/r0", base);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/r0/run-0", base);
+    s_touch(path);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        cleanup_install();
+        if (cleanup_add_dir(base) < 0)
+            _exit(99);
+        raise(SIGTERM);
+        _exit(98);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_false(s_exists(base));
+}
+
 /* The table is bounded; a path too long is refused. */
 static void test_limits(void **state)
 {
@@ -197,6 +242,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_abort_removes_registered),
+        cmocka_unit_test(test_subdirectories_emptied),
         cmocka_unit_test(test_term_and_segv),
         cmocka_unit_test(test_child_leaves_parents_files),
         cmocka_unit_test(test_limits),
