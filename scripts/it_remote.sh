@@ -445,8 +445,11 @@ else
         "expected 7 'dropped a message' lines, got $n"
 fi
 # The control socket: an ipc:// socket in this master's runtime directory,
-# the one that was not there before it started.
-rundir=$(it_runtime_dirs | grep -vxF -- "$before" | head -n 1)
+# the one that was not there before it started (and not its scratch
+# directory, which has no sockets).
+rundir=$(it_runtime_dirs | grep -vxF -- "$before" | while read -r d; do
+    [ -S "$d/control" ] && echo "$d"
+done | head -n 1)
 "${on_a[@]}" "$PEER" garbage empty bytes truncated trailing fields type payload --push \
     --connect "ipc://$rundir/control" >"$W/bad3.out" 2>"$W/bad3.peer"
 it_status_ok "the test peer sends 7 malformed messages to the control socket" $? "$W/bad3.peer"

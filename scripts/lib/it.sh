@@ -168,7 +168,8 @@ it_mentions() {
     it_ok "$desc"
 }
 
-# it_runtime_dirs: prints the runtime directories mr-run left in $TMPDIR.
+# it_runtime_dirs: prints the runtime and scratch directories mr-run left in
+# $TMPDIR.
 it_runtime_dirs() {
     local d
     for d in "$TMPDIR"/mr-*; do
