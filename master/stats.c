@@ -45,6 +45,21 @@ int stats_write(const char *path, const job_stats_t *st, const char *mode, unsig
         sep = ", ";
     }
     fprintf(f, "},\n");
+    /* One object per reducer (-R), by partition: what it held and wrote,
+     * what it spilled, and how long its final merge and write took. */
+    fprintf(f, "  \"reducers\": [");
+    for (uint32_t i = 0; st->reducers && i < st->n_reducers; i++) {
+        const job_reducer_stats_t *r = &st->reducers[i];
+        fprintf(f,
+                "%s\n    {\"partition\": %u, \"keys\": %llu, \"output_records\": %llu, "
+                "\"bytes_spilled\": %llu, \"runs\": %llu, \"merge_seconds\": %.3f, "
+                "\"reduce_seconds\": %.6f}",
+                i ? "," : "", i, (unsigned long long)r->keys, (unsigned long long)r->outputs,
+                (unsigned long long)r->bytes_spilled, (unsigned long long)r->runs,
+                (double)r->merge_ms / 1000, r->seconds);
+    }
+    fprintf(f, "%s],\n", st->n_reducers ? "\n  " : "");
+    fprintf(f, "  \"assemble_seconds\": %.6f,\n", st->merge_seconds);
     fprintf(f, "  \"wall_seconds\": %.6f\n", st->wall_seconds);
     fprintf(f, "}\n");
     return afile_commit(&file, e); /* reports any write error of the stream */
