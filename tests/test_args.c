@@ -445,6 +445,42 @@ static void test_parse_again_after_error(void **state)
     assert_string_equal(mapper, "good.so");
 }
 
+/* -R, --tmpdir and --memory: ranges, and -R > 1 only for key-grouped
+ * output. */
+static void test_reducers_tmpdir_memory(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "f"), 0);
+    assert_int_equal(a.reducers, 0); /* the default, resolved by main */
+    assert_null(a.tmpdir);
+    assert_false(a.memory_set);
+    args_fini(&a);
+    assert_int_equal(
+        PARSE(&a, &e, "-m", "x.so", "-R", "4", "--tmpdir", "/var/tmp", "--memory", "256M", "f"), 0);
+    assert_int_equal(a.reducers, 4);
+    assert_string_equal(a.tmpdir, "/var/tmp");
+    assert_true(a.memory_set);
+    assert_int_equal(a.memory, (size_t)256 << 20);
+    args_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--reducers", "64", "f"), 0);
+    assert_int_equal(a.reducers, 64);
+    args_fini(&a);
+    EXPECT_ERROR("-R", "-m", "x.so", "-R", "0");
+    EXPECT_ERROR("-R", "-m", "x.so", "-R", "65");
+    EXPECT_ERROR("-R", "-m", "x.so", "-R", "two");
+    EXPECT_ERROR("key-grouped", "-m", "x.so", "-R", "2", "--ordered");
+    EXPECT_ERROR("key-grouped", "-m", "x.so", "--unordered", "-R", "3");
+    EXPECT_ERROR("--memory", "-m", "x.so", "--memory", "100k");
+    EXPECT_ERROR("--memory", "-m", "x.so", "--memory", "lots");
+    EXPECT_ERROR("--tmpdir", "-m", "x.so", "--tmpdir", "");
+    /* -R 1 is one reducer, whatever the mode. */
+    assert_int_equal(PARSE(&a, &e, "-m", "x.so", "-R", "1", "--ordered"), 0);
+    args_fini(&a);
+    assert_true(args_default_memory() >= ((uint64_t)1 << 20));
+}
+
 static void test_mode_names(void **state)
 {
     (void)state;
@@ -545,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_task_timeout_range),
         cmocka_unit_test(test_missing_mapper),
         cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_reducers_tmpdir_memory),
         /* Last: with a stale getopt these two would upset the tests after
          * them. */
         cmocka_unit_test(test_parse_again_after_error),

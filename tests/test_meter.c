@@ -268,6 +268,32 @@ static void test_format_known_total(void **state)
     assert_null(strstr(line, "ETA"));
 }
 
+/* After the map phase the line says what the job waits for (the reducers,
+ * the final merge) where the ETA was: a long merge is not a silent 100%. */
+static void test_format_stage(void **state)
+{
+    (void)state;
+    meter_state_t st = {
+        .total_bytes = (uint64_t)(100 * MIB),
+        .sample = { .bytes_done = (uint64_t)(100 * MIB), .mappers_alive = 2 },
+        .rate = 10 * MIB,
+    };
+    snprintf(st.sample.stage, sizeof st.sample.stage, "reduce: 1/3 reducers done");
+    char line[128];
+    meter_format(line, sizeof line, &st);
+    assert_non_null(strstr(line, "100%"));
+    assert_non_null(strstr(line, "reduce: 1/3 reducers done"));
+    snprintf(st.sample.stage, sizeof st.sample.stage, "merge: 42%%");
+    meter_format(line, sizeof line, &st);
+    assert_non_null(strstr(line, "merge: 42%"));
+    /* The final line says how it ended, not the stage. */
+    st.phase = METER_DONE;
+    st.elapsed = 12;
+    meter_format(line, sizeof line, &st);
+    assert_null(strstr(line, "merge"));
+    assert_non_null(strstr(line, "done in 12s"));
+}
+
 /* stdin: no total, so no bar and no ETA; chunks and records show. */
 static void test_format_unknown_total(void **state)
 {
@@ -549,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_format_seconds),
         cmocka_unit_test(test_format_known_total),
         cmocka_unit_test(test_format_unknown_total),
+        cmocka_unit_test(test_format_stage),
         cmocka_unit_test(test_format_final),
         cmocka_unit_test(test_format_fits),
         cmocka_unit_test(test_rate_window),
