@@ -99,8 +99,9 @@ void args_usage(FILE *f)
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
-          "  -R, --reducers N       reducer processes of a key-grouped job, 1 to 64 (default 1):\n"
-          "                         each owns the keys of one partition (a hash of the key)\n"
+          "  -R, --reducers N       reducer processes of a key-grouped job, 1 to 64 (default: a\n"
+          "                         quarter of the CPUs, at least 2, at most 16): each owns the\n"
+          "                         keys of one partition (a hash of the key)\n"
           "      --tmpdir DIR       where the job's private scratch directory goes: reducers'\n"
           "                         parts and spills (default: $TMPDIR, else /tmp)\n"
           "      --memory SIZE      memory for all reducers together, k/M/G suffixes; past its\n"
@@ -191,6 +192,15 @@ uint64_t args_default_memory(void)
     if (pages <= 0 || size <= 0)
         return (uint64_t)1 << 30; /* unknown: 1 GiB */
     return (uint64_t)pages * (uint64_t)size / 2;
+}
+
+unsigned args_default_reducers(void)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus <= 1)
+        return 1;
+    long n = cpus / 4;
+    return n < 2 ? 2u : n > 16 ? 16u : (unsigned)n;
 }
 
 static int s_bad(err_t *e, const char *flag, const char *value, const char *why)

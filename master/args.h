@@ -85,9 +85,10 @@ int args_parse_size(const char *s, size_t *out);
  * 14 % less CPU than 1 MiB ones (docs/performance.md, step 9). */
 #define ARGS_GUIDED_MAX_CHUNK (16u << 20)
 
-/* The reducers a key-grouped job gets without -R: see docs/architecture.md,
- * "Decision: the default -R", for the measurements. */
-#define ARGS_DEFAULT_REDUCERS 1
+/* The reducers a key-grouped job gets without -R: a quarter of the online
+ * CPUs, at least 2 (1 on a single CPU) and at most 16.  See
+ * docs/architecture.md, "Decision: the default -R", for the measurements. */
+unsigned args_default_reducers(void);
 
 /* --memory without a value: this share of physical memory (a half: the
  * rest is the page cache, the mappers and whatever else the host runs). */

@@ -70,6 +70,7 @@ int assemble_concat(const char *const *parts, size_t n, int out_fd, err_t *e)
 /* One part being merged: its next line. */
 typedef struct source {
     FILE *f;     /* the part */
+    int term;    /* what ends its records: '\0' when its last byte is one (-0), else '\n' */
     char *line;  /* its current line (getline's buffer), with the newline */
     size_t cap;  /* bytes allocated for line */
     ssize_t len; /* bytes in line, or -1 at the end */
@@ -78,7 +79,7 @@ typedef struct source {
 
 static void s_next(source_t *s)
 {
-    s->len = getline(&s->line, &s->cap, s->f);
+    s->len = getdelim(&s->line, &s->cap, s->term, s->f);
     if (s->len < 0)
         return;
     const char *tab = memchr(s->line, '\t', (size_t)s->len);
@@ -107,8 +108,14 @@ int assemble_merge(const char *const *parts, const char *const *indexes, size_t 
             rc = err_set(e, -errno, "%s: %s", parts[i], strerror(errno));
         else
             total += (uint64_t)st.st_size;
-        if (rc == 0)
-            s_next(&src[i]);
+        if (rc != 0)
+            break;
+        /* STUB: the terminator is guessed from the part's last byte. */
+        src[i].term = '\n';
+        if (st.st_size > 0 && fseeko(src[i].f, -1, SEEK_END) == 0 && fgetc(src[i].f) == '\0')
+            src[i].term = '\0';
+        rewind(src[i].f);
+        s_next(&src[i]);
     }
     while (rc == 0) {
         source_t *min = NULL;

@@ -59,9 +59,16 @@ static void s_on_reducer_exit(job_t *job, reducer_t *r, int status)
         kill(-pid, SIGKILL);
         r->group = 0;
     }
-    /* Its DONE may still sit in the control socket: read it before judging. */
-    if (job->state == JOB_RUNNING && !r->done)
-        job__drain_control(job, 500);
+    /* Its DONE may still be on its way (it left before the process ended,
+     * behind other reducers' messages): read until it comes, up to half a
+     * second, before judging. */
+    double deadline = proc_now() + 0.5;
+    while (job->state == JOB_RUNNING && !r->done) {
+        long left = (long)((deadline - proc_now()) * 1000);
+        if (left <= 0)
+            break;
+        job__drain_control(job, left);
+    }
     /* One that said DONE (with several, it may leave before the others)
      * must have exited 0, like any child told to stop. */
     if (job->state == JOB_SUCCEEDED || r->done) {
@@ -71,7 +78,11 @@ static void s_on_reducer_exit(job_t *job, reducer_t *r, int status)
     if (job->state != JOB_RUNNING)
         return;
     char how[128];
-    job__fail(job, -ECHILD, "%s %s", who, proc_status_text(status, how, sizeof how));
+    proc_status_text(status, how, sizeof how);
+    if (job->n_reducers == 1)
+        job__fail(job, -ECHILD, "%s %s", who, how);
+    else
+        job__fail(job, -ECHILD, "%s (pid %d) %s", who, (int)pid, how);
 }
 
 /* The reducer with process id pid, or NULL. */

@@ -181,8 +181,8 @@ void job__maybe_finish(job_t *job)
         int rc = transport_send(r->feed, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
         if (rc < 0) {
             char who[64];
-            job__fail(job, rc, "cannot reach %s: %s", job__reducer_name(job, r, who, sizeof who),
-                      strerror(-rc));
+            job__fail(job, rc, "cannot reach %s (pid %d): %s",
+                      job__reducer_name(job, r, who, sizeof who), (int)r->pid, strerror(-rc));
             return;
         }
         timeline_begin(job->timeline, JOB_TIMELINE_REDUCER(i), 0, 0, job->finish_at);

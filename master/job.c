@@ -63,7 +63,7 @@ const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, s
     if (job->n_reducers == 1)
         snprintf(buf, len, "the reducer");
     else
-        snprintf(buf, len, "reducer %u/%u (pid %d)", r->index, job->n_reducers, (int)r->pid);
+        snprintf(buf, len, "reducer %u/%u", r->index, job->n_reducers);
     return buf;
 }
 

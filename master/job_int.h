@@ -164,7 +164,7 @@ mapper_t *job__mapper(job_t *job, uint32_t id);
  * made.  The pointer is valid until the next call (the array may move). */
 mapper_t *job__add_mapper(job_t *job);
 
-/* "the reducer" with one reducer, else "reducer I/N (pid P)", into buf. */
+/* "the reducer" with one reducer, else "reducer I/N", into buf. */
 const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, size_t len);
 
 /* Handles a decoded control message from a mapper or the reducer. */

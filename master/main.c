@@ -228,9 +228,13 @@ int main(int argc, char **argv)
         .output_path = out ? afile_write_path(out) : NULL,
         .bin_dir = bin_dir,
         .split = split,
+        /* Without -R, a --reduce-cmd keeps its one command over every
+         * key (one that prints a total or a header stays right); a plugin
+         * reducer gets args_default_reducers(). */
         .reducers = mode != ARGS_MODE_GROUPED ? 1
                     : a.reducers              ? a.reducers
-                                              : ARGS_DEFAULT_REDUCERS,
+                    : a.reduce_cmd            ? 1
+                                              : args_default_reducers(),
         .memory = a.memory_set ? a.memory : args_default_memory(),
     };
     rc = job_run(&cfg, &st, &e);

@@ -132,9 +132,9 @@ void job__on_done(job_t *job, const proto_msg_t *msg)
         return;
     }
     reducer_t *r = &job->reducers[msg->reducer];
-    char who[64];
+    char who[96];
     if (job->n_reducers > 1)
-        job__reducer_name(job, r, who, sizeof who);
+        snprintf(who, sizeof who, "reducer %u/%u (pid %d)", r->index, job->n_reducers, (int)r->pid);
     else
         snprintf(who, sizeof who, "reducer");
     if (msg->status != 0) {
@@ -239,6 +239,6 @@ void job__assemble(job_t *job)
                  rc < 0 ? TIMELINE_FAILED : TIMELINE_MERGED, proc_now());
     if (rc < 0) {
         job->state = JOB_RUNNING; /* so that job__fail records it */
-        job__fail(job, rc, "%s", e.text);
+        job__fail(job, rc, "output %s: %s", a->output ? a->output : "stdout", e.text);
     }
 }

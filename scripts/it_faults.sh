@@ -418,7 +418,8 @@ it_mentions "the hang's error names the record and the timeout" "$W/hang.err" \
 it_no_children "no mapper left after the hang jobs"
 
 # 8. The reducer dies, once the job is under way (a mapper at work).
-"$MR_RUN" -m "$SLOW" --arg 100 -j 2 --chunk-size 16k -o "$W/red.tsv" "$W/text.txt" 2>"$W/red.err" &
+# -R 1: the one reducer (it_reducers.sh kills one of several).
+"$MR_RUN" -m "$SLOW" --arg 100 -j 2 -R 1 --chunk-size 16k -o "$W/red.tsv" "$W/text.txt" 2>"$W/red.err" &
 pid=$!
 IT_BG_PIDS+=("$pid")
 # reducer_of PID: true when PID has an mr-reducer child and a mapper at

@@ -59,7 +59,9 @@ done
 # --- the job -----------------------------------------------------------------
 PORT=$(it_free_port)
 LISTEN=tcp://127.0.0.1:$PORT
-"$MR_RUN" -m "$PLUG" --arg "$W/gate" -j 0 --sort --chunk-size 16k --max-attempts 1 \
+# -R 1: one reducer takes every forged result (each of several checks
+# tokens alike: it_reducers.sh).
+"$MR_RUN" -m "$PLUG" --arg "$W/gate" -j 0 -R 1 --sort --chunk-size 16k --max-attempts 1 \
     --heartbeat 2 --stats "$W/job.json" -o "$W/job.tsv" --listen "$LISTEN" \
     --server-key "$W/keys/master.key" --authorized-keys "$W/keys" "$W/in.txt" 2>"$W/job.err" &
 master=$!

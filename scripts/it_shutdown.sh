@@ -111,7 +111,8 @@ const mr_plugin_t mr_plugin = {
     .reduce = br_reduce,
 };
 EOF
-"$MR_RUN" -q -m "$MR_EXAMPLES/upper.so" -r "$W/badreduce.so" -j 2 --sort -o "$W/red.out" \
+# -R 1: the one reducer's name (it_reducers.sh names one of several).
+"$MR_RUN" -q -m "$MR_EXAMPLES/upper.so" -r "$W/badreduce.so" -j 2 -R 1 --sort -o "$W/red.out" \
     "$W/in.txt" 2>"$W/red.err"
 status=$?
 it_mentions "a reducer whose fini exits 7 is named in a warning" "$W/red.err" \
