@@ -231,7 +231,7 @@ void job__assemble(job_t *job)
     /* The part files were fsynced by their reducers; the output they make
      * is as durable as one reducer's own (reducer/out.c). */
     if (rc >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fsync(fd) < 0)
-        rc = err_set(&e, -errno, "output %s: %s", job->cfg->output_path, strerror(errno));
+        rc = err_set(&e, -errno, "fsync: %s", strerror(errno));
     if (owned)
         close(fd);
     job->st->merge_seconds = proc_now() - start;
