@@ -437,6 +437,8 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         snprintf(label, sizeof label, "reducer %u/%u", i, job.n_reducers);
         timeline_mapper_name(job.timeline, JOB_TIMELINE_REDUCER(i), label);
     }
+    if (job.n_reducers > 1)
+        timeline_mapper_name(job.timeline, JOB_TIMELINE_MERGE, "final merge");
     bool started = job.state == JOB_RUNNING && s_setup(&job) == 0 && remote__setup(&job) == 0;
     for (uint32_t i = 0; started && i < job.n_reducers && job.state == JOB_RUNNING; i++)
         job__spawn_reducer(&job, &job.reducers[i]);

@@ -17,6 +17,7 @@
 
 #include "tmpdir.h"
 
+#include "partition.h"
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "token.h"
@@ -44,7 +45,8 @@ typedef struct harness {
     pid_t pid;             /* the reducer */
 } harness_t;
 
-static void s_start(harness_t *h, const char *mode, bool sort)
+/* Starts a reducer; partition is its --partition I/N, or NULL. */
+static void s_start_part(harness_t *h, const char *mode, bool sort, const char *partition)
 {
     memset(h, 0, sizeof *h);
     assert_int_equal(tmpdir_make(h->dir, sizeof h->dir, "reducer"), 0);
@@ -73,24 +75,25 @@ static void s_start(harness_t *h, const char *mode, bool sort)
     h->pid = fork();
     assert_true(h->pid >= 0);
     if (h->pid == 0) {
-        char *argv[] = { reducer,
-                         "--results",
-                         h->results_ep,
-                         "--control",
-                         h->control_ep,
-                         "--mode",
-                         (char *)mode,
-                         "--output",
-                         h->output,
-                         "--secret",
-                         h->secret_path,
-                         "-r",
-                         plugin,
-                         sort ? "--sort" : NULL,
-                         NULL };
+        char *argv[20] = { reducer,        "--results",  h->results_ep, "--control", h->control_ep,
+                           "--mode",       (char *)mode, "--output",    h->output,   "--secret",
+                           h->secret_path, "-r",         plugin };
+        int n = 13;
+        if (partition) {
+            argv[n++] = "--partition";
+            argv[n++] = (char *)partition;
+        }
+        if (sort)
+            argv[n++] = "--sort";
+        argv[n] = NULL;
         execv(reducer, argv);
         _exit(127);
     }
+}
+
+static void s_start(harness_t *h, const char *mode, bool sort)
+{
+    s_start_part(h, mode, sort, NULL);
 }
 
 static void s_stop(harness_t *h)
@@ -285,6 +288,56 @@ static void test_ordered_reassembles(void **state)
 
 /* A result of the wrong kind (pairs in an ordered job) is refused as a
  * FAIL of that chunk, never written. */
+/* Reducer 0 of 2 (-R 2) merges only keys of its partition: a RESULT
+ * holding another partition's key is refused (FAIL, never merged), and its
+ * ACK and DONE name the reducer. */
+static void test_partition_refuses_foreign_keys(void **state)
+{
+    (void)state;
+    /* Words of each partition of 2, found by the function itself. */
+    static char mine[8][16];
+    static char theirs[8][16];
+    const char *m[1];
+    const char *t[1];
+    int nm = 0;
+    int nt = 0;
+    for (int i = 0; nm < 1 || nt < 1; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%d", i);
+        if (partition_of(w, strlen(w), 2) == 0 && nm < 1)
+            snprintf(mine[nm++], sizeof mine[0], "%s", w);
+        else if (partition_of(w, strlen(w), 2) == 1 && nt < 1)
+            snprintf(theirs[nt++], sizeof theirs[0], "%s", w);
+    }
+    m[0] = mine[0];
+    t[0] = theirs[0];
+    harness_t h;
+    s_start_part(&h, "grouped", true, "0/2");
+    s_result(&h, 0, 1, t, 1, 1);
+    proto_msg_t fail;
+    s_expect(&h, &fail);
+    assert_int_equal(fail.type, PROTO_FAIL);
+    assert_int_equal(fail.chunk, 0);
+    assert_non_null(strstr(fail.text, "partition 1/2"));
+    s_result(&h, 0, 2, m, 1, 4);
+    proto_msg_t ack;
+    s_expect(&h, &ack);
+    assert_int_equal(ack.type, PROTO_ACK);
+    assert_true(ack.fresh);
+    assert_int_equal(ack.reducer, 0);
+    s_finish(&h, 1);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.type, PROTO_DONE);
+    assert_int_equal(done.status, 0);
+    assert_int_equal(done.reducer, 0);
+    assert_int_equal(done.keys, 1);
+    char want[32];
+    snprintf(want, sizeof want, "%s\t4\n", mine[0]);
+    assert_string_equal(s_read(h.output), want);
+    s_stop(&h);
+}
+
 static void test_ordered_refuses_pairs(void **state)
 {
     (void)state;
@@ -413,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_grouped_duplicate_merged_once),
         cmocka_unit_test(test_ordered_reassembles),
         cmocka_unit_test(test_ordered_refuses_pairs),
+        cmocka_unit_test(test_partition_refuses_foreign_keys),
         cmocka_unit_test(test_hostile_frames),
         cmocka_unit_test(test_forged_result_dropped),
         cmocka_unit_test(test_finish_with_missing_chunk),
