@@ -189,7 +189,12 @@ static int s_join(session_t *s, err_t *e)
     if (!m->tasks)
         return e->code;
     /* One PUSH per reducer, in partition order: WELCOME lists every
-     * reducer's port (its own CURVE server when the job has keys). */
+     * reducer's port (its own CURVE server when the job has keys); none
+     * listed means one reducer, at result_port. */
+    if (msg.n_ports == 0) {
+        msg.n_ports = 1;
+        msg.ports[0] = msg.result_port;
+    }
     for (uint32_t i = 0; i < msg.n_ports; i++) {
         snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", s->host, msg.ports[i]);
         m->results[i] = s_open(s, TRANSPORT_PUSH, endpoint, NULL, e);

@@ -235,10 +235,9 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
     TAKE_UINT(PROTO_F_MERGE_MS, merge_ms, UINT64_MAX)
 #undef TAKE_UINT
     if (f & PROTO_F_PORTS) {
-        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 1 ||
-            o->via.array.size > PROTO_REDUCERS_MAX)
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > PROTO_REDUCERS_MAX)
             return err_set(e, -EBADMSG,
-                           "malformed header: field ports is not an array of 1 to %d ports",
+                           "malformed header: field ports is not an array of at most %d ports",
                            PROTO_REDUCERS_MAX);
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             const msgpack_object *x = &o->via.array.ptr[i];

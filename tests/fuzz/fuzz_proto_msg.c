@@ -55,6 +55,12 @@ static void s_same(const proto_msg_t *a, const proto_msg_t *b, uint32_t mask)
     SAME(PROTO_F_MODE, mode);
     SAME(PROTO_F_FLAGS, flags);
     SAME(PROTO_F_EMITS, emits);
+    SAME(PROTO_F_REDUCER, reducer);
+    SAME(PROTO_F_KEYS, keys);
+    SAME(PROTO_F_SPILLED, spilled);
+    SAME(PROTO_F_RUNS, runs);
+    SAME(PROTO_F_MERGE_MS, merge_ms);
+    SAME(PROTO_F_PORTS, n_ports);
 #undef SAME
     if (mask & PROTO_F_TEXT)
         FUZZ_CHECK(strcmp(a->text, b->text) == 0, "text matches");
@@ -64,6 +70,8 @@ static void s_same(const proto_msg_t *a, const proto_msg_t *b, uint32_t mask)
         FUZZ_CHECK(memcmp(a->digest, b->digest, sizeof a->digest) == 0, "digest matches");
     if (mask & PROTO_F_TOKEN)
         FUZZ_CHECK(memcmp(a->token, b->token, sizeof a->token) == 0, "token matches");
+    if (mask & PROTO_F_PORTS)
+        FUZZ_CHECK(memcmp(a->ports, b->ports, a->n_ports * sizeof a->ports[0]) == 0, "ports match");
 }
 
 /* Checks what every decoded message promises. */
@@ -79,6 +87,10 @@ static void s_valid(const proto_msg_t *m)
     for (uint32_t i = 1; i < m->n_skip; i++)
         FUZZ_CHECK(m->skip[i - 1] < m->skip[i], "skip offsets ascend");
     FUZZ_CHECK(m->task_port <= 65535 && m->result_port <= 65535, "ports are TCP ports");
+    FUZZ_CHECK(m->n_ports <= PROTO_REDUCERS_MAX, "at most PROTO_REDUCERS_MAX ports");
+    for (uint32_t i = 0; i < m->n_ports; i++)
+        FUZZ_CHECK(m->ports[i] <= 65535, "reducers' ports are TCP ports");
+    FUZZ_CHECK(m->reducer < PROTO_REDUCERS_MAX, "reducer is below PROTO_REDUCERS_MAX");
     FUZZ_CHECK(m->mode <= PROTO_MODE_UNORDERED, "mode is a PROTO_MODE_*");
     FUZZ_CHECK((m->flags & ~(PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)) == 0,
                "flags are PROTO_FLAG_* bits");
@@ -172,6 +184,14 @@ static void s_build(const uint8_t *data, size_t size, proto_msg_t *m)
         m->digest[i] = (uint8_t)s_take(&r, 1);
     for (size_t i = 0; i < PROTO_TOKEN_LEN; i++)
         m->token[i] = (uint8_t)s_take(&r, 1);
+    m->reducer = (uint32_t)(s_take(&r, 1) % PROTO_REDUCERS_MAX);
+    m->keys = s_take(&r, 8);
+    m->spilled = s_take(&r, 8);
+    m->runs = s_take(&r, 8);
+    m->merge_ms = s_take(&r, 8);
+    m->n_ports = (uint32_t)(s_take(&r, 1) % (PROTO_REDUCERS_MAX + 1));
+    for (uint32_t i = 0; i < m->n_ports; i++)
+        m->ports[i] = (uint32_t)s_take(&r, 2);
     /* Ascending offsets from a start and steps of 1 to 256. */
     m->n_skip = (uint32_t)(s_take(&r, 2) % (PROTO_SKIP_MAX + 1));
     uint64_t at = s_take(&r, 8) >> 1;
