@@ -16,6 +16,7 @@
 
 #include "afile.h"
 #include "assemble.h"
+#include "cleanup.h"
 #include "log.h"
 #include "proc.h"
 #include "spawn.h"
@@ -26,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,10 +167,38 @@ void job__on_done(job_t *job, const proto_msg_t *msg)
         job->state = JOB_SUCCEEDED;
 }
 
-/* The final merge's progress on the meter: "merge: 42%". */
+/* A merge of minutes must stay interruptible, and assemble.h's calls run
+ * to the end: so a SIGINT, SIGTERM or SIGHUP read from the signalfd here
+ * ends mr-run as a fatal signal does (proto/cleanup.h: the temporary output
+ * and the scratch directory are removed, then the signal's default action,
+ * exit 128 + N).  Every child is already reaped.  (Unblocking the signals
+ * instead would lose them where they are ignored: a background job of a
+ * shell starts with SIGINT ignored, and the signalfd is how mr-run hears
+ * it.) */
+static void s_merge_signals(job_t *job)
+{
+    struct signalfd_siginfo si;
+    while (job->sigfd >= 0 && read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD)
+            continue;
+        log_set_hook(NULL, NULL);
+        meter_finish(job->meter, false);
+        cleanup_run();
+        signal(sig, SIG_DFL);
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, sig);
+        sigprocmask(SIG_UNBLOCK, &mask, NULL);
+        raise(sig);
+    }
+}
+
+/* The final merge's progress on the meter ("merge: 42%"), and its signals. */
 static void s_merge_progress(void *arg, uint64_t done, uint64_t total)
 {
     job_t *job = arg;
+    s_merge_signals(job);
     if (!job->meter)
         return;
     meter_sample_t s = {
@@ -209,24 +239,13 @@ void job__assemble(job_t *job)
     err_init(&e);
     bool owned = false;
     int fd = s_output_fd(job, &owned, &e);
-    /* A merge of minutes must stay interruptible: SIGINT, SIGTERM and SIGHUP
-     * (blocked for the signalfd, which nobody reads now) are let through,
-     * and proto/cleanup.h's handler removes the temporary output and the
-     * scratch directory before the signal ends mr-run.  Every child is
-     * already reaped. */
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGHUP);
-    sigprocmask(SIG_UNBLOCK, &mask, NULL);
+    s_merge_signals(job); /* one that came while the reducers finished */
     int rc = fd;
     if (fd >= 0 && a->sort)
         rc = assemble_merge(scratch_parts(job->scratch), scratch_indexes(job->scratch),
                             job->n_reducers, fd, s_merge_progress, job, &e);
     else if (fd >= 0)
         rc = assemble_concat(scratch_parts(job->scratch), job->n_reducers, fd, &e);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
     struct stat st;
     /* The part files were fsynced by their reducers; the output they make
      * is as durable as one reducer's own (reducer/out.c). */

@@ -10,7 +10,8 @@
 #   5. a reducer SIGKILLed mid-job with -R 3: the job fails naming it, no
 #      -o, no process and no scratch directory left
 #   6. a remote mapper joins a -R 2 job (CURVE on every reducer's port)
-#   7. bad -R, --tmpdir and --memory values fail before anything starts
+#   7. SIGINT during the final merge leaves no output and no scratch
+#   8. bad -R, --tmpdir and --memory values fail before anything starts
 # Every expected output comes from an oracle (coreutils), never from another
 # mr-run alone; no verdict rests on a sleep: each step waits for what it can
 # see, with deadlines of tens of seconds.
@@ -181,7 +182,44 @@ else
 fi
 wait $rmapper 2>/dev/null
 
-# --- 7. bad values fail before anything starts ---------------------------------
+# --- 7. SIGINT during the final merge ------------------------------------------
+# Many distinct keys make the merge of the parts take a while; once every
+# reducer has ended and mr-run still runs, it is assembling the output.
+awk 'BEGIN { srand(11); for (i = 0; i < 3000000; i++) print int(rand() * 1500000) }' |
+    tr 0-9 a-j >"$W/keys.txt"
+"$MR_RUN" -q -m "$WC" -j 2 -R 3 --sort -o "$W/int.tsv" "$W/keys.txt" 2>"$W/int.err" &
+pid=$!
+IT_BG_PIDS+=("$pid")
+# merging PID: true once PID has had reducers and has none left (or ended).
+saw_reducers=0
+merging() {
+    it_alive "$1" || return 0
+    if [ "$(it_children_named "$1" mr-reducer)" -gt 0 ]; then
+        saw_reducers=1
+        return 1
+    fi
+    [ $saw_reducers -eq 1 ]
+}
+it_wait_for 120 merging $pid
+if it_alive $pid && kill -INT $pid 2>/dev/null; then
+    wait $pid
+    status=$?
+    if [ $status -eq 0 ]; then
+        it_skip "SIGINT during the final merge ends the job (exit 130)" \
+            "the merge ended before the signal came"
+    else
+        it_equal "SIGINT during the final merge ends the job (exit 130)" 130 $status
+        it_check "no output file after the interrupted merge" test ! -e "$W/int.tsv"
+        it_check "no temporary output file left beside -o" test -z "$(compgen -G "$W/.int.tsv*")"
+        it_no_runtime_dir "no runtime or scratch directory left after the interrupted merge"
+    fi
+else
+    wait $pid
+    it_skip "SIGINT during the final merge ends the job (exit 130)" \
+        "the job ended before the merge could be seen"
+fi
+
+# --- 8. bad values fail before anything starts ---------------------------------
 "$MR_RUN" -m "$WC" -R 0 "$W/corpus.txt" >/dev/null 2>"$W/r0.err"
 it_equal "-R 0 is a usage error (exit 2)" 2 $?
 it_mentions "-R 0: the error says the range" "$W/r0.err" "-R" "1 to 64"
