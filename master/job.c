@@ -4,10 +4,12 @@
  *
  *   master --TASK--> mapper k (one PUSH socket per mapper, at most
  *                              JOB_CREDIT tasks outstanding per mapper)
- *   mapper --RESULT--> reducer (one PULL socket shared by all mappers)
+ *   mapper --RESULT--> reducer (one PULL socket per reducer, shared by all
+ *                               mappers; with -R N each reducer gets its
+ *                               partition's part of every chunk)
  *   reducer --ACK--> master, mapper --READY/FAIL--> master (one PULL socket)
- *   master --FINISH--> reducer when every chunk is acknowledged
- *   reducer --DONE--> master when the output is written
+ *   master --FINISH--> every reducer when every chunk is acknowledged by all
+ *   reducer --DONE--> master when its output (or part) is written
  *
  * The master tracks every chunk in flight (chunks.h), so a PUSH socket's
  * silent drop of what was queued to a dead mapper costs nothing: the chunks
@@ -17,7 +19,8 @@
  *
  * The loop's state is job_t (job_int.h); handing chunks out and taking
  * their answers is in feed.c, failed attempts in failure.c, the child
- * processes in children.c, remote mappers in remote.c.
+ * processes in children.c, the reducers in reducers.c, remote mappers in
+ * remote.c.
  */
 #include "job.h"
 #include "job_int.h"

@@ -1,9 +1,10 @@
 /*
  * job_int.h - the master's job state, shared by the modules of its event
  * loop: job.c (setup, spawning, feeding, the loop itself), failure.c
- * (failed attempts), children.c (reaping and stopping the processes) and
- * remote.c (mappers on other hosts, --listen).  Internal: names are job__ and
- * remote__.
+ * (failed attempts), children.c (reaping and stopping the processes),
+ * reducers.c (the -R reducers, their DONEs and the assembly of their parts)
+ * and remote.c (mappers on other hosts, --listen).  Internal: names are
+ * job__ and remote__.
  */
 #ifndef MR_JOB_INT_H
 #define MR_JOB_INT_H
