@@ -416,7 +416,7 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     out_t *feed = out_open_fd(in[1], "--reduce-cmd's stdin");
     err_t werr;
     err_init(&werr);
-    int rc = group_write(r->group, true, feed, &werr);
+    int rc = group_write(r->group, true, feed, NULL, &werr);
     r->reduce_lines = out_lines(feed);
     if (out_close(&feed, rc == 0 ? &werr : NULL) < 0 && rc == 0)
         rc = werr.code;
@@ -445,7 +445,7 @@ static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
     if (r->group && r->opts.reduce_cmd)
         return s_run_reduce_cmd(r, e);
     if (r->group) {
-        int rc = group_write(r->group, r->opts.sort, r->out, e);
+        int rc = group_write(r->group, r->opts.sort, r->out, NULL, e);
         if (rc < 0)
             return rc;
     }
