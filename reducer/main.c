@@ -9,9 +9,12 @@
  * and on FINISH writes what remains and answers DONE.  Modes:
  *   ordered    results wait in a reorder buffer and are written by index
  *   unordered  results are written as they arrive
- *   grouped    pairs are merged by key (group.h) and written at FINISH
+ *   grouped    pairs are merged by key (group.h) and written at FINISH;
+ *              past --memory they spill as sorted runs into --spill-dir,
+ *              merged at FINISH, and --index writes the key index there
  */
 #include "afile.h"
+#include "cleanup.h"
 #include "err.h"
 #include "group.h"
 #include "keys.h"
@@ -23,6 +26,7 @@
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "reorder.h"
+#include "run.h"
 #include "seen.h"
 #include "token.h"
 #include "transport.h"
@@ -74,6 +78,9 @@ typedef struct reducer_opts {
     size_t window;           /* --window: results the reorder buffer may hold, 0: default */
     const char *secret;      /* --secret: the file holding the token secret */
     char term;               /* what ends an output line: '\n', or '\0' with -0 */
+    uint64_t memory;         /* --memory: bytes the key groups may hold, 0: no bound */
+    const char *spill_dir;   /* --spill-dir: where runs go past --memory */
+    const char *index;       /* --index: where the key index goes (a run file), or NULL */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -90,6 +97,7 @@ typedef struct reducer {
     reorder_t *reorder;    /* owned, ordered mode only */
     seen_t *seen;          /* owned, grouped and unordered modes */
     out_t *out;            /* owned output writer */
+    run_writer_t *index;   /* owned key index writer (--index), until FINISH */
     void *ctx;             /* owned ZeroMQ context */
     void *results;         /* PULL, bound at the ipc:// endpoint for local mappers */
     void *remote;          /* PULL on a TCP port for remote mappers, or NULL */
@@ -130,6 +138,9 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "window", required_argument, NULL, 'W' },
         { "secret", required_argument, NULL, 'S' },
         { "null", no_argument, NULL, '0' },
+        { "memory", required_argument, NULL, 'm' },
+        { "spill-dir", required_argument, NULL, 'P' },
+        { "index", required_argument, NULL, 'I' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -153,6 +164,12 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         case 'A': o->authorized = optarg; break;
         case 'D': o->reduce_cmd = optarg; break;
         case 'S': o->secret = optarg; break;
+        case 'P': o->spill_dir = optarg; break;
+        case 'I': o->index = optarg; break;
+        case 'm':
+            if (proc_parse_u64(optarg, &o->memory) < 0)
+                return err_set(e, -EINVAL, "invalid --memory '%s' (bytes)", optarg);
+            break;
         case 'W': {
             uint64_t n = 0;
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
@@ -176,6 +193,10 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "needs --results, --control, --output, --secret (and -r when "
                        "grouped); mr-reducer is started by mr-run");
+    if (o->memory && !o->spill_dir)
+        return err_set(e, -EINVAL, "--memory needs --spill-dir");
+    if (o->index && (o->mode != REDUCER_GROUPED || o->reduce_cmd))
+        return err_set(e, -EINVAL, "--index needs a grouped job with a plugin (-r)");
     return 0;
 }
 
@@ -250,6 +271,18 @@ static int s_start(reducer_t *r, err_t *e)
         if (plugin_init(r->plugin, r->opts.arg, e) < 0)
             return e->code;
         r->group = group_new(plugin_desc(r->plugin), plugin_state(r->plugin));
+    }
+    if (r->group && r->opts.memory) {
+        group_set_budget(r->group, (size_t)r->opts.memory, r->opts.spill_dir);
+        /* An abort (out of memory) removes the runs too; mr-run removes
+         * the whole scratch directory after any end of ours. */
+        cleanup_add_dir(r->opts.spill_dir);
+    }
+    if (r->opts.index) {
+        /* Now, so that an unwritable place fails before any work. */
+        r->index = run_writer_new(r->opts.index, e);
+        if (!r->index)
+            return err_prefix(e, "--index: ");
     }
     if (r->opts.mode == REDUCER_ORDERED)
         r->reorder =
@@ -445,7 +478,9 @@ static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
     if (r->group && r->opts.reduce_cmd)
         return s_run_reduce_cmd(r, e);
     if (r->group) {
-        int rc = group_write(r->group, r->opts.sort, r->out, NULL, e);
+        int rc = group_write(r->group, r->opts.sort, r->out, r->index, e);
+        if (rc == 0 && r->index)
+            rc = run_writer_close(&r->index, e);
         if (rc < 0)
             return rc;
     }
@@ -545,7 +580,8 @@ int main(int argc, char **argv)
     err_t ignored;
     err_init(&ignored);
     out_close(&r.out, &ignored);
-    group_destroy(&r.group);
+    run_writer_destroy(&r.index); /* not closed: the job failed; no half index stays */
+    group_destroy(&r.group);      /* and removes the runs not merged */
     reorder_destroy(&r.reorder);
     seen_destroy(&r.seen);
     transport_close(&r.results, 0);
