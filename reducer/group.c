@@ -75,9 +75,8 @@ void group_set_budget(group_t *self, size_t bytes, const char *spill_dir)
     if (!self->counts || bytes == 0)
         return;
     /* The sums table's slot array doubles as it fills, to 64 bytes a key
-     * at most: a table of the largest power of two keys whose slot array
-     * takes at most half the budget spills when full, rather than move its
-     * keys to htab (which would take as much again). */
+     * at most: it takes the largest power of two keys whose slot array
+     * fits in half the budget. */
     size_t max = 1024;
     while (max * 2 <= GROUP_MAX_SUMS && max * 2 * 64 <= bytes / 2)
         max *= 2;
@@ -348,11 +347,18 @@ static __attribute__((noinline)) int s_add_budgeted(group_t *self, mr_bytes_t ke
     return s_check(self, e);
 }
 
-/* The sums table is full.  Under a budget that bounds it, the group
- * spills (the table is then empty); otherwise its keys move to htab. */
+/* What a key of the sums table costs once in htab, as group_bytes counts
+ * it: an entry of 72 bytes (a key of up to 16), a slot or two of 16 bytes
+ * at half load, and its place in a spill's sort array. */
+#define GROUP_HTAB_KEY_BYTES 128
+
+/* The sums table is full: its keys move to htab, unless that would pass
+ * the budget (the table and htab hold them both while they move); then
+ * the group spills, and the table is empty again. */
 static __attribute__((noinline)) int s_sums_full(group_t *self, err_t *e)
 {
-    if (self->budget && self->max_sums < GROUP_MAX_SUMS)
+    if (self->budget &&
+        group_bytes(self) + counts_count(self->counts) * GROUP_HTAB_KEY_BYTES > self->budget)
         return s_spill(self, e);
     return s_retire_sums(self, e);
 }
