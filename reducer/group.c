@@ -348,7 +348,7 @@ static __attribute__((noinline)) int s_add_budgeted(group_t *self, mr_bytes_t ke
 }
 
 /* What a key of the sums table costs once in htab, as group_bytes counts
- * it: an entry of 72 bytes (a key of up to 16), a slot or two of 16 bytes
+ * it: an entry of 64 bytes (a key of up to 16), a slot or two of 16 bytes
  * at half load, and its place in a spill's sort array. */
 #define GROUP_HTAB_KEY_BYTES 128
 
