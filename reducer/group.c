@@ -69,9 +69,10 @@ void group_destroy(group_t **self_p)
 
 void group_set_budget(group_t *self, size_t bytes, const char *spill_dir)
 {
-    self->budget = bytes;
+    self->budget = bytes && bytes < GROUP_MIN_BUDGET ? GROUP_MIN_BUDGET : bytes;
     free(self->spill_dir);
     self->spill_dir = spill_dir ? mem_strdup(spill_dir) : NULL;
+    bytes = self->budget;
     if (!self->counts || bytes == 0)
         return;
     /* The sums table's slot array doubles as it fills, to 64 bytes a key

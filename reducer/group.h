@@ -35,6 +35,11 @@ typedef struct group group_t;
  * clearing in the sums table alone, against 1.26 GB in htab. */
 #define GROUP_MAX_SUMS ((size_t)2 << 20)
 
+/* The smallest budget: an empty group holds about 112 KiB (htab's first
+ * slot array and arena block, the sums table's first slots), and a budget
+ * near that would spill a run every few keys. */
+#define GROUP_MIN_BUDGET ((size_t)256 << 10)
+
 /* Runs a group keeps before it merges them into one: each costs a
  * descriptor and a RUN_BLOCK read buffer in the final merge. */
 #define GROUP_MAX_RUNS 64
@@ -48,9 +53,10 @@ group_t *group_new(const mr_plugin_t *plugin, void *state);
  * *self_p. */
 void group_destroy(group_t **self_p);
 
-/* Bounds what the group holds to about bytes (0: no bound, the default),
- * spilling runs named run-N into spill_dir (copied; it must exist and
- * should be private: mr-run makes it).  Call before the first group_add.
+/* Bounds what the group holds to about bytes (0: no bound, the default;
+ * at least GROUP_MIN_BUDGET), spilling runs named run-N into spill_dir
+ * (copied; it must exist and should be private: mr-run makes it).  Call
+ * before the first group_add.
  * The bound covers the tables and the values they hold and the array that
  * sorts them for a spill; the merge adds a 64 KiB buffer per run. */
 void group_set_budget(group_t *self, size_t bytes, const char *spill_dir);

@@ -1018,7 +1018,7 @@ static void test_spill_key_over_budget(void **state)
     s_spill_dir(dir, sizeof dir);
     calls_t calls = { 0 };
     group_t *g = group_new(&s_list, &calls);
-    group_set_budget(g, 200 << 10, dir);
+    group_set_budget(g, 256 << 10, dir);
     err_t e;
     err_init(&e);
     char value[100];
@@ -1040,7 +1040,7 @@ static void test_spill_key_over_budget(void **state)
     assert_int_equal(s_files_in(dir), 0);
 
     g = group_new(NULL, NULL);
-    group_set_budget(g, 200 << 10, dir);
+    group_set_budget(g, 256 << 10, dir);
     for (unsigned i = 0; i < 5000; i++)
         assert_int_equal(group_add(g, s_str("the-big-key"), s_bytes(value, sizeof value), &e), 0);
     size_t len = 0;
@@ -1057,7 +1057,7 @@ static void test_spill_errors(void **state)
 {
     (void)state;
     group_t *g = group_new(&s_sum, NULL);
-    group_set_budget(g, 200 << 10, "/nonexistent-spill-dir");
+    group_set_budget(g, 256 << 10, "/nonexistent-spill-dir");
     err_t e;
     err_init(&e);
     int rc = 0;
@@ -1076,7 +1076,7 @@ static void test_spill_errors(void **state)
     s_spill_dir(dir, sizeof dir);
     calls_t calls = { 0 };
     g = group_new(&s_sum, &calls);
-    group_set_budget(g, 200 << 10, dir);
+    group_set_budget(g, 256 << 10, dir);
     s_workload(g, 50000, 9000, VALUES_COUNTS);
     assert_true(group_runs(g) > 0);
     assert_true(s_files_in(dir) > 0);
@@ -1085,7 +1085,7 @@ static void test_spill_errors(void **state)
 
     /* A damaged run fails the merge, naming it. */
     g = group_new(&s_sum, &calls);
-    group_set_budget(g, 200 << 10, dir);
+    group_set_budget(g, 256 << 10, dir);
     s_workload(g, 50000, 9000, VALUES_COUNTS);
     char run[512];
     snprintf(run, sizeof run, "%s/run-0", dir);
@@ -1114,7 +1114,7 @@ static void test_index(void **state)
         calls_t calls = { 0 };
         group_t *g = group_new(&s_sum_kind, &calls);
         if (spill)
-            group_set_budget(g, 200 << 10, dir);
+            group_set_budget(g, 256 << 10, dir);
         s_workload(g, 40000, 6000, VALUES_MIXED);
         char path[256];
         char index_path[256];

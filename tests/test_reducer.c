@@ -426,7 +426,7 @@ static void test_grouped_spills(void **state)
     snprintf(index, sizeof index, "%s/index-0", tmp);
     assert_int_equal(mkdir(spill, 0700), 0);
     const char *const extra[] = {
-        "--memory", "200000", "--spill-dir", spill, "--index", index, NULL
+        "--memory", "262144", "--spill-dir", spill, "--index", index, NULL
     };
     s_start_with(&h, "grouped", true, extra);
     /* Three chunks of 3000 words, overlapping: w00000..w04999. */
@@ -482,7 +482,7 @@ static void test_grouped_spill_error(void **state)
 {
     (void)state;
     harness_t h;
-    const char *const extra[] = { "--memory", "200000", "--spill-dir", "/nonexistent-spill", NULL };
+    const char *const extra[] = { "--memory", "262144", "--spill-dir", "/nonexistent-spill", NULL };
     s_start_with(&h, "grouped", true, extra);
     s_result_range(&h, 0, 0, 5000, 1);
     proto_msg_t done;
