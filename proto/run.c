@@ -227,7 +227,7 @@ int run_writer_add(run_writer_t *self, mr_bytes_t key, mr_bytes_t value, err_t *
 
 uint64_t run_writer_bytes(const run_writer_t *self)
 {
-    return self->offset;
+    return self->offset + (self->n_block ? RUN_BLOCK_HEADER + self->used : 0);
 }
 
 uint64_t run_writer_records(const run_writer_t *self)

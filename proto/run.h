@@ -62,7 +62,8 @@ int run_writer_close(run_writer_t **self_p, err_t *e);
  * Accepts NULL; NULLs *self_p. */
 void run_writer_destroy(run_writer_t **self_p);
 
-/* Bytes written to the file so far (what is buffered not included). */
+/* Bytes of the run so far, the block being filled included (the footer's
+ * 16 bytes not). */
 uint64_t run_writer_bytes(const run_writer_t *self);
 
 /* Records added so far. */

@@ -826,6 +826,57 @@ static void test_reduce_write_error(void **state)
     group_destroy(&g);
 }
 
+/* Many keys sharing their first 8 bytes or more, of every length, bytes
+ * over 0x7f and NULs among them: sorted output ascends bytewise (the sort
+ * decides most pairs by an 8-byte prefix, and the rest by the bytes). */
+static void test_sorted_shared_prefixes(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_max, &calls);
+    err_t e;
+    err_init(&e);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (unsigned i = 0; i < 30000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        unsigned char key[32];
+        size_t len = x % 3 ? 8 + (x >> 8) % 12 : (x >> 8) % 9;
+        memcpy(key, "prefix12prefix12prefix12", len < 24 ? len : 24);
+        /* Vary some bytes: never a tab or a newline, which end fields. */
+        for (size_t b = 0; b < len; b++)
+            if ((x >> (b % 60)) & 1) {
+                unsigned char c = (unsigned char)(x >> ((b * 7) % 56));
+                key[b] = c == '\t' || c == '\n' ? 0 : c;
+            }
+        assert_int_equal(group_add(g, s_bytes(key, len), s_str("v"), &e), 0);
+    }
+    size_t n_keys = group_keys(g);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    size_t lines = 0;
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    for (const char *p = text; p < text + len; lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+        assert_non_null(nl);
+        /* "KEY\tv", or "v" alone for the empty key. */
+        size_t kl = (size_t)(nl - p) >= 2 ? (size_t)(nl - p) - 2 : 0;
+        if (prev) {
+            int c = run_key_cmp((mr_bytes_t){ prev, prev_len }, (mr_bytes_t){ p, kl });
+            if (c >= 0)
+                fail_msg("line %zu out of order", lines);
+        }
+        prev = p;
+        prev_len = kl;
+        p = nl + 1;
+    }
+    assert_int_equal(lines, n_keys);
+    free(text);
+    group_destroy(&g);
+}
+
 /* ---- Under a memory budget: spills, runs and the external merge. ---- */
 
 /* A spill directory of its own for each group. */
@@ -1171,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_combine_without_reduce),
         cmocka_unit_test(test_sorted_bytewise),
         cmocka_unit_test(test_sorted_many_keys),
+        cmocka_unit_test(test_sorted_shared_prefixes),
         cmocka_unit_test(test_sum_kind_both_tables),
         cmocka_unit_test(test_sum_kind_two_sizes),
         cmocka_unit_test(test_sum_kind_many_keys),
