@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -52,6 +53,7 @@ struct run_reader {
     size_t pos;       /* next record's position in block */
     uint32_t left;    /* records of block not yet read */
     uint64_t offset;  /* file offset of the next block header */
+    uint64_t size;    /* the file's size when opened (UINT64_MAX: not a file) */
     uint64_t records; /* records read */
     mr_bytes_t prev;  /* the record read last (in block), for the order check */
     buf_t last;       /* the last key of the previous block */
@@ -304,7 +306,9 @@ run_reader_t *run_reader_new(const char *path, err_t *e)
     buf_init(&self->last, RUN_MAX_BLOCK);
     err_init(&self->err);
     char header[RUN_HEADER];
-    ssize_t n = proc_read_full(fd, header, sizeof header);
+    struct stat st;
+    ssize_t n = fstat(fd, &st) < 0 ? -errno : proc_read_full(fd, header, sizeof header);
+    self->size = n >= 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
     int rc = 0;
     if (n < 0)
         rc = s_bad(self, (int)n, 0, "read error", e);
@@ -381,6 +385,10 @@ static int s_next_block(run_reader_t *self, err_t *e)
     uint32_t count = s_get32(h + 4);
     if (len > RUN_MAX_BLOCK)
         return s_bad(self, -EMSGSIZE, self->offset, "block length over the cap", e);
+    /* A damaged length must not cost an allocation the file cannot fill. */
+    if (self->size != UINT64_MAX && (self->offset + RUN_BLOCK_HEADER > self->size ||
+                                     len > self->size - self->offset - RUN_BLOCK_HEADER))
+        return s_bad(self, -EBADMSG, self->offset, "truncated: a block longer than the file", e);
     if (count == 0 || (uint64_t)count * RUN_RECORD_HEADER > len)
         return s_bad(self, -EBADMSG, self->offset, "bad record count in a block", e);
     if (len > self->cap) {

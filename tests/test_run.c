@@ -440,6 +440,16 @@ static void test_oversized_lengths(void **state)
     assert_non_null(strstr(e.text, "cap"));
     assert_non_null(strstr(e.text, "at byte 8"));
 
+    /* A length under the cap but past the end of the file: refused
+     * before the reader allocates it. */
+    memcpy(copy, data, len);
+    uint32_t past = le32(100u << 20);
+    memcpy(copy + 8, &past, 4);
+    s_spit(bad, copy, len);
+    err_init(&e);
+    assert_int_equal(s_read_all(bad, &n, &e), -EBADMSG);
+    assert_non_null(strstr(e.text, "longer than the file"));
+
     /* A key length past the block, with the CRC fixed up. */
     memcpy(copy, data, len);
     uint32_t key_len = le32(1000);
