@@ -107,6 +107,7 @@ static int s_merge(group_t *self, kmerge_t *km, merge_how_t how, sink_fn sink, v
     mr_bytes_t v;
     int rc;
     while ((rc = kmerge_next(km, &k, &v, NULL, e)) == 1) {
+        rc = 0;
         bool same =
             have && acc->key_len == k.len && (k.len == 0 || memcmp(acc->key, k.ptr, k.len) == 0);
         if (how == MERGE_STREAM) {
@@ -128,7 +129,7 @@ static int s_merge(group_t *self, kmerge_t *km, merge_how_t how, sink_fn sink, v
             htab_value_set(acc, v.ptr, v.len);
             have = true;
             if (rc == 0 && !combine)
-                rc = s_check_gathered(self, acc, e);
+                rc = s_check_gathered(self, acc, e); /* one run's list may pass it alone */
         }
         if (rc < 0)
             break;
