@@ -71,7 +71,7 @@ install(CODE "
 # The Debian package: `cpack --config BUILD/CPackConfig.cmake` makes
 # mr-mapreduce_VERSION_ARCH.deb.  Its Depends come from dpkg-shlibdeps, which
 # reads the libraries the binaries really link (on Debian 12: libc6,
-# libmsgpackc2, libsodium23, libzmq5; a sanitizer build adds libasan8 and
+# libmsgpackc2, libsodium23, libzmq5, zlib1g; a sanitizer build adds libasan8 and
 # libubsan1), so the list cannot go stale.
 # The package is mr-mapreduce, not mr: in Debian, myrepos Provides and
 # Replaces "mr" (its old name), so `apt install mr` means myrepos.

@@ -167,6 +167,11 @@ size_t counts_count(const counts_t *self)
     return self->count;
 }
 
+size_t counts_bytes(const counts_t *self)
+{
+    return (self->mask + 1) * sizeof *self->slots;
+}
+
 bool counts_next(const counts_t *self, size_t *pos, const char **key, size_t *key_len,
                  uint64_t *sum)
 {

@@ -59,6 +59,9 @@ uint64_t counts_get(const counts_t *self, const void *key, size_t key_len, bool 
 /* Number of distinct keys. */
 size_t counts_count(const counts_t *self);
 
+/* Bytes of its slot array (all the memory it holds, but the struct). */
+size_t counts_bytes(const counts_t *self);
+
 /* Iterates: start with *pos = 0.  Returns false after the last key, else
  * true with *key (borrowed until the next counts_add, counts_clear or
  * counts_destroy), *key_len and *sum set. */

@@ -31,10 +31,11 @@ typedef struct block {
 } block_t;
 
 struct htab {
-    slot_t *slots;   /* owned slot array of mask + 1 slots */
-    size_t mask;     /* slot count - 1 */
-    size_t count;    /* entries in use */
-    block_t *blocks; /* owned arena, newest first */
+    slot_t *slots;      /* owned slot array of mask + 1 slots */
+    size_t mask;        /* slot count - 1 */
+    size_t count;       /* entries in use */
+    block_t *blocks;    /* owned arena, newest first */
+    size_t arena_bytes; /* bytes in the arena's blocks */
 };
 
 /* Keys are read as little-endian words on every host (no-ops on
@@ -114,6 +115,7 @@ static void *s_arena_alloc(htab_t *self, size_t size)
         b->used = 0;
         b->size = n;
         self->blocks = b;
+        self->arena_bytes += sizeof *b + n;
     }
     void *p = b->data + b->used;
     b->used += size;
@@ -140,6 +142,7 @@ static void s_free_entries(htab_t *self)
         keep->next = NULL;
         keep->used = 0;
     }
+    self->arena_bytes = keep ? sizeof *keep + keep->size : 0;
     self->count = 0;
 }
 
@@ -262,6 +265,47 @@ htab_entry_t *htab_find(const htab_t *self, const void *key, size_t key_len)
 size_t htab_count(const htab_t *self)
 {
     return self->count;
+}
+
+size_t htab_bytes(const htab_t *self)
+{
+    return (self->mask + 1) * sizeof *self->slots + self->arena_bytes;
+}
+
+size_t htab_entry_heap_bytes(const htab_entry_t *e)
+{
+    return e->on_heap ? e->value_cap : 0;
+}
+
+htab_entry_t *htab_entry_renew(htab_entry_t *e, size_t *room_p, const void *key, size_t key_len)
+{
+    if (e && e->on_heap)
+        free(e->value);
+    size_t key_room = (key_len + 7) & ~(size_t)7;
+    if (!e || key_room > *room_p) {
+        free(e);
+        e = mem_alloc(sizeof *e + key_room + HTAB_INLINE_VALUE);
+        *room_p = key_room;
+    }
+    e->value = e->key + *room_p;
+    e->value_len = 0;
+    e->value_cap = HTAB_INLINE_VALUE;
+    e->key_len = (uint32_t)key_len;
+    e->on_heap = 0;
+    if (key_len)
+        memcpy(e->key, key, key_len);
+    return e;
+}
+
+void htab_entry_free(htab_entry_t **e_p)
+{
+    htab_entry_t *e = *e_p;
+    if (!e)
+        return;
+    if (e->on_heap)
+        free(e->value);
+    free(e);
+    *e_p = NULL;
 }
 
 htab_entry_t *htab_next(const htab_t *self, size_t *pos)

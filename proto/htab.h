@@ -45,6 +45,24 @@ htab_entry_t *htab_find(const htab_t *self, const void *key, size_t key_len);
 /* Number of entries. */
 size_t htab_count(const htab_t *self);
 
+/* Bytes the table holds besides the values moved to the heap: its slot
+ * array and its arena of entries (a memory budget's measure). */
+size_t htab_bytes(const htab_t *self);
+
+/* Heap bytes of the entry's value: 0 while it fits inline. */
+size_t htab_entry_heap_bytes(const htab_entry_t *e);
+
+/* A standalone entry outside any table, for a caller that merges one key
+ * at a time (the reducer's external merge): e (NULL the first time) is
+ * reused when its key room (*room_p) fits key_len, else freed and
+ * reallocated.  Returns the entry with key copied and an empty value; the
+ * htab_value_* functions and merge_into work on it.  Free it with
+ * htab_entry_free. */
+htab_entry_t *htab_entry_renew(htab_entry_t *e, size_t *room_p, const void *key, size_t key_len);
+
+/* Frees a standalone entry and its value; accepts NULL; NULLs *e_p. */
+void htab_entry_free(htab_entry_t **e_p);
+
 /* Iterates: start with *pos = 0; returns NULL after the last entry. */
 htab_entry_t *htab_next(const htab_t *self, size_t *pos);
 

@@ -1,44 +1,27 @@
 /*
  * group.c - key-grouped merging and the final reduce.  See group.h.
+ *
+ * Without a budget (or until the first spill) this is the in-memory path:
+ * pairs go to the sums table or htab, and group_write walks them.  With a
+ * budget, group_add measures what is held after each pair and, past the
+ * budget, s_spill writes it sorted as a run and clears the tables.
+ * group_write then merges runs and memory (group_merge.c).
  */
-#include "group.h"
+#include "group_int.h"
 
-#include "buf.h"
-#include "counts.h"
-#include "htab.h"
+#include "kmerge.h"
 #include "le64.h"
 #include "mem.h"
-#include "merge.h"
 #include "plugin.h"
 #include "plugin_fail.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* reduce's emitter: writes lines. */
-typedef struct writer {
-    mr_emitter_t base; /* must be first */
-    out_t *out;        /* borrowed */
-    err_t err;         /* first write error */
-} writer_t;
-
-struct group {
-    const mr_plugin_t *plugin; /* borrowed */
-    void *state;               /* borrowed plugin state */
-    htab_t *table;             /* owned: key -> value (combine) or length-prefixed values */
-    counts_t *counts;          /* owned: sums of short keys, when combine is a sum; or NULL */
-    merge_t merge;             /* the combine step, when the plugin has combine */
-};
-
-/* One key to write: an htab entry, or a key of the sums table. */
-typedef struct item {
-    const char *key;           /* borrowed from the table that holds it */
-    size_t key_len;            /* bytes in key */
-    const htab_entry_t *entry; /* its htab entry, or NULL for a key of the sums table */
-    uint64_t sum;              /* a sums key's sum, little-endian (its 8-byte value) */
-} item_t;
+#include <unistd.h>
 
 static int s_writer_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                          size_t value_len)
@@ -62,7 +45,8 @@ group_t *group_new(const mr_plugin_t *plugin, void *state)
      * a quarter of the job's CPU, and the reducer took 2.2x less with it. */
     if (plugin && plugin->combine && plugin_combine_kind(plugin) == MR_COMBINE_SUM_U64) {
         self->counts = counts_new();
-        counts_set_max_keys(self->counts, GROUP_MAX_SUMS);
+        self->max_sums = GROUP_MAX_SUMS;
+        counts_set_max_keys(self->counts, self->max_sums);
     }
     return self;
 }
@@ -72,6 +56,9 @@ void group_destroy(group_t **self_p)
     group_t *self = *self_p;
     if (!self)
         return;
+    group__remove_runs(self, 0, self->n_runs);
+    free(self->runs);
+    free(self->spill_dir);
     htab_destroy(&self->table);
     counts_destroy(&self->counts);
     if (self->plugin && self->plugin->combine)
@@ -80,16 +67,59 @@ void group_destroy(group_t **self_p)
     *self_p = NULL;
 }
 
+void group_set_budget(group_t *self, size_t bytes, const char *spill_dir)
+{
+    self->budget = bytes && bytes < GROUP_MIN_BUDGET ? GROUP_MIN_BUDGET : bytes;
+    free(self->spill_dir);
+    self->spill_dir = spill_dir ? mem_strdup(spill_dir) : NULL;
+    bytes = self->budget;
+    if (!self->counts || bytes == 0)
+        return;
+    /* The sums table's slot array doubles as it fills, to 64 bytes a key
+     * at most: it takes the largest power of two keys whose slot array
+     * fits in half the budget. */
+    size_t max = 1024;
+    while (max * 2 <= GROUP_MAX_SUMS && max * 2 * 64 <= bytes / 2)
+        max *= 2;
+    self->max_sums = max;
+    counts_set_max_keys(self->counts, max);
+}
+
 size_t group_keys(const group_t *self)
 {
     return htab_count(self->table) + (self->counts ? counts_count(self->counts) : 0);
 }
 
-/* group_add's general case: the key's entry in htab. */
-static int s_add_entry(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
+size_t group_bytes(const group_t *self)
 {
-    bool added = false;
-    htab_entry_t *entry = htab_upsert(self->table, key.ptr, key.len, &added);
+    return htab_bytes(self->table) + (self->counts ? counts_bytes(self->counts) : 0) +
+           self->value_bytes + group_keys(self) * sizeof(group_item_t);
+}
+
+uint64_t group_keys_written(const group_t *self)
+{
+    return self->keys_written;
+}
+
+uint64_t group_runs(const group_t *self)
+{
+    return self->runs_spilled;
+}
+
+uint64_t group_spilled_bytes(const group_t *self)
+{
+    return self->spilled_bytes;
+}
+
+double group_merge_seconds(const group_t *self)
+{
+    return self->merge_seconds;
+}
+
+/* Merges value into the key's htab entry, new (added) or not. */
+static inline int s_add_to(group_t *self, htab_entry_t *entry, bool added, mr_bytes_t value,
+                           err_t *e)
+{
     if (!self->plugin || !self->plugin->combine) {
         uint32_t len = (uint32_t)value.len;
         htab_value_append(entry, &len, sizeof len);
@@ -101,6 +131,14 @@ static int s_add_entry(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e
         return 0;
     }
     return merge_into(&self->merge, entry, value, e);
+}
+
+/* group_add's general case: the key's entry in htab. */
+static int s_add_entry(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
+{
+    bool added = false;
+    htab_entry_t *entry = htab_upsert(self->table, key.ptr, key.len, &added);
+    return s_add_to(self, entry, added, value, e);
 }
 
 /* The sums table is full: moves its keys to htab and retires it, so that
@@ -118,50 +156,6 @@ static int s_retire_sums(group_t *self, err_t *e)
     }
     counts_destroy(&self->counts);
     return rc;
-}
-
-int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
-{
-    if (self->counts && counts_fits(key.len, value.len)) {
-        if (counts_add_le(self->counts, key.ptr, key.len, value.ptr))
-            return 0;
-        int rc = s_retire_sums(self, e);
-        if (rc < 0)
-            return rc;
-    }
-    return s_add_entry(self, key, value, e);
-}
-
-static int s_cmp_keys(const void *pa, const void *pb)
-{
-    const item_t *a = pa;
-    const item_t *b = pb;
-    size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
-    int c = n ? memcmp(a->key, b->key, n) : 0;
-    if (c)
-        return c;
-    return (a->key_len > b->key_len) - (a->key_len < b->key_len);
-}
-
-/* Splits a length-prefixed value list into *values (grown as needed). */
-static size_t s_split_values(const htab_entry_t *entry, mr_bytes_t **values, size_t *cap)
-{
-    size_t n = 0;
-    size_t off = 0;
-    while (off + sizeof(uint32_t) <= entry->value_len) {
-        uint32_t len;
-        memcpy(&len, entry->value + off, sizeof len);
-        off += sizeof len;
-        if (n == *cap) {
-            *cap = *cap ? *cap * 2 : 16;
-            *values = mem_realloc(*values, *cap * sizeof **values);
-        }
-        (*values)[n].ptr = entry->value + off;
-        (*values)[n].len = len;
-        n++;
-        off += len;
-    }
-    return n;
 }
 
 /* A key whose values came in two sizes is in both tables: merges its sum
@@ -188,7 +182,7 @@ static int s_fold_sums(group_t *self, err_t *e)
 }
 
 /* The next key of the sums table that s_fold_sums did not fold, or false. */
-static bool s_next_sum(const group_t *self, size_t *pos, item_t *it)
+static bool s_next_sum(const group_t *self, size_t *pos, group_item_t *it)
 {
     uint64_t sum;
     while (counts_next(self->counts, pos, &it->key, &it->key_len, &sum)) {
@@ -201,24 +195,328 @@ static bool s_next_sum(const group_t *self, size_t *pos, item_t *it)
     return false;
 }
 
-/* What writing a key needs besides the key. */
-typedef struct write_ctx {
-    out_t *out;         /* borrowed */
-    writer_t w;         /* reduce's emitter */
-    mr_bytes_t *values; /* owned: a key's values, split (no combine) */
-    size_t values_cap;  /* room in values */
-} write_ctx_t;
-
-/* Writes one key's result (see group_write).  0 or a negative code. */
-static int s_write_key(group_t *self, const item_t *it, write_ctx_t *x, err_t *e)
+/* The first 8 bytes of a key as a number that sorts as they do. */
+static inline uint64_t s_prefix(const char *key, size_t len)
 {
-    const htab_entry_t *entry = it->entry;
-    mr_bytes_t key = { it->key, it->key_len };
-    mr_bytes_t value = entry ? (mr_bytes_t){ entry->value, entry->value_len }
-                             : (mr_bytes_t){ &it->sum, sizeof it->sum };
+    uint64_t v = 0;
+    if (len >= 8)
+        memcpy(&v, key, 8);
+    else if (len)
+        memcpy(&v, key, len);
+    return __builtin_bswap64(le64(v));
+}
+
+/* Whether item a's key sorts before b's (bytewise), most often decided
+ * by the prefixes alone: sorting 5 M keys with a memcmp call for each
+ * comparison took 60 % of a spilling reducer's time. */
+static inline bool s_before(const group_item_t *a, const group_item_t *b)
+{
+    if (a->prefix != b->prefix)
+        return a->prefix < b->prefix;
+    return run_key_cmp((mr_bytes_t){ a->key, a->key_len }, (mr_bytes_t){ b->key, b->key_len }) < 0;
+}
+
+static inline void s_swap(group_item_t *a, group_item_t *b)
+{
+    group_item_t t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void s_sift(group_item_t *items, size_t i, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && s_before(&items[c], &items[c + 1]))
+            c++;
+        if (!s_before(&items[i], &items[c]))
+            return;
+        s_swap(&items[i], &items[c]);
+        i = c;
+    }
+}
+
+/* Sorts items in place: an introsort (quicksort, median of three, with
+ * heapsort past a depth and insertion sort for short ranges).  Not qsort:
+ * glibc's is a merge sort that allocates a second array as large, memory
+ * the budget would not see, and it calls the comparison through a
+ * pointer. */
+static void s_sort_items(group_item_t *items, size_t n, unsigned depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            for (size_t i = n / 2; i-- > 0;)
+                s_sift(items, i, n);
+            for (size_t end = n - 1; end > 0; end--) {
+                s_swap(&items[0], &items[end]);
+                s_sift(items, 0, end);
+            }
+            return;
+        }
+        group_item_t *lo = items;
+        group_item_t *mid = items + n / 2;
+        group_item_t *hi = items + n - 1;
+        if (s_before(mid, lo))
+            s_swap(mid, lo);
+        if (s_before(hi, mid)) {
+            s_swap(hi, mid);
+            if (s_before(mid, lo))
+                s_swap(mid, lo);
+        }
+        group_item_t pivot = *mid;
+        size_t i = 0;
+        size_t j = n - 1;
+        for (;;) {
+            while (s_before(&items[i], &pivot))
+                i++;
+            while (s_before(&pivot, &items[j]))
+                j--;
+            if (i >= j)
+                break;
+            s_swap(&items[i], &items[j]);
+            i++;
+            j--;
+        }
+        /* [0, j] and [j + 1, n): recurse into the smaller. */
+        size_t left = j + 1;
+        if (left < n - left) {
+            s_sort_items(items, left, depth);
+            items += left;
+            n -= left;
+        } else {
+            s_sort_items(items + left, n - left, depth);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        group_item_t t = items[i];
+        size_t k = i;
+        while (k > 0 && s_before(&t, &items[k - 1])) {
+            items[k] = items[k - 1];
+            k--;
+        }
+        items[k] = t;
+    }
+}
+
+group_item_t *group__sorted_items(group_t *self, size_t *n_p, err_t *e)
+{
+    if (s_fold_sums(self, e) < 0)
+        return NULL;
+    size_t n = 0;
+    size_t pos = 0;
+    htab_entry_t *entry;
+    group_item_t *items = mem_alloc((group_keys(self) + 1) * sizeof *items);
+    while ((entry = htab_next(self->table, &pos)))
+        items[n++] = (group_item_t){ 0, entry->key, entry->key_len, entry, 0 };
+    pos = 0;
+    while (self->counts && s_next_sum(self, &pos, &items[n]))
+        n++;
+    for (size_t i = 0; i < n; i++)
+        items[i].prefix = s_prefix(items[i].key, items[i].key_len);
+    unsigned depth = 0;
+    for (size_t m = n; m > 1; m >>= 1)
+        depth += 2;
+    s_sort_items(items, n, depth);
+    *n_p = n;
+    return items;
+}
+
+/* Empties the tables after a spill.  The slot arrays stay for the next
+ * run, which will fill them as far, unless what is left (slot arrays and
+ * one arena block) still takes half the budget. */
+static void s_clear(group_t *self)
+{
+    htab_clear(self->table);
+    if (self->counts)
+        counts_clear(self->counts);
+    self->value_bytes = 0;
+    if (group_bytes(self) > self->budget / 2) {
+        htab_destroy(&self->table);
+        self->table = htab_new();
+        if (self->counts) {
+            counts_destroy(&self->counts);
+            self->counts = counts_new();
+            counts_set_max_keys(self->counts, self->max_sums);
+        }
+    }
+}
+
+char *group__run_path(group_t *self)
+{
+    char name[32];
+    snprintf(name, sizeof name, "run-%llu", (unsigned long long)self->run_serial++);
+    size_t len = strlen(self->spill_dir) + 1 + strlen(name) + 1;
+    char *path = mem_alloc(len);
+    snprintf(path, len, "%s/%s", self->spill_dir, name);
+    return path;
+}
+
+void group__push_run(group_t *self, char *path)
+{
+    if (self->n_runs == self->cap_runs) {
+        self->cap_runs = self->cap_runs ? self->cap_runs * 2 : 16;
+        self->runs = mem_realloc(self->runs, self->cap_runs * sizeof *self->runs);
+    }
+    self->runs[self->n_runs++] = path;
+}
+
+void group__remove_runs(group_t *self, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        unlink(self->runs[i]);
+        free(self->runs[i]);
+    }
+    if (to < self->n_runs)
+        memmove(self->runs + from, self->runs + to, (self->n_runs - to) * sizeof *self->runs);
+    self->n_runs -= to - from;
+}
+
+/* Writes everything held, sorted by key, as a new run, and clears the
+ * tables.  e names the run file on an I/O error. */
+static int s_spill(group_t *self, err_t *e)
+{
+    if (!self->spill_dir)
+        return err_set(e, -EINVAL, "memory budget of %zu bytes passed, and no spill directory",
+                       self->budget);
+    size_t n = 0;
+    group_item_t *items = group__sorted_items(self, &n, e);
+    if (!items)
+        return e->code;
+    char *path = group__run_path(self);
+    run_writer_t *w = run_writer_new(path, e);
+    int rc = w ? 0 : e->code;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = run_writer_add(w, (mr_bytes_t){ items[i].key, items[i].key_len },
+                            group__item_value(&items[i]), e);
+    free(items);
+    if (w) {
+        self->spilled_bytes += run_writer_bytes(w);
+        if (rc == 0)
+            rc = run_writer_close(&w, e);
+        else
+            run_writer_destroy(&w);
+    }
+    if (rc < 0) {
+        unlink(path);
+        free(path);
+        return err_prefix(e, "spilling %zu keys: ", n);
+    }
+    group__push_run(self, path);
+    self->runs_spilled++;
+    s_clear(self);
+    if (self->n_runs >= GROUP_MAX_RUNS)
+        return group__compact(self, e);
+    return 0;
+}
+
+/* Spills when the group holds more than its budget. */
+static __attribute__((noinline)) int s_check(group_t *self, err_t *e)
+{
+    return group_bytes(self) <= self->budget ? 0 : s_spill(self, e);
+}
+
+/* group_add's htab case under a budget: counts the heap bytes the value
+ * took, and checks the budget.  Kept out of line, as s_check and
+ * s_sums_full are: group_add is the word count's hot path, and with more
+ * code in it GCC stopped inlining counts_add_le there (6 % slower). */
+static __attribute__((noinline)) int s_add_budgeted(group_t *self, mr_bytes_t key, mr_bytes_t value,
+                                                    err_t *e)
+{
+    bool added = false;
+    htab_entry_t *entry = htab_upsert(self->table, key.ptr, key.len, &added);
+    size_t before = htab_entry_heap_bytes(entry);
+    int rc = s_add_to(self, entry, added, value, e);
+    if (rc < 0)
+        return rc;
+    self->value_bytes += htab_entry_heap_bytes(entry) - before;
+    return s_check(self, e);
+}
+
+/* What a key of the sums table costs once in htab, as group_bytes counts
+ * it: an entry of 64 bytes (a key of up to 16), a slot or two of 16 bytes
+ * at half load, and its place in a spill's sort array. */
+#define GROUP_HTAB_KEY_BYTES 128
+
+/* The sums table is full: its keys move to htab, unless that would pass
+ * the budget (the table and htab hold them both while they move); then
+ * the group spills, and the table is empty again. */
+static __attribute__((noinline)) int s_sums_full(group_t *self, err_t *e)
+{
+    if (self->budget &&
+        group_bytes(self) + counts_count(self->counts) * GROUP_HTAB_KEY_BYTES > self->budget)
+        return s_spill(self, e);
+    return s_retire_sums(self, e);
+}
+
+/* How many sums-table adds go between two budget checks: a table grows
+ * by 64 bytes a key at most, so the group passes its budget by 16 KB at
+ * most before it sees it. */
+#define GROUP_CHECK_EVERY 256
+
+int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
+{
+    while (self->counts && counts_fits(key.len, value.len)) {
+        if (counts_add_le(self->counts, key.ptr, key.len, value.ptr)) {
+            if (__builtin_expect(self->budget != 0, 0) &&
+                ++self->since_check % GROUP_CHECK_EVERY == 0)
+                return s_check(self, e);
+            return 0;
+        }
+        int rc = s_sums_full(self, e);
+        if (rc < 0)
+            return rc;
+    }
+    if (__builtin_expect(self->budget != 0, 0))
+        return s_add_budgeted(self, key, value, e);
+    return s_add_entry(self, key, value, e);
+}
+
+/* Splits a length-prefixed value list into *values (grown as needed). */
+static size_t s_split_values(mr_bytes_t list, mr_bytes_t **values, size_t *cap)
+{
+    size_t n = 0;
+    size_t off = 0;
+    const char *p = list.ptr;
+    while (off + sizeof(uint32_t) <= list.len) {
+        uint32_t len;
+        memcpy(&len, p + off, sizeof len);
+        off += sizeof len;
+        if (n == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            *values = mem_realloc(*values, *cap * sizeof **values);
+        }
+        (*values)[n].ptr = p + off;
+        (*values)[n].len = len;
+        n++;
+        off += len;
+    }
+    return n;
+}
+
+void group__write_init(group_write_t *x, out_t *out, run_writer_t *index)
+{
+    memset(x, 0, sizeof *x);
+    x->out = out;
+    x->index = index;
+    x->w.base.emit = s_writer_emit;
+    x->w.base.failure = plugin_fail_note;
+    x->w.out = out;
+    err_init(&x->w.err);
+}
+
+void group__write_fini(group_write_t *x)
+{
+    free(x->values);
+}
+
+int group__write_result(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x, err_t *e)
+{
     if (!self->plugin) {
         /* --reduce-cmd: every pair, as a line for the command. */
-        size_t n_values = s_split_values(entry, &x->values, &x->values_cap);
+        size_t n_values = s_split_values(value, &x->values, &x->values_cap);
         for (size_t v = 0; v < n_values; v++) {
             int rc = out_line(x->out, key.ptr, key.len, x->values[v].ptr, x->values[v].len, e);
             if (rc < 0)
@@ -231,7 +529,7 @@ static int s_write_key(group_t *self, const item_t *it, write_ctx_t *x, err_t *e
     size_t n_values = 1;
     const mr_bytes_t *vals = &value;
     if (!self->plugin->combine) {
-        n_values = s_split_values(entry, &x->values, &x->values_cap);
+        n_values = s_split_values(value, &x->values, &x->values_cap);
         vals = x->values;
     }
     int prc = self->plugin->reduce(self->state, key, vals, n_values, &x->w.base);
@@ -245,42 +543,57 @@ static int s_write_key(group_t *self, const item_t *it, write_ctx_t *x, err_t *e
     return 0;
 }
 
-int group_write(group_t *self, bool sort, out_t *out, err_t *e)
+int group__write_key(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x, err_t *e)
 {
-    int rc = s_fold_sums(self, e);
+    self->keys_written++;
+    if (!x->index)
+        return group__write_result(self, key, value, x, e);
+    uint64_t before = out_bytes(x->out);
+    int rc = group__write_result(self, key, value, x, e);
     if (rc < 0)
         return rc;
-    write_ctx_t x = {
-        .out = out,
-        .w = { .base.emit = s_writer_emit, .base.failure = plugin_fail_note, .out = out }
-    };
-    err_init(&x.w.err);
-    size_t pos = 0;
-    htab_entry_t *entry;
-    item_t it;
+    uint64_t le = le64(out_bytes(x->out) - before);
+    return run_writer_add(x->index, key, (mr_bytes_t){ &le, sizeof le }, e);
+}
+
+/* group_write without runs: what is held, sorted or as it comes. */
+static int s_write_held(group_t *self, bool sort, group_write_t *x, err_t *e)
+{
+    int rc = 0;
     if (!sort) {
+        rc = s_fold_sums(self, e);
+        if (rc < 0)
+            return rc;
         /* As they come: no list of every key. */
-        while (rc == 0 && (entry = htab_next(self->table, &pos))) {
-            it = (item_t){ entry->key, entry->key_len, entry, 0 };
-            rc = s_write_key(self, &it, &x, e);
-        }
+        size_t pos = 0;
+        htab_entry_t *entry;
+        group_item_t it;
+        while (rc == 0 && (entry = htab_next(self->table, &pos)))
+            rc = group__write_key(self, (mr_bytes_t){ entry->key, entry->key_len },
+                                  (mr_bytes_t){ entry->value, entry->value_len }, x, e);
         pos = 0;
         while (rc == 0 && self->counts && s_next_sum(self, &pos, &it))
-            rc = s_write_key(self, &it, &x, e);
-        free(x.values);
+            rc = group__write_key(self, (mr_bytes_t){ it.key, it.key_len },
+                                  (mr_bytes_t){ &it.sum, sizeof it.sum }, x, e);
         return rc;
     }
     size_t n = 0;
-    item_t *items = mem_alloc((group_keys(self) + 1) * sizeof *items);
-    while ((entry = htab_next(self->table, &pos)))
-        items[n++] = (item_t){ entry->key, entry->key_len, entry, 0 };
-    pos = 0;
-    while (self->counts && s_next_sum(self, &pos, &items[n]))
-        n++;
-    qsort(items, n, sizeof *items, s_cmp_keys);
+    group_item_t *items = group__sorted_items(self, &n, e);
+    if (!items)
+        return e->code;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = s_write_key(self, &items[i], &x, e);
-    free(x.values);
+        rc = group__write_key(self, (mr_bytes_t){ items[i].key, items[i].key_len },
+                              group__item_value(&items[i]), x, e);
     free(items);
+    return rc;
+}
+
+int group_write(group_t *self, bool sort, out_t *out, run_writer_t *index, err_t *e)
+{
+    group_write_t x;
+    group__write_init(&x, out, index);
+    int rc =
+        self->n_runs ? group__write_merged(self, &x, e) : s_write_held(self, sort || index, &x, e);
+    group__write_fini(&x);
     return rc;
 }

@@ -9,9 +9,12 @@
  * and on FINISH writes what remains and answers DONE.  Modes:
  *   ordered    results wait in a reorder buffer and are written by index
  *   unordered  results are written as they arrive
- *   grouped    pairs are merged by key (group.h) and written at FINISH
+ *   grouped    pairs are merged by key (group.h) and written at FINISH;
+ *              past --memory they spill as sorted runs into --spill-dir,
+ *              merged at FINISH, and --index writes the key index there
  */
 #include "afile.h"
+#include "cleanup.h"
 #include "err.h"
 #include "group.h"
 #include "keys.h"
@@ -24,6 +27,7 @@
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "reorder.h"
+#include "run.h"
 #include "seen.h"
 #include "token.h"
 #include "transport.h"
@@ -77,12 +81,9 @@ typedef struct reducer_opts {
     char term;               /* what ends an output line: '\n', or '\0' with -0 */
     uint32_t partition;      /* --partition I/N: the keys this reducer owns (partition.h) */
     uint32_t partitions;     /* N of --partition; 1 without it */
-    /* The next three are the spill work's (reducer/group.c's budget, the
-     * key index of a sorted part); accepted here so that mr-run can pass
-     * them to every reducer. */
-    uint64_t memory;       /* --memory: this reducer's share of the budget, 0 unbounded */
-    const char *spill_dir; /* --spill-dir: where runs go, or NULL */
-    const char *index;     /* --index: where the key index goes (with --sort), or NULL */
+    uint64_t memory;         /* --memory: bytes the key groups may hold, 0: no bound */
+    const char *spill_dir;   /* --spill-dir: where runs go past --memory */
+    const char *index;       /* --index: where the key index goes (a run file), or NULL */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -99,6 +100,7 @@ typedef struct reducer {
     reorder_t *reorder;    /* owned, ordered mode only */
     seen_t *seen;          /* owned, grouped and unordered modes */
     out_t *out;            /* owned output writer */
+    run_writer_t *index;   /* owned key index writer (--index), until FINISH */
     void *ctx;             /* owned ZeroMQ context */
     void *results;         /* PULL, bound at the ipc:// endpoint for local mappers */
     void *remote;          /* PULL on a TCP port for remote mappers, or NULL */
@@ -214,6 +216,10 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "needs --results, --control, --output, --secret (and -r when "
                        "grouped); mr-reducer is started by mr-run");
+    if (o->memory && !o->spill_dir)
+        return err_set(e, -EINVAL, "--memory needs --spill-dir");
+    if (o->index && (o->mode != REDUCER_GROUPED || o->reduce_cmd))
+        return err_set(e, -EINVAL, "--index needs a grouped job with a plugin (-r)");
     return 0;
 }
 
@@ -289,6 +295,18 @@ static int s_start(reducer_t *r, err_t *e)
         if (plugin_init(r->plugin, r->opts.arg, e) < 0)
             return e->code;
         r->group = group_new(plugin_desc(r->plugin), plugin_state(r->plugin));
+    }
+    if (r->group && r->opts.memory) {
+        group_set_budget(r->group, (size_t)r->opts.memory, r->opts.spill_dir);
+        /* An abort (out of memory) removes the runs too; mr-run removes
+         * the whole scratch directory after any end of ours. */
+        cleanup_add_dir(r->opts.spill_dir);
+    }
+    if (r->opts.index) {
+        /* Now, so that an unwritable place fails before any work. */
+        r->index = run_writer_new(r->opts.index, e);
+        if (!r->index)
+            return err_prefix(e, "--index: ");
     }
     if (r->opts.mode == REDUCER_ORDERED)
         r->reorder =
@@ -472,7 +490,7 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     out_t *feed = out_open_fd(in[1], "--reduce-cmd's stdin");
     err_t werr;
     err_init(&werr);
-    int rc = group_write(r->group, true, feed, &werr);
+    int rc = group_write(r->group, true, feed, NULL, &werr);
     r->reduce_lines = out_lines(feed);
     if (out_close(&feed, rc == 0 ? &werr : NULL) < 0 && rc == 0)
         rc = werr.code;
@@ -502,8 +520,11 @@ static int s_on_finish(reducer_t *r, uint64_t total, err_t *e)
     int rc = 0;
     if (r->group && r->opts.reduce_cmd)
         rc = s_run_reduce_cmd(r, e);
-    else if (r->group)
-        rc = group_write(r->group, r->opts.sort, r->out, e);
+    else if (r->group) {
+        rc = group_write(r->group, r->opts.sort, r->out, r->index, e);
+        if (rc == 0 && r->index)
+            rc = run_writer_close(&r->index, e);
+    }
     r->merge_seconds = proc_now() - start;
     return rc;
 }
@@ -596,7 +617,9 @@ int main(int argc, char **argv)
     done.records = r.records;
     done.outputs = lines;
     done.reducer = r.opts.partition;
-    done.keys = r.group ? group_keys(r.group) : 0;
+    done.keys = r.group ? group_keys_written(r.group) : 0;
+    done.spilled = r.group ? group_spilled_bytes(r.group) : 0;
+    done.runs = r.group ? group_runs(r.group) : 0;
     done.merge_ms = (uint64_t)(r.merge_seconds * 1000);
     snprintf(done.text, sizeof done.text, "%.400s", rc ? e.text : "");
     s_send_control(&r, &done);
@@ -604,7 +627,8 @@ int main(int argc, char **argv)
     err_t ignored;
     err_init(&ignored);
     out_close(&r.out, &ignored);
-    group_destroy(&r.group);
+    run_writer_destroy(&r.index); /* not closed: the job failed; no half index stays */
+    group_destroy(&r.group);      /* and removes the runs not merged */
     reorder_destroy(&r.reorder);
     seen_destroy(&r.seen);
     transport_close(&r.results, 0);

@@ -26,6 +26,7 @@ struct out {
     char *buf;      /* owned buffer of OUT_BUFFER bytes */
     size_t len;     /* bytes buffered */
     uint64_t lines; /* lines written */
+    uint64_t bytes; /* bytes written, buffered ones included */
     char term;      /* what ends a line: '\n', or '\0' for -0 */
 };
 
@@ -77,6 +78,7 @@ static int s_flush(out_t *self, err_t *e)
 
 static int s_put(out_t *self, const void *data, size_t len, err_t *e)
 {
+    self->bytes += len;
     if (len > OUT_BUFFER - self->len) {
         int rc = s_flush(self, e);
         if (rc < 0)
@@ -126,6 +128,11 @@ int out_flush_fd(out_t *self, err_t *e)
 uint64_t out_lines(const out_t *self)
 {
     return self->lines;
+}
+
+uint64_t out_bytes(const out_t *self)
+{
+    return self->bytes;
 }
 
 int out_close(out_t **self_p, err_t *e)

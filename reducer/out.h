@@ -43,6 +43,9 @@ int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t
 /* Lines written so far. */
 uint64_t out_lines(const out_t *self);
 
+/* Bytes written so far, buffered ones included. */
+uint64_t out_bytes(const out_t *self);
+
 /* Flushes, fsyncs and closes; 0 or -errno with e set.  Frees the writer
  * either way and NULLs *self_p; accepts NULL. */
 int out_close(out_t **self_p, err_t *e);

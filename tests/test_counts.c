@@ -219,12 +219,34 @@ static void test_max_keys(void **state)
     counts_destroy(&c);
 }
 
+/* counts_bytes is the slot array: 32 bytes a slot, doubling as the table
+ * fills past half, kept by counts_clear. */
+static void test_bytes(void **state)
+{
+    (void)state;
+    counts_t *c = counts_new();
+    assert_int_equal(counts_bytes(c), 1024 * 32);
+    char key[16];
+    for (unsigned i = 0; i < 513; i++) {
+        int len = snprintf(key, sizeof key, "k%u", i);
+        assert_true(counts_add(c, key, (size_t)len, 1));
+    }
+    assert_int_equal(counts_bytes(c), 2048 * 32);
+    counts_clear(c);
+    assert_int_equal(counts_bytes(c), 2048 * 32);
+    counts_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_word_count_usage), cmocka_unit_test(test_near_keys),
-        cmocka_unit_test(test_against_htab),     cmocka_unit_test(test_sum_wraps),
-        cmocka_unit_test(test_clear_then_reuse), cmocka_unit_test(test_max_keys),
+        cmocka_unit_test(test_word_count_usage),
+        cmocka_unit_test(test_near_keys),
+        cmocka_unit_test(test_against_htab),
+        cmocka_unit_test(test_sum_wraps),
+        cmocka_unit_test(test_clear_then_reuse),
+        cmocka_unit_test(test_max_keys),
+        cmocka_unit_test(test_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

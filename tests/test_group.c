@@ -316,7 +316,7 @@ static char *s_write(group_t *g, bool sort, size_t *len)
     err_init(&e);
     out_t *o = s_out_new(path, &e);
     assert_non_null(o);
-    int rc = group_write(g, sort, o, &e);
+    int rc = group_write(g, sort, o, NULL, &e);
     if (rc != 0)
         fail_msg("group_write: %d %s", rc, e.text);
     assert_int_equal(out_close(&o, &e), 0);
@@ -792,7 +792,7 @@ static void test_reduce_error_reported(void **state)
     err_init(&e);
     out_t *o = s_out_new(path, &e);
     assert_non_null(o);
-    assert_int_equal(group_write(g, true, o, &e), -ECANCELED);
+    assert_int_equal(group_write(g, true, o, NULL, &e), -ECANCELED);
     assert_int_equal(e.code, -ECANCELED);
     assert_non_null(strstr(e.text, "reduce"));
     assert_non_null(strstr(e.text, "3"));
@@ -818,12 +818,399 @@ static void test_reduce_write_error(void **state)
     err_init(&e);
     out_t *o = out_open("/dev/full", &e);
     assert_non_null(o);
-    assert_int_equal(group_write(g, false, o, &e), -ENOSPC);
+    assert_int_equal(group_write(g, false, o, NULL, &e), -ENOSPC);
     assert_non_null(strstr(e.text, "/dev/full"));
     err_t ignored;
     err_init(&ignored);
     out_close(&o, &ignored);
     group_destroy(&g);
+}
+
+/* Many keys sharing their first 8 bytes or more, of every length, bytes
+ * over 0x7f and NULs among them: sorted output ascends bytewise (the sort
+ * decides most pairs by an 8-byte prefix, and the rest by the bytes). */
+static void test_sorted_shared_prefixes(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_max, &calls);
+    err_t e;
+    err_init(&e);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (unsigned i = 0; i < 30000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        unsigned char key[32];
+        size_t len = x % 3 ? 8 + (x >> 8) % 12 : (x >> 8) % 9;
+        memcpy(key, "prefix12prefix12prefix12", len < 24 ? len : 24);
+        /* Vary some bytes: never a tab or a newline, which end fields. */
+        for (size_t b = 0; b < len; b++)
+            if ((x >> (b % 60)) & 1) {
+                unsigned char c = (unsigned char)(x >> ((b * 7) % 56));
+                key[b] = c == '\t' || c == '\n' ? 0 : c;
+            }
+        assert_int_equal(group_add(g, s_bytes(key, len), s_str("v"), &e), 0);
+    }
+    size_t n_keys = group_keys(g);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    size_t lines = 0;
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    for (const char *p = text; p < text + len; lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+        assert_non_null(nl);
+        /* "KEY\tv", or "v" alone for the empty key. */
+        size_t kl = (size_t)(nl - p) >= 2 ? (size_t)(nl - p) - 2 : 0;
+        if (prev) {
+            int c = run_key_cmp((mr_bytes_t){ prev, prev_len }, (mr_bytes_t){ p, kl });
+            if (c >= 0)
+                fail_msg("line %zu out of order", lines);
+        }
+        prev = p;
+        prev_len = kl;
+        p = nl + 1;
+    }
+    assert_int_equal(lines, n_keys);
+    free(text);
+    group_destroy(&g);
+}
+
+/* ---- Under a memory budget: spills, runs and the external merge. ---- */
+
+/* A spill directory of its own for each group. */
+static void s_spill_dir(char *dir, size_t len)
+{
+    static unsigned serial;
+    snprintf(dir, len, "%s/spill-%u", s_dir, serial++);
+    assert_int_equal(mkdir(dir, 0700), 0);
+}
+
+/* Files left in dir. */
+static unsigned s_files_in(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    unsigned n = 0;
+    assert_int_equal(fscanf(p, "%u", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* The values a workload adds. */
+typedef enum values {
+    VALUES_COUNTS, /* 8-byte counts */
+    VALUES_MIXED,  /* 8-byte counts, some of 4 bytes (two sizes, for the sum kind) */
+    VALUES_TEXT,   /* short strings */
+} values_t;
+
+/* Adds n_pairs pairs over n_keys keys (short and long ones, the empty
+ * one), in a seeded order. */
+static void s_workload(group_t *g, unsigned n_pairs, unsigned n_keys, values_t kind)
+{
+    uint64_t x = 88172645463325252ull;
+    err_t e;
+    err_init(&e);
+    for (unsigned i = 0; i < n_pairs; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        unsigned k = (unsigned)(x % n_keys);
+        char key[64];
+        int kl = k == 0  ? 0
+                 : k % 5 ? snprintf(key, sizeof key, "k%u", k)
+                         : snprintf(key, sizeof key, "a-rather-longer-key-number-%u", k);
+        int rc;
+        if (kind == VALUES_MIXED && i % 97 == 3) {
+            uint32_t four = (uint32_t)(i % 11);
+            rc = group_add(g, s_bytes(key, (size_t)kl), s_bytes(&four, sizeof four), &e);
+        } else if (kind != VALUES_TEXT) {
+            uint64_t count = 1 + i % 13;
+            rc = group_add(g, s_bytes(key, (size_t)kl), s_bytes(&count, sizeof count), &e);
+        } else {
+            char value[16];
+            int vl = snprintf(value, sizeof value, "v%u", i % 1000);
+            rc = group_add(g, s_bytes(key, (size_t)kl), s_bytes(value, (size_t)vl), &e);
+        }
+        if (rc != 0)
+            fail_msg("group_add %u: %s", i, e.text);
+    }
+}
+
+static int s_cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted, joined again (for unsorted output). */
+static char *s_sorted_lines(char *text, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == '\n';
+    char **lines = malloc((n + 1) * sizeof *lines);
+    assert_non_null(lines);
+    size_t k = 0;
+    for (char *p = text; p < text + len;) {
+        char *nl = memchr(p, '\n', (size_t)(text + len - p));
+        assert_non_null(nl);
+        *nl = '\0';
+        lines[k++] = p;
+        p = nl + 1;
+    }
+    qsort(lines, k, sizeof *lines, s_cmp_lines);
+    char *out = malloc(len + 1);
+    assert_non_null(out);
+    size_t used = 0;
+    for (size_t i = 0; i < k; i++) {
+        size_t l = strlen(lines[i]);
+        memcpy(out + used, lines[i], l);
+        used += l;
+        out[used++] = '\n';
+    }
+    out[used] = '\0';
+    free(lines);
+    return out;
+}
+
+/* A workload run without a bound and under budget (spilling runs into a
+ * directory of its own) gives the same output, sorted or not; the runs
+ * are gone after group_write.  Returns the runs spilled. */
+static uint64_t s_same_output(const mr_plugin_t *plugin, unsigned n_pairs, unsigned n_keys,
+                              values_t kind, size_t budget)
+{
+    uint64_t runs = 0;
+    for (int sort = 1; sort >= 0; sort--) {
+        calls_t calls = { 0 };
+        group_t *g = group_new(plugin, &calls);
+        s_workload(g, n_pairs, n_keys, kind);
+        size_t want_len = 0;
+        char *want = s_write(g, sort, &want_len);
+        uint64_t keys = group_keys_written(g);
+        assert_int_equal(group_runs(g), 0);
+        group_destroy(&g);
+
+        char dir[256];
+        s_spill_dir(dir, sizeof dir);
+        calls_t calls2 = { 0 };
+        g = group_new(plugin, &calls2);
+        group_set_budget(g, budget, dir);
+        s_workload(g, n_pairs, n_keys, kind);
+        assert_true(group_runs(g) > 1);
+        assert_true(group_spilled_bytes(g) > 0);
+        size_t got_len = 0;
+        char *got = s_write(g, sort, &got_len);
+        assert_int_equal(group_keys_written(g), keys);
+        if (plugin && plugin->reduce)
+            assert_int_equal(calls2.reduces, keys); /* reduce once per key */
+        runs = group_runs(g);
+        assert_int_equal(s_files_in(dir), 0);
+        group_destroy(&g);
+        if (!sort) {
+            char *a = s_sorted_lines(want, want_len);
+            char *b = s_sorted_lines(got, got_len);
+            free(want);
+            free(got);
+            want = a;
+            got = b;
+        }
+        assert_int_equal(got_len, want_len);
+        if (memcmp(got, want, want_len) != 0)
+            fail_msg("%s, sort %d: the spilled output differs", plugin ? plugin->name : "plain",
+                     sort);
+        free(want);
+        free(got);
+    }
+    return runs;
+}
+
+/* With combine: combine across runs, reduce once per key. */
+static void test_spill_combine(void **state)
+{
+    (void)state;
+    s_same_output(&s_sum, 60000, 9000, VALUES_COUNTS, 300 << 10);
+    s_same_output(&s_max, 60000, 9000, VALUES_TEXT, 300 << 10);
+}
+
+/* An engine-known sum: the sums table spills too; past GROUP_MAX_RUNS the
+ * runs are merged into one and the output stays the same. */
+static void test_spill_sum_kind_many_runs(void **state)
+{
+    (void)state;
+    uint64_t runs = s_same_output(&s_sum_kind, 300000, 100000, VALUES_MIXED, 256 << 10);
+    if (runs <= GROUP_MAX_RUNS)
+        fail_msg("only %llu runs: the merge of runs was not reached", (unsigned long long)runs);
+}
+
+/* Without combine: a key's values are gathered across runs for reduce. */
+static void test_spill_without_combine(void **state)
+{
+    (void)state;
+    s_same_output(&s_sum_nocombine, 60000, 5000, VALUES_COUNTS, 300 << 10);
+    s_same_output(&s_list, 30000, 3000, VALUES_TEXT, 300 << 10);
+}
+
+/* The plain store of --reduce-cmd: every pair, a key's in arrival order. */
+static void test_spill_plain_store(void **state)
+{
+    (void)state;
+    s_same_output(NULL, 60000, 5000, VALUES_TEXT, 300 << 10);
+}
+
+/* Without combine, a key whose values alone pass the budget fails the
+ * write, naming the key; the plain store streams such a key. */
+static void test_spill_key_over_budget(void **state)
+{
+    (void)state;
+    char dir[256];
+    s_spill_dir(dir, sizeof dir);
+    calls_t calls = { 0 };
+    group_t *g = group_new(&s_list, &calls);
+    group_set_budget(g, 256 << 10, dir);
+    err_t e;
+    err_init(&e);
+    char value[100];
+    memset(value, 'x', sizeof value);
+    for (unsigned i = 0; i < 5000; i++)
+        assert_int_equal(group_add(g, s_str("the-big-key"), s_bytes(value, sizeof value), &e), 0);
+    assert_int_equal(group_add(g, s_str("small"), s_str("1"), &e), 0);
+    assert_true(group_runs(g) > 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.txt", s_dir);
+    out_t *o = s_out_new(path, &e);
+    assert_int_equal(group_write(g, true, o, NULL, &e), -E2BIG);
+    assert_non_null(strstr(e.text, "the-big-key"));
+    assert_non_null(strstr(e.text, "budget"));
+    err_t ignored;
+    err_init(&ignored);
+    out_close(&o, &ignored);
+    group_destroy(&g);
+    assert_int_equal(s_files_in(dir), 0);
+
+    g = group_new(NULL, NULL);
+    group_set_budget(g, 256 << 10, dir);
+    for (unsigned i = 0; i < 5000; i++)
+        assert_int_equal(group_add(g, s_str("the-big-key"), s_bytes(value, sizeof value), &e), 0);
+    size_t len = 0;
+    char *text = s_write(g, true, &len);
+    assert_int_equal(len, 5000 * (12 + sizeof value + 1));
+    assert_int_equal(group_keys_written(g), 1);
+    free(text);
+    group_destroy(&g);
+}
+
+/* A spill that cannot write fails group_add with the path; the runs
+ * spilled before are removed by group_destroy. */
+static void test_spill_errors(void **state)
+{
+    (void)state;
+    group_t *g = group_new(&s_sum, NULL);
+    group_set_budget(g, 256 << 10, "/nonexistent-spill-dir");
+    err_t e;
+    err_init(&e);
+    int rc = 0;
+    for (unsigned i = 0; i < 100000 && rc == 0; i++) {
+        char key[32];
+        int kl = snprintf(key, sizeof key, "key-%u", i);
+        uint64_t one = 1;
+        rc = group_add(g, s_bytes(key, (size_t)kl), s_bytes(&one, sizeof one), &e);
+    }
+    assert_int_equal(rc, -ENOENT);
+    assert_non_null(strstr(e.text, "/nonexistent-spill-dir/run-0"));
+    group_destroy(&g);
+
+    /* Runs left unmerged (a failed job) go with the group. */
+    char dir[256];
+    s_spill_dir(dir, sizeof dir);
+    calls_t calls = { 0 };
+    g = group_new(&s_sum, &calls);
+    group_set_budget(g, 256 << 10, dir);
+    s_workload(g, 50000, 9000, VALUES_COUNTS);
+    assert_true(group_runs(g) > 0);
+    assert_true(s_files_in(dir) > 0);
+    group_destroy(&g);
+    assert_int_equal(s_files_in(dir), 0);
+
+    /* A damaged run fails the merge, naming it. */
+    g = group_new(&s_sum, &calls);
+    group_set_budget(g, 256 << 10, dir);
+    s_workload(g, 50000, 9000, VALUES_COUNTS);
+    char run[512];
+    snprintf(run, sizeof run, "%s/run-0", dir);
+    assert_int_equal(truncate(run, 1000), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.txt", s_dir);
+    out_t *o = s_out_new(path, &e);
+    err_init(&e);
+    assert_int_equal(group_write(g, true, o, NULL, &e), -EBADMSG);
+    assert_non_null(strstr(e.text, run));
+    err_t ignored;
+    err_init(&ignored);
+    out_close(&o, &ignored);
+    group_destroy(&g);
+    assert_int_equal(s_files_in(dir), 0);
+}
+
+/* The key index: one (key, output bytes) record per key, keys ascending,
+ * the bytes adding up to the output; the same with and without spills. */
+static void test_index(void **state)
+{
+    (void)state;
+    for (int spill = 0; spill <= 1; spill++) {
+        char dir[256];
+        s_spill_dir(dir, sizeof dir);
+        calls_t calls = { 0 };
+        group_t *g = group_new(&s_sum_kind, &calls);
+        if (spill)
+            group_set_budget(g, 256 << 10, dir);
+        s_workload(g, 40000, 6000, VALUES_MIXED);
+        char path[256];
+        char index_path[256];
+        snprintf(path, sizeof path, "%s/out.txt", s_dir);
+        snprintf(index_path, sizeof index_path, "%s/index-%d", s_dir, spill);
+        err_t e;
+        err_init(&e);
+        out_t *o = s_out_new(path, &e);
+        run_writer_t *index = run_writer_new(index_path, &e);
+        assert_non_null(index);
+        /* Unsorted asked, but an index needs key order. */
+        assert_int_equal(group_write(g, false, o, index, &e), 0);
+        uint64_t keys = group_keys_written(g);
+        assert_int_equal(run_writer_close(&index, &e), 0);
+        assert_int_equal(out_close(&o, &e), 0);
+        group_destroy(&g);
+
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        run_reader_t *r = run_reader_new(index_path, &e);
+        assert_non_null(r);
+        mr_bytes_t k;
+        mr_bytes_t v;
+        uint64_t n = 0;
+        char line[256];
+        while (run_reader_next(r, &k, &v, &e) == 1) {
+            uint64_t bytes;
+            assert_int_equal(v.len, 8);
+            memcpy(&bytes, v.ptr, 8);
+            assert_true(bytes < sizeof line);
+            assert_int_equal(fread(line, 1, (size_t)bytes, f), (size_t)bytes);
+            /* The key's line: "KEY\t..." (an empty key: the value alone). */
+            if (k.len) {
+                assert_memory_equal(line, k.ptr, k.len);
+                assert_int_equal(line[k.len], '\t');
+            }
+            assert_int_equal(line[bytes - 1], '\n');
+            n++;
+        }
+        assert_int_equal(e.code, 0);
+        assert_int_equal(n, keys);
+        assert_int_equal(fgetc(f), EOF);
+        fclose(f);
+        run_reader_destroy(&r);
+    }
 }
 
 int main(void)
@@ -835,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_combine_without_reduce),
         cmocka_unit_test(test_sorted_bytewise),
         cmocka_unit_test(test_sorted_many_keys),
+        cmocka_unit_test(test_sorted_shared_prefixes),
         cmocka_unit_test(test_sum_kind_both_tables),
         cmocka_unit_test(test_sum_kind_two_sizes),
         cmocka_unit_test(test_sum_kind_many_keys),
@@ -843,6 +1231,13 @@ int main(void)
         cmocka_unit_test(test_combine_error_reported),
         cmocka_unit_test(test_reduce_error_reported),
         cmocka_unit_test(test_reduce_write_error),
+        cmocka_unit_test(test_spill_combine),
+        cmocka_unit_test(test_spill_sum_kind_many_runs),
+        cmocka_unit_test(test_spill_without_combine),
+        cmocka_unit_test(test_spill_plain_store),
+        cmocka_unit_test(test_spill_key_over_budget),
+        cmocka_unit_test(test_spill_errors),
+        cmocka_unit_test(test_index),
         /* Last: a sanitizer build stops the whole program if it fails. */
         cmocka_unit_test(test_empty_key),
     };

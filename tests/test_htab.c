@@ -486,6 +486,62 @@ static void test_hash_zero_products(void **state)
     assert_true(s_spread(40, s_block_k1, 4096) > 2000);
 }
 
+/* htab_bytes counts the slot array and the arena: it grows with the keys
+ * and htab_clear brings it back to the slots and one arena block. */
+static void test_bytes(void **state)
+{
+    (void)state;
+    htab_t *t = htab_new();
+    size_t empty = htab_bytes(t);
+    assert_int_equal(empty, 1024 * 16); /* slots only: no arena yet */
+    bool added;
+    char key[32];
+    for (unsigned i = 0; i < 100000; i++) {
+        int len = snprintf(key, sizeof key, "key-%06u", i);
+        htab_upsert(t, key, (size_t)len, &added);
+    }
+    size_t full = htab_bytes(t);
+    /* 100,000 entries of 32 + 16 + 16 bytes, and 262,144 slots. */
+    assert_true(full >= 100000 * 64 + 262144 * 16);
+    assert_true(full < 100000 * 64 + 262144 * 16 + 2 * 64 * 1024 + 100000 * 8);
+    htab_clear(t);
+    assert_true(htab_bytes(t) <= 262144 * 16 + 64 * 1024 + 64);
+    htab_destroy(&t);
+}
+
+/* Standalone entries: renewed for key after key, growing only when a
+ * key does not fit; values on the heap are freed. */
+static void test_standalone_entry(void **state)
+{
+    (void)state;
+    size_t room = 0;
+    htab_entry_t *e = htab_entry_renew(NULL, &room, "short", 5);
+    assert_int_equal(room, 8);
+    assert_int_equal(e->key_len, 5);
+    assert_memory_equal(e->key, "short", 5);
+    assert_int_equal(e->value_len, 0);
+    assert_int_equal(htab_entry_heap_bytes(e), 0);
+    htab_value_set(e, "12345678", 8);
+    htab_entry_t *same = htab_entry_renew(e, &room, "tiny", 4);
+    assert_ptr_equal(same, e); /* fits: reused */
+    assert_int_equal(e->value_len, 0);
+    char big[100];
+    memset(big, 'b', sizeof big);
+    htab_value_append(e, big, sizeof big);
+    assert_true(htab_entry_heap_bytes(e) >= sizeof big);
+    e = htab_entry_renew(e, &room, "a-key-longer-than-eight-bytes", 29);
+    assert_int_equal(room, 32);
+    assert_memory_equal(e->key, "a-key-longer-than-eight-bytes", 29);
+    assert_int_equal(htab_entry_heap_bytes(e), 0);
+    htab_value_append(e, big, sizeof big); /* on the heap at free */
+    e = htab_entry_renew(e, &room, NULL, 0);
+    assert_int_equal(e->key_len, 0);
+    htab_value_append(e, big, sizeof big);
+    htab_entry_free(&e);
+    assert_null(e);
+    htab_entry_free(&e); /* accepts NULL */
+}
+
 static void test_destroy_null_and_twice(void **state)
 {
     (void)state;
@@ -517,6 +573,8 @@ int main(void)
         cmocka_unit_test(test_clear_with_grown_values),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_hash_zero_products),
+        cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_standalone_entry),
         cmocka_unit_test(test_destroy_null_and_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

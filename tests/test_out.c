@@ -84,6 +84,9 @@ static void test_usage(void **state)
     assert_int_equal(out_line(o, "word", 4, "42", 2, &e), 0);
     assert_int_equal(out_line(o, NULL, 0, "a value alone", 13, &e), 0);
     assert_int_equal(out_lines(o), 2);
+    assert_int_equal(out_bytes(o), 8 + 14); /* buffered bytes count too */
+    assert_int_equal(out_write(o, "x\n", 2, 1, &e), 0);
+    assert_int_equal(out_bytes(o), 8 + 14 + 2);
     assert_int_equal(out_close(&o, &e), 0);
     assert_null(o);
     assert_int_equal(e.code, 0);
@@ -91,7 +94,7 @@ static void test_usage(void **state)
 
     size_t len = 0;
     char *text = s_read_file(path, &len);
-    assert_string_equal(text, "word\t42\na value alone\n");
+    assert_string_equal(text, "word\t42\na value alone\nx\n");
     free(text);
 }
 

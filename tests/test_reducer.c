@@ -6,7 +6,8 @@
  * merged exactly once (the first completion wins, the copy is ACKed as a
  * duplicate), ordered output comes out in chunk order whatever the arrival
  * order, hostile frames do not disturb the job, and FINISH with a chunk
- * missing is an error, not a short output.
+ * missing is an error, not a short output.  Under --memory it spills and
+ * merges runs, writes --index, and fails naming a spill it cannot write.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "partition.h"
 #include "proto_msg.h"
 #include "proto_pairs.h"
+#include "run.h"
 #include "token.h"
 #include "transport.h"
 
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,8 +48,9 @@ typedef struct harness {
     pid_t pid;             /* the reducer */
 } harness_t;
 
-/* Starts a reducer; partition is its --partition I/N, or NULL. */
-static void s_start_part(harness_t *h, const char *mode, bool sort, const char *partition)
+/* Starts the reducer; extra: up to 6 more arguments, NULL-terminated, or
+ * NULL. */
+static void s_start_with(harness_t *h, const char *mode, bool sort, const char *const *extra)
 {
     memset(h, 0, sizeof *h);
     assert_int_equal(tmpdir_make(h->dir, sizeof h->dir, "reducer"), 0);
@@ -75,17 +79,17 @@ static void s_start_part(harness_t *h, const char *mode, bool sort, const char *
     h->pid = fork();
     assert_true(h->pid >= 0);
     if (h->pid == 0) {
-        char *argv[20] = { reducer,        "--results",  h->results_ep, "--control", h->control_ep,
-                           "--mode",       (char *)mode, "--output",    h->output,   "--secret",
-                           h->secret_path, "-r",         plugin };
-        int n = 13;
-        if (partition) {
-            argv[n++] = "--partition";
-            argv[n++] = (char *)partition;
-        }
+        char *argv[] = { reducer,       "--results", h->results_ep,  "--control",
+                         h->control_ep, "--mode",    (char *)mode,   "--output",
+                         h->output,     "--secret",  h->secret_path, "-r",
+                         plugin,        NULL,        NULL,           NULL,
+                         NULL,          NULL,        NULL,           NULL,
+                         NULL };
+        size_t n = 13;
         if (sort)
             argv[n++] = "--sort";
-        argv[n] = NULL;
+        for (size_t i = 0; extra && extra[i] && i < 6; i++)
+            argv[n++] = (char *)extra[i];
         execv(reducer, argv);
         _exit(127);
     }
@@ -93,7 +97,7 @@ static void s_start_part(harness_t *h, const char *mode, bool sort, const char *
 
 static void s_start(harness_t *h, const char *mode, bool sort)
 {
-    s_start_part(h, mode, sort, NULL);
+    s_start_with(h, mode, sort, NULL);
 }
 
 static void s_stop(harness_t *h)
@@ -312,7 +316,8 @@ static void test_partition_refuses_foreign_keys(void **state)
     m[0] = mine[0];
     t[0] = theirs[0];
     harness_t h;
-    s_start_part(&h, "grouped", true, "0/2");
+    const char *const part[] = { "--partition", "0/2", NULL };
+    s_start_with(&h, "grouped", true, part);
     s_result(&h, 0, 1, t, 1, 1);
     proto_msg_t fail;
     s_expect(&h, &fail);
@@ -442,6 +447,104 @@ static void test_forged_result_dropped(void **state)
     s_stop(&h);
 }
 
+/* Sends a RESULT for chunk of the words w<first>..w<first + n - 1>, each
+ * counting count. */
+static void s_result_range(harness_t *h, uint64_t chunk, unsigned first, unsigned n, uint64_t count)
+{
+    char(*words)[16] = malloc(n * sizeof *words);
+    const char **ptrs = malloc(n * sizeof *ptrs);
+    assert_true(words && ptrs);
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(words[i], sizeof words[i], "w%05u", first + i);
+        ptrs[i] = words[i];
+    }
+    s_result(h, chunk, 1, ptrs, n, count);
+    free(ptrs);
+    free(words);
+}
+
+/* Under --memory the reducer spills runs into --spill-dir and merges them
+ * at FINISH: the output is what it would be in memory, --index describes
+ * it, and no run is left. */
+static void test_grouped_spills(void **state)
+{
+    (void)state;
+    harness_t h;
+    char spill[128];
+    char index[128];
+    char tmp[] = "/tmp/mr-test-spill-XXXXXX";
+    assert_non_null(mkdtemp(tmp));
+    snprintf(spill, sizeof spill, "%s/r0", tmp);
+    snprintf(index, sizeof index, "%s/index-0", tmp);
+    assert_int_equal(mkdir(spill, 0700), 0);
+    const char *const extra[] = {
+        "--memory", "262144", "--spill-dir", spill, "--index", index, NULL
+    };
+    s_start_with(&h, "grouped", true, extra);
+    /* Three chunks of 3000 words, overlapping: w00000..w04999. */
+    for (unsigned c = 0; c < 3; c++) {
+        s_result_range(&h, c, c * 1000, 3000, c + 1);
+        s_expect_ack(&h, c, 1, true);
+    }
+    s_finish(&h, 3);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.type, PROTO_DONE);
+    if (done.status != 0)
+        fail_msg("DONE: %s", done.text);
+    size_t len;
+    char *text = s_read_n(h.output, &len);
+    size_t used = 0;
+    for (unsigned w = 0; w < 5000; w++) {
+        unsigned sum = (w < 3000 ? 1 : 0) + (w >= 1000 && w < 4000 ? 2 : 0) + (w >= 2000 ? 3 : 0);
+        char line[32];
+        int n = snprintf(line, sizeof line, "w%05u\t%u\n", w, sum);
+        if (used + (size_t)n > len || memcmp(text + used, line, (size_t)n) != 0)
+            fail_msg("line %u: want %s", w, line);
+        used += (size_t)n;
+    }
+    assert_int_equal(used, len);
+    /* The index: 5000 keys whose bytes add up to the output. */
+    err_t e;
+    err_init(&e);
+    run_reader_t *r = run_reader_new(index, &e);
+    assert_non_null(r);
+    mr_bytes_t k;
+    mr_bytes_t v;
+    uint64_t keys = 0;
+    uint64_t bytes = 0;
+    while (run_reader_next(r, &k, &v, &e) == 1) {
+        uint64_t b;
+        memcpy(&b, v.ptr, 8);
+        bytes += b;
+        keys++;
+    }
+    assert_int_equal(e.code, 0);
+    run_reader_destroy(&r);
+    assert_int_equal(keys, 5000);
+    assert_int_equal(bytes, len);
+    assert_int_equal(rmdir(spill), 0); /* empty: every run was removed */
+    unlink(index);
+    assert_int_equal(rmdir(tmp), 0);
+    s_stop(&h);
+}
+
+/* A spill that cannot be written fails the job, naming the path. */
+static void test_grouped_spill_error(void **state)
+{
+    (void)state;
+    harness_t h;
+    const char *const extra[] = { "--memory", "262144", "--spill-dir", "/nonexistent-spill", NULL };
+    s_start_with(&h, "grouped", true, extra);
+    s_result_range(&h, 0, 0, 5000, 1);
+    proto_msg_t done;
+    s_expect(&h, &done);
+    assert_int_equal(done.type, PROTO_DONE);
+    assert_int_equal(done.status, -ENOENT);
+    assert_non_null(strstr(done.text, "/nonexistent-spill/run-0"));
+    s_stop(&h);
+}
+
 /* FINISH while a chunk is missing is an error, never a short output. */
 static void test_finish_with_missing_chunk(void **state)
 {
@@ -470,6 +573,8 @@ int main(void)
         cmocka_unit_test(test_hostile_frames),
         cmocka_unit_test(test_forged_result_dropped),
         cmocka_unit_test(test_finish_with_missing_chunk),
+        cmocka_unit_test(test_grouped_spills),
+        cmocka_unit_test(test_grouped_spill_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,8 +188,36 @@ def split_seeds():
     seed("exact-size", 4, 0x02, b"abc\nabc\nabc\n")
 
 
+def run_seeds():
+    c = "fuzz_run"
+    import zlib
+
+    def block(records):
+        payload = b"".join(struct.pack("<II", len(k), len(v)) + k + v for k, v in records)
+        head = struct.pack("<II", len(payload), len(records))
+        return head + struct.pack("<I", zlib.crc32(head + payload)) + payload
+
+    def footer(n):
+        body = struct.pack("<IQ", 0, n)
+        return body + struct.pack("<I", zlib.crc32(body))
+
+    header = b"MRRUN\0" + struct.pack("<H", 1)
+    one = [(b"apple", b"3"), (b"pear", b"")]
+    write(c, "empty", header + footer(0))
+    write(c, "one-block", header + block(one) + footer(2))
+    write(c, "two-blocks", header + block(one) + block([(b"pear", b"x"), (b"zz", b"y")]) + footer(4))
+    write(c, "empty-key", header + block([(b"", b"v"), (b"a", b"")]) + footer(2))
+    write(c, "count-counts", header + block([(b"k", struct.pack("<Q", 7))]) + footer(1))
+    write(c, "no-footer", header + block(one))
+    write(c, "wrong-count", header + block(one) + footer(3))
+    write(c, "out-of-order", header + block([(b"b", b""), (b"a", b"")]) + footer(2))
+    write(c, "bad-crc", header + block(one)[:-1] + b"!" + footer(2))
+    write(c, "huge-length", header + struct.pack("<III", 0x7FFFFFF0, 1, 0) + footer(1))
+
+
 if __name__ == "__main__":
     frame_seeds()
     proto_msg_seeds()
     pairs_seeds()
     split_seeds()
+    run_seeds()

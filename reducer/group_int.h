@@ -1,0 +1,103 @@
+/*
+ * group_int.h - what group.c (adding, spilling, writing what is held) and
+ * group_merge.c (merging runs) share.  Nothing outside the two includes
+ * it.
+ */
+#ifndef MR_GROUP_INT_H
+#define MR_GROUP_INT_H
+
+#include "group.h"
+
+#include "counts.h"
+#include "htab.h"
+#include "merge.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* reduce's emitter: writes lines. */
+typedef struct writer {
+    mr_emitter_t base; /* must be first */
+    out_t *out;        /* borrowed */
+    err_t err;         /* first write error */
+} writer_t;
+
+struct group {
+    size_t budget;             /* bytes the group may hold; 0: no bound */
+    const mr_plugin_t *plugin; /* borrowed */
+    void *state;               /* borrowed plugin state */
+    htab_t *table;             /* owned: key -> value (combine) or length-prefixed values */
+    counts_t *counts;          /* owned: sums of short keys, when combine is a sum; or NULL */
+    size_t max_sums;           /* the most keys counts takes */
+    merge_t merge;             /* the combine step, when the plugin has combine */
+    size_t since_check;        /* sums-table adds, for the budget check every so many */
+    size_t value_bytes;        /* heap bytes of htab's values, counted under a budget */
+    char *spill_dir;           /* owned: where runs go, or NULL */
+    char **runs;               /* owned paths of the runs not yet merged, oldest first */
+    size_t n_runs;             /* paths in runs */
+    size_t cap_runs;           /* room in runs */
+    uint64_t run_serial;       /* the N of the next run-N */
+    uint64_t runs_spilled;     /* runs written by spills */
+    uint64_t spilled_bytes;    /* bytes written to runs, merged runs included */
+    uint64_t keys_written;     /* distinct keys group_write wrote */
+    double merge_seconds;      /* time spent merging runs */
+};
+
+/* One key held: an htab entry, or a key of the sums table. */
+typedef struct group_item {
+    uint64_t prefix;           /* the key's first 8 bytes, big-endian, zero-padded: sorts it */
+    const char *key;           /* borrowed from the table that holds it */
+    size_t key_len;            /* bytes in key */
+    const htab_entry_t *entry; /* its htab entry, or NULL for a key of the sums table */
+    uint64_t sum;              /* a sums key's sum, little-endian (its 8-byte value) */
+} group_item_t;
+
+/* What writing keys needs besides the keys. */
+typedef struct group_write {
+    out_t *out;          /* borrowed */
+    run_writer_t *index; /* borrowed key index, or NULL */
+    writer_t w;          /* reduce's emitter */
+    mr_bytes_t *values;  /* owned: a key's values, split (no combine) */
+    size_t values_cap;   /* room in values */
+} group_write_t;
+
+/* An item's value: its entry's, or its sum's 8 bytes. */
+static inline mr_bytes_t group__item_value(const group_item_t *it)
+{
+    return it->entry ? (mr_bytes_t){ it->entry->value, it->entry->value_len }
+                     : (mr_bytes_t){ &it->sum, sizeof it->sum };
+}
+
+/* Every key held, sorted bytewise (malloc'd, *n_p of them), after folding
+ * the keys that are in both tables; NULL with e set when combine failed. */
+group_item_t *group__sorted_items(group_t *self, size_t *n_p, err_t *e);
+
+/* The path of the next run (malloc'd). */
+char *group__run_path(group_t *self);
+
+/* Appends path (taking it) to the runs. */
+void group__push_run(group_t *self, char *path);
+
+/* Removes runs [from, to) from the list, unlinking their files. */
+void group__remove_runs(group_t *self, size_t from, size_t to);
+
+/* Merges all runs into one, which takes their place.  0 or -errno with e
+ * naming the file. */
+int group__compact(group_t *self, err_t *e);
+
+void group__write_init(group_write_t *x, out_t *out, run_writer_t *index);
+void group__write_fini(group_write_t *x);
+
+/* Writes one key's result: value is its combined value, or (without
+ * combine) its length-prefixed list of values.  0 or a negative code. */
+int group__write_result(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x,
+                        err_t *e);
+
+/* group__write_result, counting the key and adding it to the index. */
+int group__write_key(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x, err_t *e);
+
+/* group_write with runs: merges them and what is held, in key order. */
+int group__write_merged(group_t *self, group_write_t *x, err_t *e);
+
+#endif
