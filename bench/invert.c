@@ -12,8 +12,8 @@
 #include <string.h>
 
 typedef struct state {
-    char *buf;           /* the joined values of one key */
-    size_t cap;          /* bytes at buf */
+    char *buf;                /* the joined values of one key */
+    size_t cap;               /* bytes at buf */
     const mr_bytes_t **order; /* the values, sorted */
     size_t order_cap;
 } state_t;

@@ -9,6 +9,7 @@
  * -u reads `uniq -c` output ("   COUNT KEY") and hashes it as KEY<TAB>COUNT,
  * the form mr and the other tools write.
  */
+#define _POSIX_C_SOURCE 200809L /* getline */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
