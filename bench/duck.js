@@ -1,6 +1,6 @@
 // duck.js - runs SQL statements in DuckDB (@duckdb/node-api from npm), for
 // bench/run's high-cardinality rows.  Not a dependency of mr: bench/run
-// installs the package under bench/data/tools/duckdb when it runs and points
+// installs the package under bench/data/duckdb when it runs and points
 // NODE_PATH there.
 //
 //   NODE_PATH=.../node_modules node bench/duck.js 'SET threads=2' 'COPY (...) TO ...' ...
