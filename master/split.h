@@ -4,6 +4,7 @@
  * Regular files are mapped into memory and cut in place: a chunk is a
  * pointer into the mapping, sent without copying.  Pipes and stdin are read
  * in a stream and each chunk is copied into a buffer the caller then owns.
+ * A compressed file (FILE.gz: decomp.h) is read decompressed, as a stream.
  * A chunk never spans two inputs, ends just after a record terminator (or
  * at the end of an input whose last record lacks one), and is at most
  * chunk_size bytes (see split_set_guided) unless a single record is longer,

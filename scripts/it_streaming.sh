@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# it_streaming.sh - programs written for Hadoop Streaming run unchanged under
+# mr-run --map-cmd/--reduce-cmd (issue 12): compressed (.gz) and directory
+# inputs, the task environment (mapreduce_map_input_file and the rest,
+# --cmdenv), reporter:counter and reporter:status lines, the empty key's TAB,
+# and Hadoop's single-dash options pointed to mr-streaming.  Each answer is
+# compared with `cat input | map | LC_ALL=C sort | reduce` or a known one.
+source "$(dirname "$0")/lib/it.sh"
+it_init
+W=$IT_WORK
+
+# The programs, as a Hadoop Streaming tutorial writes them.
+cat >"$W/wc_map.py" <<'PY'
+#!/usr/bin/env python3
+import sys
+for line in sys.stdin:
+    for word in line.strip().split():
+        print("%s\t%d" % (word, 1))
+PY
+cat >"$W/wc_reduce.py" <<'PY'
+#!/usr/bin/env python3
+import sys
+current, count = None, 0
+for line in sys.stdin:
+    word, n = line.rstrip("\n").split("\t", 1)
+    if word == current:
+        count += int(n)
+    else:
+        if current is not None:
+            print("%s\t%d" % (current, count))
+        current, count = word, int(n)
+if current is not None:
+    print("%s\t%d" % (current, count))
+PY
+cat >"$W/wc_map.awk" <<'AWK'
+{ for (i = 1; i <= NF; i++) print $i "\t" 1 }
+AWK
+cat >"$W/wc_reduce.awk" <<'AWK'
+BEGIN { FS = "\t" }
+$1 != k { if (NR > 1) print k "\t" n; k = $1; n = 0 }
+{ n += $2 }
+END { if (NR) print k "\t" n }
+AWK
+chmod +x "$W/wc_map.py" "$W/wc_reduce.py"
+export PYTHONIOENCODING=latin-1 # the text holds stray high bytes
+
+# pipeline MAP REDUCE FILE...: Hadoop's answer on one machine.
+pipeline() {
+    local map=$1 reduce=$2
+    shift 2
+    cat "$@" | sh -c "$map" | LC_ALL=C sort | sh -c "$reduce"
+}
+
+it_gen_text 12 2000000 "$W/a.txt" 1
+it_gen_text 13 1500000 "$W/b.txt" 1
+
+## 1. Compressed input.
+gzip -c "$W/a.txt" >"$W/a.txt.gz"
+pipeline "$W/wc_map.py" "$W/wc_reduce.py" "$W/a.txt" >"$W/wc.expected"
+"$MR_RUN" --map-cmd "$W/wc_map.py" --reduce-cmd "$W/wc_reduce.py" -j 3 --chunk-size 128k \
+    -o "$W/gz.out" "$W/a.txt.gz" 2>"$W/gz.err"
+it_status_ok "a .gz input runs (python word count, 128k chunks)" $? "$W/gz.err"
+it_same "a .gz input is decompressed: the answer of zcat | map | sort | reduce" \
+    "$W/wc.expected" "$W/gz.out"
+
+# Several members (cat a.gz b.gz), cut into chunks that straddle them.
+head -c 700000 "$W/a.txt" | gzip -c >"$W/multi.gz"
+tail -c +700001 "$W/a.txt" | gzip -1 -c >>"$W/multi.gz"
+"$MR_RUN" --map-cmd "awk -f $W/wc_map.awk" --reduce-cmd "awk -f $W/wc_reduce.awk" -j 2 \
+    --chunk-size 100k -o "$W/multi.out" "$W/multi.gz" 2>"$W/multi.err"
+it_status_ok "a multi-member .gz runs (awk word count)" $? "$W/multi.err"
+pipeline "awk -f $W/wc_map.awk" "awk -f $W/wc_reduce.awk" "$W/a.txt" >"$W/multi.expected"
+it_same "every member is read: the answer of the uncompressed file" "$W/multi.expected" \
+    "$W/multi.out"
+
+# A map-only (ordered) job keeps the records in order across chunks.
+"$MR_RUN" --map-cmd "cat" --ordered -j 3 --chunk-size 64k -o "$W/cat.out" "$W/multi.gz" \
+    "$W/b.txt" 2>"$W/cat.err"
+it_status_ok "--map-cmd cat over a .gz and a plain file runs" $? "$W/cat.err"
+cat "$W/a.txt" "$W/b.txt" >"$W/cat.expected"
+it_same "the records come out whole and in order" "$W/cat.expected" "$W/cat.out"
+
+# Corrupt and truncated files fail the job, naming the file and an offset.
+size=$(wc -c <"$W/a.txt.gz")
+cp "$W/a.txt.gz" "$W/corrupt.gz"
+printf '\377\377\377\377' | dd of="$W/corrupt.gz" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+"$MR_RUN" --map-cmd cat --ordered -j 2 -o "$W/corrupt.out" "$W/corrupt.gz" 2>"$W/corrupt.err"
+it_equal "a corrupt .gz fails the job with status 1" 1 $?
+it_mentions "naming the file and the compressed byte offset" "$W/corrupt.err" \
+    "input $W/corrupt.gz: corrupt gzip data at compressed byte offset"
+it_check "and leaving no output" test ! -e "$W/corrupt.out"
+head -c $((size - 100)) "$W/a.txt.gz" >"$W/cut.gz"
+"$MR_RUN" --map-cmd cat --ordered -j 2 -o "$W/cut.out" "$W/cut.gz" 2>"$W/cut.err"
+it_equal "a truncated .gz fails the job with status 1" 1 $?
+it_mentions "naming the file and where it ends" "$W/cut.err" \
+    "input $W/cut.gz: truncated gzip data: the file ends at compressed byte offset $((size - 100))"
+
+it_done
