@@ -92,7 +92,9 @@ void args_usage(FILE *f)
           "      --reduce-cmd CMD   reduce with a shell command instead of -r: it reads every\n"
           "                         key<TAB>value line sorted by key; its stdout is the output\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
-          "                         FILE.gz is decompressed (read as one stream)\n"
+          "                         FILE.gz is decompressed (read as one stream); a\n"
+          "                         directory stands for its files (not recursive, no\n"
+          "                         _* or .* names, sorted by name)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
           "      --ordered          write map output in input order (like Pool.imap)\n"
@@ -342,6 +344,15 @@ void args_fini(args_t *a)
 {
     free(a->inputs);
     a->inputs = NULL;
+}
+
+void args_set_inputs(args_t *a, const char *const *inputs, size_t n)
+{
+    free(a->inputs);
+    a->inputs = mem_calloc(n + 1, sizeof *a->inputs);
+    if (n)
+        memcpy(a->inputs, inputs, n * sizeof *inputs);
+    a->n_inputs = n;
 }
 
 /* A file named on the command line, for args_check_files. */

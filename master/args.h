@@ -54,6 +54,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e);
 
 void args_fini(args_t *a);
 
+/* Replaces the inputs with a copy of inputs[0..n) (the strings stay
+ * borrowed: the caller keeps them until args_fini), e.g. the files that
+ * input directories stand for (inputs.h). */
+void args_set_inputs(args_t *a, const char *const *inputs, size_t n);
+
 /* Refuses a file flag (-o, --stats, --timeline, --bad-records) that names
  * an input (a data file, stdin redirected from a file, a plugin, the
  * server key) or another of those flags, by the same name or as the same

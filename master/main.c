@@ -8,6 +8,7 @@
 #include "args.h"
 #include "cleanup.h"
 #include "fmap.h"
+#include "inputs.h"
 #include "job.h"
 #include "log.h"
 #include "mem.h"
@@ -171,17 +172,29 @@ int main(int argc, char **argv)
     err_t e;
     err_init(&e);
     args_t a;
+    inputs_t inputs;
+    memset(&inputs, 0, sizeof inputs);
     int rc = args_parse(&a, argc, argv, &e);
+    /* Directories stand for their files (inputs.h), before the check that
+     * no output is one of the files read. */
+    int usage = rc;
+    if (rc == 0 && (rc = inputs_expand(a.inputs, a.n_inputs, &inputs, &e)) == 0)
+        args_set_inputs(&a, inputs.paths, inputs.n);
     if (rc == 0)
-        rc = args_check_files(&a, &e);
+        rc = usage = args_check_files(&a, &e);
     if (rc != 0) {
         args_fini(&a);
+        inputs_fini(&inputs);
         if (rc > 0)
             return 0;
         log_error("%s", e.text);
-        return EXIT_USAGE;
+        return usage ? EXIT_USAGE : EXIT_JOB_FAILED;
     }
     log_init("mr-run", a.quiet);
+    if (inputs.n_skipped)
+        log_warn("input directories are not read recursively: %zu subdirector%s left out, "
+                 "such as %s",
+                 inputs.n_skipped, inputs.n_skipped == 1 ? "y" : "ies", inputs.skipped);
     signal(SIGPIPE, SIG_IGN);
 
     int status = EXIT_JOB_FAILED;
@@ -260,5 +273,6 @@ done:
     job_stats_fini(&st);
     split_destroy(&split);
     args_fini(&a);
+    inputs_fini(&inputs);
     return status;
 }

@@ -95,4 +95,47 @@ it_equal "a truncated .gz fails the job with status 1" 1 $?
 it_mentions "naming the file and where it ends" "$W/cut.err" \
     "input $W/cut.gz: truncated gzip data: the file ends at compressed byte offset $((size - 100))"
 
+## 2. Directory inputs and file lists.
+# A directory as Hadoop leaves one: part files, _SUCCESS, a .crc, a _logs
+# directory, a subdirectory; plus a compressed part.
+mkdir -p "$W/in/_logs" "$W/in/sub"
+head -n 8000 "$W/b.txt" >"$W/in/part-00001"
+tail -n +8001 "$W/b.txt" >"$W/in/part-00000"
+gzip -c "$W/a.txt" >"$W/in/part-00002.gz"
+echo "not input" >"$W/in/_SUCCESS"
+echo "not input" >"$W/in/.part-00000.crc"
+echo "not input" >"$W/in/_logs/history"
+echo "not input" >"$W/in/sub/deeper"
+cat "$W/in/part-00000" "$W/in/part-00001" "$W/a.txt" >"$W/dir.all"
+"$MR_RUN" --map-cmd cat --ordered -j 3 --chunk-size 64k -o "$W/dir.cat" "$W/in" 2>"$W/dir.err"
+it_status_ok "a directory input runs" $? "$W/dir.err"
+it_same "its visible files are read in name order (part-00000, 00001, 00002.gz)" "$W/dir.all" \
+    "$W/dir.cat"
+it_mentions "the subdirectory left out is named in a warning" "$W/dir.err" \
+    "not read recursively: 1 subdirectory left out, such as $W/in/sub"
+"$MR_RUN" --map-cmd "$W/wc_map.py" --reduce-cmd "$W/wc_reduce.py" -j 2 --chunk-size 256k \
+    -o "$W/dir.out" "$W/in/" 2>"$W/dir2.err"
+it_status_ok "a python word count over the directory runs" $? "$W/dir2.err"
+pipeline "$W/wc_map.py" "$W/wc_reduce.py" "$W/dir.all" >"$W/dir.expected"
+it_same "and gives the pipeline's answer over its files" "$W/dir.expected" "$W/dir.out"
+
+# Names are literal (the shell globs, mr does not), in the order given.
+cp "$W/in/part-00001" "$W/star*[1].txt"
+mkdir -p "$W/empty"
+"$MR_RUN" --map-cmd cat --ordered -j 2 -o "$W/list.out" "$W/star*[1].txt" "$W/empty" \
+    "$W/in/part-00000" 2>"$W/list.err"
+it_status_ok "a file list (a name with glob characters, an empty directory) runs" $? \
+    "$W/list.err"
+cat "$W/in/part-00001" "$W/in/part-00000" >"$W/list.expected"
+it_same "each name is read as written, in the order given" "$W/list.expected" "$W/list.out"
+"$MR_RUN" --map-cmd cat --ordered -o "$W/none.out" "$W/empty" </dev/null 2>"$W/none.err"
+it_status_ok "an empty directory alone is an empty job (not stdin)" $? "$W/none.err"
+it_check "with an empty output" test -e "$W/none.out" -a ! -s "$W/none.out"
+# An output inside the input directory is still refused as one of its files.
+cp "$W/in/part-00000" "$W/in/out"
+"$MR_RUN" --map-cmd cat --ordered -o "$W/in/out" "$W/in" 2>"$W/self.err"
+it_equal "an -o that is a file of an input directory is refused (status 2)" 2 $?
+it_mentions "naming both" "$W/self.err" "-o $W/in/out and -i $W/in/out are the same file"
+rm -f "$W/in/out"
+
 it_done
