@@ -21,7 +21,7 @@
 /* The longest output line accepted from a command. */
 #define COMMAND_MAX_LINE ((size_t)1 << 30)
 
-static pid_t s_spawn(const char *cmd, int *in_fd, int *out_fd, err_t *e)
+static pid_t s_spawn(const char *cmd, const command_opts_t *opts, int *in_fd, int *out_fd, err_t *e)
 {
     int in[2];
     int out[2];
@@ -33,7 +33,7 @@ static pid_t s_spawn(const char *cmd, int *in_fd, int *out_fd, err_t *e)
         close(in[1]);
         return err_set(e, -code, "pipe: %s", strerror(code));
     }
-    pid_t pid = proc_spawn_shell(cmd, in[0], out[1], e);
+    pid_t pid = proc_spawn_shell_env(cmd, in[0], out[1], -1, opts ? opts->envp : NULL, e);
     close(in[0]);
     close(out[1]);
     if (pid < 0) {
@@ -66,11 +66,11 @@ static int s_lines(buf_t *b, bool eof, command_line_fn on_line, void *arg)
 }
 
 int command_run(const char *cmd, const char *data, size_t len, command_line_fn on_line, void *arg,
-                err_t *e)
+                const command_opts_t *opts, err_t *e)
 {
     int in_fd = -1;
     int out_fd = -1;
-    pid_t pid = s_spawn(cmd, &in_fd, &out_fd, e);
+    pid_t pid = s_spawn(cmd, opts, &in_fd, &out_fd, e);
     if (pid < 0)
         return pid;
     buf_t out;

@@ -14,7 +14,12 @@
  * non-zero return stops the command and becomes command_run's result. */
 typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
 
-/* Runs `/bin/sh -c cmd`, writes len bytes at data to its stdin (then closes
+/* How a command runs, beyond its input and output. */
+typedef struct command_opts {
+    char *const *envp; /* its whole environment (taskenv.h), NULL: the mapper's */
+} command_opts_t;
+
+/* Runs `/bin/sh -c cmd` (in opts' environment; opts may be NULL), writes len bytes at data to its stdin (then closes
  * it), and calls on_line for every line it prints.  The command inherits
  * our stderr and leaves with us: sh dies with the mapper
  * (PR_SET_PDEATHSIG), and whatever it starts is in the mapper's process
@@ -24,6 +29,6 @@ typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
  * command that stops reading early (like `head`) is not an error by
  * itself: only its exit status counts. */
 int command_run(const char *cmd, const char *data, size_t len, command_line_fn on_line, void *arg,
-                err_t *e);
+                const command_opts_t *opts, err_t *e);
 
 #endif

@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "taskenv.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -409,7 +410,12 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
     err_t e;
     err_init(&e);
     err_init(&m->line_err);
-    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &e) != 0) {
+    if (!m->env)
+        m->env = taskenv_new();
+    const char *file = task->source < m->opts.n_inputs ? m->opts.inputs[task->source] : "-";
+    taskenv_map(m->env, task->chunk, task->attempt, file, task->offset, task->length);
+    command_opts_t opts = { .envp = taskenv_envp(m->env) };
+    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &opts, &e) != 0) {
         err_t cerr;
         err_init(&cerr);
         if (collect_error(m->collect, &cerr) < 0)
@@ -587,6 +593,7 @@ int main(int argc, char **argv)
     plugin_destroy(&m.combiner);
     plugin_destroy(&m.plugin);
     progress_destroy(&m.progress);
+    taskenv_destroy(&m.env);
     for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++) {
         if (m.maps[i].data) {
             fmap_unmap(m.maps[i].data, m.maps[i].size);

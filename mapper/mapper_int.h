@@ -69,6 +69,7 @@ typedef struct mapper {
     double master_seen;   /* remote: when the master last spoke */
     bool text_counts;     /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
     err_t line_err;       /* --map-cmd: why an output line was refused */
+    struct taskenv *env;  /* --map-cmd: its environment, owned, made on first use */
 } mapper_t;
 
 /* Sends a control message to the master (ipc PUSH, or the DEALER when

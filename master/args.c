@@ -8,6 +8,7 @@
 #include "mem.h"
 #include "plugin.h"
 #include "proc.h"
+#include "taskenv.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +44,7 @@ enum {
     OPT_REDUCE_CMD,
     OPT_PROGRESS,
     OPT_TIMELINE,
+    OPT_CMDENV,
 };
 
 static const struct option s_options[] = {
@@ -71,6 +73,7 @@ static const struct option s_options[] = {
     { "reduce-cmd", required_argument, NULL, OPT_REDUCE_CMD },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "timeline", required_argument, NULL, OPT_TIMELINE },
+    { "cmdenv", required_argument, NULL, OPT_CMDENV },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -91,6 +94,9 @@ void args_usage(FILE *f)
           "                         records on stdin and writes key<TAB>value lines\n"
           "      --reduce-cmd CMD   reduce with a shell command instead of -r: it reads every\n"
           "                         key<TAB>value line sorted by key; its stdout is the output\n"
+          "      --cmdenv NAME=VALUE\n"
+          "                         set NAME in the commands' environment (repeatable), beside\n"
+          "                         Hadoop Streaming's mapreduce_map_input_file and the rest\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
           "                         FILE.gz is decompressed (read as one stream); a\n"
           "                         directory stands for its files (not recursive, no\n"
@@ -190,6 +196,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     a->jobs = cpus > 0 ? (unsigned)cpus : 1;
     a->inputs = mem_calloc((size_t)argc + 1, sizeof *a->inputs);
+    a->cmdenv = mem_calloc((size_t)argc + 1, sizeof *a->cmdenv);
 
     a->heartbeat = 5;
     bool jobs_zero = false;
@@ -253,6 +260,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         case OPT_PROGRESS: a->progress = true; break;
         case OPT_TIMELINE: a->timeline = optarg; break;
         case OPT_REDUCE_CMD: a->reduce_cmd = optarg; break;
+        case OPT_CMDENV:
+            if (taskenv_check_assignment(optarg, e) < 0)
+                return e->code;
+            a->cmdenv[a->n_cmdenv++] = optarg;
+            break;
         case OPT_LISTEN: a->listen = optarg; break;
         case OPT_SERVER_KEY: a->server_key = optarg; break;
         case OPT_AUTHORIZED: a->authorized = optarg; break;
@@ -303,6 +315,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--map-cmd with --listen is not supported: remote mappers "
                        "run a plugin (-m)");
+    if (a->n_cmdenv && !a->map_cmd && !a->reduce_cmd)
+        return err_set(e, -EINVAL,
+                       "--cmdenv sets variables for --map-cmd and --reduce-cmd, and this job "
+                       "runs neither");
     if (a->map_cmd && a->skip_bad)
         return err_set(e, -EINVAL,
                        "--skip-bad needs a plugin (-m): a command's failure "
@@ -344,6 +360,8 @@ void args_fini(args_t *a)
 {
     free(a->inputs);
     a->inputs = NULL;
+    free(a->cmdenv);
+    a->cmdenv = NULL;
 }
 
 void args_set_inputs(args_t *a, const char *const *inputs, size_t n)

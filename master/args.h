@@ -45,6 +45,8 @@ typedef struct args {
     double heartbeat;        /* --heartbeat: seconds of silence before a remote mapper is dead */
     bool progress;           /* --progress: show the progress line even when stderr is no tty */
     const char *timeline;    /* --timeline: SVG picture of the job's chunk attempts, or NULL */
+    const char **cmdenv; /* --cmdenv NAME=VALUE for the commands: owned array, borrowed strings */
+    size_t n_cmdenv;     /* entries in cmdenv */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when

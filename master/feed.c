@@ -58,6 +58,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
         memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
     msg.offset = c->src.offset;
     msg.length = c->src.len;
+    msg.source = c->src.input; /* the task environment names it, inline or not */
     token_make(&job->secret, c->index, c->sends, m->id, m->peer, msg.token);
     /* A chunk of a mapped file is read by the (local) mapper itself; pipe
      * chunks travel as the payload. */

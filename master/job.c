@@ -271,7 +271,9 @@ int job__spawn_mapper(job_t *job)
     for (size_t i = 0; i < n_inputs; i++) {
         const char *input = split_input_path(job->cfg->split, (uint32_t)i);
         full[n++] = "--input";
-        full[n++] = (char *)(input ? input : "-");
+        /* A .gz input is named too: its (inline) chunks' environment says
+         * which file they are of. */
+        full[n++] = (char *)(input ? input : split_input_arg(job->cfg->split, (uint32_t)i));
         if (input && split_input_id(job->cfg->split, (uint32_t)i, ids[i], sizeof ids[i]) == 0) {
             full[n++] = "--input-id";
             full[n++] = ids[i];

@@ -17,6 +17,7 @@
 #include "spawn.h"
 #include "split.h"
 #include "stats.h"
+#include "taskenv.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -218,6 +219,10 @@ int main(int argc, char **argv)
         goto fail;
     split = split_new(a.inputs, a.n_inputs, a.chunk_size, a.delim, &e);
     if (!split)
+        goto fail;
+    /* Inherited by every mapper and the reducer, and so by the commands
+     * they run (taskenv.h); before any process is started. */
+    if (taskenv_export_job(a.cmdenv, a.n_cmdenv, &e) < 0)
         goto fail;
     /* The temporary file is made now, so an unwritable directory fails
      * before any process starts. */

@@ -119,6 +119,11 @@ const char *split_input_name(const split_t *self, uint32_t input)
     return strcmp(name, "-") == 0 ? "stdin" : name;
 }
 
+const char *split_input_arg(const split_t *self, uint32_t input)
+{
+    return input < self->n_inputs ? self->inputs[input].name : "-";
+}
+
 void split_set_nonblocking(split_t *self, bool on)
 {
     self->nonblock = on;

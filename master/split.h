@@ -74,6 +74,9 @@ int split_check(const split_t *self, err_t *e);
 /* The display name of input i ("-" shows as "stdin"). */
 const char *split_input_name(const split_t *self, uint32_t input);
 
+/* The name of input i as the user gave it ("-" for stdin). */
+const char *split_input_arg(const split_t *self, uint32_t input);
+
 /* With on, split_next returns -EAGAIN instead of blocking when a stream
  * has no bytes ready, so the master's loop keeps serving signals and
  * messages while it waits for a slow pipe. */

@@ -10,7 +10,8 @@
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
  * status, text, skip, input, length, digest, task_port, result_port, mode,
- * flags, emits, token).  Types and fields are append-only: never renumber.
+ * flags, emits, token, source, counters).  Types and fields are append-only:
+ * never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -25,7 +26,9 @@
 /* Bumped on any incompatible change of the wire format. */
 /* 2: RESULT and ACK carry emits (the guided chunk sizes of master/split.c). */
 /* 3: TASK, RESULT and FAIL carry the attempt's token (proto/token.h). */
-#define PROTO_VERSION 3
+/* 4: TASK carries source (the task environment), RESULT, ACK and DONE
+ *    carry counters (reporter:counter lines, proto/counters.h). */
+#define PROTO_VERSION 4
 
 /* The largest header frame any message needs (a TASK with a full skip list
  * is about 2.5 KiB).  A longer one is refused before it is unpacked: 50 MB
@@ -57,9 +60,16 @@
 #define PROTO_F_FLAGS (1u << 18)
 #define PROTO_F_EMITS (1u << 19)
 #define PROTO_F_TOKEN (1u << 20)
+#define PROTO_F_SOURCE (1u << 21)
+#define PROTO_F_COUNTERS (1u << 22)
 
 /* Bytes of a plugin digest (BLAKE2b of the .so file). */
 #define PROTO_DIGEST_LEN 32
+
+/* The most bytes of counters one RESULT, ACK or DONE carries (the encoded
+ * form of proto/counters.h): an ACK must fit the master's 4 KiB control
+ * messages.  About 50 counters of Hadoop-sized names. */
+#define PROTO_CTRS_MAX 2048
 
 /* Bytes of an attempt's token (a MAC: proto/token.h). */
 #define PROTO_TOKEN_LEN 16
@@ -88,30 +98,37 @@
  * records than this fails the job (a smaller --chunk-size helps). */
 #define PROTO_SKIP_MAX 256
 
+/* DONE's fields, named apart so that the table's lines keep their width. */
+#define PROTO_DONE_FIELDS \
+    (PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT | PROTO_F_COUNTERS)
+
 /* X(number, NAME, fields, has_payload, direction and meaning) */
 #define PROTO_MSG_TYPES(X)                                                                     \
     X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                           \
     /* mapper -> master: initialised, give me work */                                          \
     X(2, TASK,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_OFFSET | PROTO_F_SKIP | PROTO_F_INPUT |        \
-          PROTO_F_LENGTH | PROTO_F_TOKEN,                                                      \
+          PROTO_F_LENGTH | PROTO_F_TOKEN | PROTO_F_SOURCE,                                     \
       true)                                                                                    \
     /* master -> mapper: map this chunk, except the records starting at the offsets in */      \
     /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */        \
     /* [offset, offset + length) of the mapper's input file number `input`.  token: the */     \
-    /* attempt's MAC, echoed in its RESULT or FAIL */                                          \
+    /* attempt's MAC, echoed in its RESULT or FAIL.  source: the input the chunk */            \
+    /* comes from, also when inline (for the task environment) */                              \
     X(3, RESULT,                                                                               \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |   \
-          PROTO_F_FLAGS | PROTO_F_EMITS | PROTO_F_TOKEN,                                       \
+          PROTO_F_FLAGS | PROTO_F_EMITS | PROTO_F_TOKEN | PROTO_F_COUNTERS,                    \
       true)                                                                                    \
     /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                  \
-    /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                       \
+    /* PROTO_RESULT_LINES the finished output lines (outputs of them).  counters: */           \
+    /* what the map command reported for the chunk */                                          \
     X(4, ACK,                                                                                  \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH | PROTO_F_OUTPUTS |     \
-          PROTO_F_EMITS,                                                                       \
+          PROTO_F_EMITS | PROTO_F_COUNTERS,                                                    \
       false)                                                                                   \
     /* reducer -> master: chunk received; fresh = first completion, merged; outputs: */        \
-    /* the pairs (or lines) it held, emits: the RESULT's emits */                              \
+    /* the pairs (or lines) it held, emits: the RESULT's emits, counters: the */               \
+    /* RESULT's counters when fresh (a retried chunk never counts twice), else none */         \
     X(5, FAIL,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |     \
           PROTO_F_TEXT | PROTO_F_TOKEN,                                                        \
@@ -119,8 +136,9 @@
     /* mapper -> master: the plugin failed on the record at chunk offset */                    \
     X(6, FINISH, PROTO_F_TOTAL, false)                                                         \
     /* master -> reducer: all `total` chunks are acknowledged; write the output */             \
-    X(7, DONE, PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT, false)       \
-    /* reducer -> master: output complete (status 0) or failed (status < 0, text) */           \
+    X(7, DONE, PROTO_DONE_FIELDS, false)                                                       \
+    /* reducer -> master: output complete (status 0) or failed (status < 0, text); */          \
+    /* counters: what the reduce command reported */                                           \
     X(8, STOP, 0, false)                                                                       \
     /* master -> mapper: exit now (a --persist remote mapper looks for the next job) */        \
     X(9, HELLO, PROTO_F_PID | PROTO_F_TEXT | PROTO_F_DIGEST, false)                            \
@@ -169,6 +187,9 @@ typedef struct proto_msg {
     uint32_t mode;                    /* WELCOME: PROTO_MODE_* */
     uint32_t flags;                   /* WELCOME: PROTO_FLAG_* bits */
     uint8_t token[PROTO_TOKEN_LEN];   /* TASK, RESULT, FAIL: the attempt's token */
+    uint32_t source;                  /* TASK: the input the chunk comes from, even inline */
+    uint32_t n_counters;              /* RESULT, ACK, DONE: bytes used in counters */
+    uint8_t counters[PROTO_CTRS_MAX]; /* RESULT, ACK, DONE: counters (counters.h) */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */

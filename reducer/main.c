@@ -24,6 +24,7 @@
 #include "proto_pairs.h"
 #include "reorder.h"
 #include "seen.h"
+#include "taskenv.h"
 #include "token.h"
 #include "transport.h"
 #include "zap.h"
@@ -407,7 +408,10 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     int in[2];
     if (pipe2(in, O_CLOEXEC) < 0)
         return err_set(e, -errno, "pipe: %s", strerror(errno));
-    pid_t pid = proc_spawn_shell(r->opts.reduce_cmd, in[0], out_fd, e);
+    taskenv_t *env = taskenv_new(); /* Hadoop's task variables (taskenv.h) */
+    taskenv_reduce(env, 0, 0);
+    pid_t pid = proc_spawn_shell_env(r->opts.reduce_cmd, in[0], out_fd, -1, taskenv_envp(env), e);
+    taskenv_destroy(&env);
     close(in[0]);
     if (pid < 0) {
         close(in[1]);

@@ -138,4 +138,103 @@ it_equal "an -o that is a file of an input directory is refused (status 2)" 2 $?
 it_mentions "naming both" "$W/self.err" "-o $W/in/out and -i $W/in/out are the same file"
 rm -f "$W/in/out"
 
+## 3. The task environment.
+# An inverted index as tutorials write it: the posting is the input file's
+# name, read from mapreduce_map_input_file (or map_input_file, the old name).
+cat >"$W/ii_map.py" <<'PY'
+#!/usr/bin/env python3
+import os, sys
+path = os.environ.get("mapreduce_map_input_file", os.environ["map_input_file"])
+name = os.path.basename(path)
+for line in sys.stdin:
+    for word in line.split():
+        print("%s\t%s" % (word, name))
+PY
+cat >"$W/ii_reduce.py" <<'PY'
+#!/usr/bin/env python3
+import sys
+cur, files = None, set()
+def out():
+    if cur is not None:
+        print("%s\t%s" % (cur, ",".join(sorted(files))))
+for line in sys.stdin:
+    word, name = line.rstrip("\n").split("\t", 1)
+    if word != cur:
+        out()
+        cur, files = word, set()
+    files.add(name)
+out()
+PY
+chmod +x "$W/ii_map.py" "$W/ii_reduce.py"
+mkdir -p "$W/docs"
+for i in 1 2 3 4; do
+    it_gen_text $((40 + i)) 300000 "$W/docs/doc$i.txt" 1
+done
+gzip -c "$W/docs/doc4.txt" >"$W/docs/doc5.txt.gz"
+"$MR_RUN" --map-cmd "$W/ii_map.py" --reduce-cmd "$W/ii_reduce.py" -j 3 --chunk-size 64k \
+    -o "$W/ii.out" "$W/docs" 2>"$W/ii.err"
+it_status_ok "an inverted index (python, mapreduce_map_input_file) runs over a directory" $? \
+    "$W/ii.err"
+# The known answer: each file mapped with its own name, as Hadoop would.
+for f in "$W"/docs/doc[1-4].txt; do
+    map_input_file=$f "$W/ii_map.py" <"$f"
+done >"$W/ii.pairs"
+map_input_file=$W/docs/doc5.txt.gz "$W/ii_map.py" <"$W/docs/doc4.txt" >>"$W/ii.pairs"
+LC_ALL=C sort "$W/ii.pairs" | "$W/ii_reduce.py" >"$W/ii.expected"
+it_same "every posting names the file its word came from (doc5.txt.gz too)" "$W/ii.expected" \
+    "$W/ii.out"
+it_check "no posting says unknown_file or -" sh -c "! grep -qE '\\t(unknown_file|-)\$' '$W/ii.out'"
+
+# A reduce-side join in awk: the input file tags each record.
+printf '1\tada\n2\tgrace\n3\tbarbara\n' >"$W/users.tsv"
+printf '1\tbook\n3\tlamp\n1\tpen\n4\tcup\n' >"$W/orders.tsv"
+cat >"$W/join_map.sh" <<'SH'
+#!/bin/sh
+case "$map_input_file" in
+*users*) awk -F'\t' '{print $1 "\tU\t" $2}' ;;
+*) awk -F'\t' '{print $1 "\tO\t" $2}' ;;
+esac
+SH
+cat >"$W/join_reduce.awk" <<'AWK'
+BEGIN { FS = "\t" }
+$1 != id { id = $1; name = "" }
+$2 == "U" { name = $3 }
+$2 == "O" && name != "" { print name "\t" $3 }
+AWK
+chmod +x "$W/join_map.sh"
+"$MR_RUN" --map-cmd "$W/join_map.sh" --reduce-cmd "awk -f $W/join_reduce.awk" -j 2 \
+    -o "$W/join.out" "$W/users.tsv" "$W/orders.tsv" 2>"$W/join.err"
+it_status_ok "a reduce-side join (sh + awk, map_input_file) runs" $? "$W/join.err"
+printf 'ada\tbook\nada\tpen\nbarbara\tlamp\n' >"$W/join.expected"
+it_same "it joins users to their orders" "$W/join.expected" "$W/join.out"
+
+# start and length are each chunk's bytes: the chunks tile the file.
+"$MR_RUN" --map-cmd 'echo "$mapreduce_map_input_start $mapreduce_map_input_length $mapreduce_task_partition $mapreduce_task_id $mapreduce_task_attempt_id $mapreduce_job_id"; cat >/dev/null' \
+    --ordered -j 3 --chunk-size 64k -o "$W/splits.out" "$W/a.txt" 2>"$W/splits.err"
+it_status_ok "a command printing its split runs" $? "$W/splits.err"
+it_check "the splits tile the file: each starts where the last ended, and they add up" \
+    awk -v size="$(wc -c <"$W/a.txt")" '$1 != at { exit 1 } { at += $2 } END { exit at != size }' \
+    "$W/splits.out"
+it_check "mapreduce_task_partition counts the chunks from 0" \
+    awk '$3 != NR - 1 { exit 1 }' "$W/splits.out"
+it_check "task and attempt ids have Hadoop's form and the job's id" \
+    awk '{ j = substr($6, 5); t = sprintf("task_%s_m_%06d", j, $3); a = t
+           sub(/^task_/, "attempt_", a)
+           if ($6 !~ /^job_[0-9]+_[0-9][0-9][0-9][0-9]$/ || $4 != t || $5 != a "_0") exit 1 }' \
+    "$W/splits.out"
+it_check "every task has the same job id" test "$(awk '{print $6}' "$W/splits.out" | sort -u | wc -l)" -eq 1
+
+# The reduce command is task r_000000; --cmdenv reaches both commands.
+"$MR_RUN" --map-cmd 'echo "$GREETING $mapreduce_task_ismap"; cat >/dev/null' \
+    --reduce-cmd 'sort -u; echo "$GREETING $mapreduce_task_id $mapreduce_task_partition $mapred_task_is_map"' \
+    --cmdenv GREETING=hello --cmdenv 'EMPTY=' -j 2 --chunk-size 64k -o "$W/env.out" "$W/a.txt" \
+    2>"$W/env.err"
+it_status_ok "--cmdenv runs" $? "$W/env.err"
+it_check "--cmdenv's variable reaches the map commands" grep -qx "hello true	" "$W/env.out"
+it_check "and the reduce command, task r_000000 of partition 0" \
+    grep -qE '^hello task_[0-9]+_[0-9]{4}_r_000000 0 false$' "$W/env.out"
+"$MR_RUN" --map-cmd cat --cmdenv '2BAD=x' "$W/a.txt" 2>"$W/cmdenv.err" >/dev/null
+it_equal "a --cmdenv name that is not a variable name is refused (status 2)" 2 $?
+it_mentions "naming it" "$W/cmdenv.err" "--cmdenv '2BAD=x': a variable name cannot start with a digit"
+
 it_done

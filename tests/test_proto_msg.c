@@ -52,6 +52,7 @@ typedef enum kind {
     K_SKIP,   /* array of at most PROTO_SKIP_MAX ascending unsigned integers */
     K_DIGEST, /* binary of exactly PROTO_DIGEST_LEN bytes */
     K_TOKEN,  /* binary of exactly PROTO_TOKEN_LEN bytes */
+    K_CTRS,   /* binary of at most PROTO_CTRS_MAX bytes */
 } kind_t;
 
 typedef struct field {
@@ -74,7 +75,7 @@ typedef struct field {
     }
 
 /* A few tests spell frames byte by byte, with this version in them. */
-_Static_assert(PROTO_VERSION == 3, "update the literal frames to the new version");
+_Static_assert(PROTO_VERSION == 4, "update the literal frames to the new version");
 
 /* Every field in canonical wire order, with the range the wire allows. */
 static const field_t s_fields[] = {
@@ -99,6 +100,8 @@ static const field_t s_fields[] = {
     UINT_FIELD(PROTO_F_FLAGS, flags, PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG),
     UINT_FIELD(PROTO_F_EMITS, emits, UINT64_MAX),
     OTHER_FIELD(PROTO_F_TOKEN, token, K_TOKEN),
+    UINT_FIELD(PROTO_F_SOURCE, source, UINT32_MAX),
+    OTHER_FIELD(PROTO_F_COUNTERS, counters, K_CTRS),
 };
 enum { N_FIELDS = sizeof s_fields / sizeof s_fields[0] };
 
@@ -194,6 +197,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
             m->skip[i] = UINT64_MAX - (PROTO_SKIP_MAX - 1 - i);
         memset(m->digest, 0xff, sizeof m->digest);
         memset(m->token, 0xff, sizeof m->token);
+        memset(m->counters, 0xff, sizeof m->counters);
+        m->n_counters = PROTO_CTRS_MAX;
         break;
     case 1:
         m->status = -EBADMSG;
@@ -204,6 +209,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
             m->digest[i] = (uint8_t)i; /* starts with a NUL */
         for (size_t i = 0; i < sizeof m->token; i++)
             m->token[i] = (uint8_t)i;
+        memcpy(m->counters, "G\tN\t1\n", 6);
+        m->n_counters = 6;
         break;
     default:
         m->status = INT64_MAX;
@@ -218,6 +225,9 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
             m->digest[i] = (uint8_t)(0xa5 ^ (i * 37));
         for (size_t i = 0; i < sizeof m->token; i++)
             m->token[i] = (uint8_t)(0x5a ^ (i * 41));
+        m->n_counters = 300; /* past bin8 */
+        for (size_t i = 0; i < m->n_counters; i++)
+            m->counters[i] = (uint8_t)(i * 7);
         break;
     }
 }
@@ -248,6 +258,10 @@ static void s_assert_fields(const proto_msg_t *got, const proto_msg_t *want, uin
             break;
         case K_TOKEN:
             ok = memcmp(got->token, carried ? want->token : zero_token, PROTO_TOKEN_LEN) == 0;
+            break;
+        case K_CTRS:
+            ok = got->n_counters == (carried ? want->n_counters : 0) &&
+                 (!carried || memcmp(got->counters, want->counters, got->n_counters) == 0);
             break;
         }
         if (!ok)
@@ -484,6 +498,7 @@ static void s_pack_field(msgpack_packer *pk, const field_t *f, const proto_msg_t
         break;
     case K_DIGEST: msgpack_pack_bin_with_body(pk, m->digest, PROTO_DIGEST_LEN); break;
     case K_TOKEN: msgpack_pack_bin_with_body(pk, m->token, PROTO_TOKEN_LEN); break;
+    case K_CTRS: msgpack_pack_bin_with_body(pk, m->counters, m->n_counters); break;
     }
 }
 
@@ -693,6 +708,12 @@ static void s_bad_token_long(msgpack_packer *pk)
 }
 
 /* The hand-built valid header decodes, so the builder itself is right. */
+static void s_bad_ctrs_long(msgpack_packer *pk)
+{
+    static const char bytes[PROTO_CTRS_MAX + 1];
+    msgpack_pack_bin_with_body(pk, bytes, sizeof bytes);
+}
+
 static void test_hand_built_baseline(void **state)
 {
     (void)state;
@@ -822,7 +843,7 @@ static void test_wrong_element_count(void **state)
     }
     /* And the shortest valid header, for contrast. */
     proto_msg_t got;
-    assert_int_equal(s_decode("\x92\x03\x08", 3, &got), 0); /* [3, STOP] */
+    assert_int_equal(s_decode("\x92\x04\x08", 3, &got), 0); /* [4, STOP] */
     assert_int_equal(got.type, PROTO_STOP);
 }
 
@@ -867,6 +888,8 @@ static void test_wrong_field_types(void **state)
     static const pack_fn for_token[] = { s_bad_str,         s_bad_neg,        s_bad_nil,
                                          s_bad_uint,        s_bad_array,      s_bad_map,
                                          s_bad_token_short, s_bad_token_long, s_bad_digest_long };
+    static const pack_fn for_ctrs[] = { s_bad_str,   s_bad_neg, s_bad_nil,      s_bad_uint,
+                                        s_bad_array, s_bad_map, s_bad_ctrs_long };
     size_t checked = 0;
     for (size_t t = 0; t < N_TYPES; t++) {
         int index = 0;
@@ -885,6 +908,7 @@ static void test_wrong_field_types(void **state)
             case K_SKIP: USE(for_skip); break;
             case K_DIGEST: USE(for_digest); break;
             case K_TOKEN: USE(for_token); break;
+            case K_CTRS: USE(for_ctrs); break;
             }
 #undef USE
             for (size_t b = 0; b < n_bad; b++) {
@@ -940,6 +964,11 @@ static void s_edge_no_skip(msgpack_packer *pk)
     msgpack_pack_array(pk, 0);
 }
 
+static void s_edge_no_ctrs(msgpack_packer *pk)
+{
+    msgpack_pack_bin_with_body(pk, "", 0);
+}
+
 static void test_field_edges_accepted(void **state)
 {
     (void)state;
@@ -963,6 +992,7 @@ static void test_field_edges_accepted(void **state)
                 break;
             case K_TEXT: edges[0] = s_edge_empty; break;
             case K_SKIP: edges[0] = s_edge_no_skip; break;
+            case K_CTRS: edges[0] = s_edge_no_ctrs; break;
             case K_BOOL:
             case K_DIGEST:
             case K_TOKEN: break;
@@ -1108,9 +1138,9 @@ static void test_decode_without_err(void **state)
     (void)state;
     proto_msg_t got;
     /* [version, STOP]: this version, version 1, and an unknown type. */
-    assert_int_equal(proto_msg_decode("\x92\x03\x08", 3, &got, NULL), 0);
+    assert_int_equal(proto_msg_decode("\x92\x04\x08", 3, &got, NULL), 0);
     assert_int_equal(proto_msg_decode("\x92\x01\x08", 3, &got, NULL), -EPROTO);
-    assert_int_equal(proto_msg_decode("\x92\x03\x7f", 3, &got, NULL), -EBADMSG);
+    assert_int_equal(proto_msg_decode("\x92\x04\x7f", 3, &got, NULL), -EBADMSG);
     assert_int_equal(proto_msg_decode("", 0, &got, NULL), -EBADMSG);
     /* Past PROTO_HEADER_MAX nothing is unpacked: a valid array of nils
      * would have cost 24 bytes of msgpack objects per byte. */
