@@ -21,29 +21,35 @@
 /* The longest output line accepted from a command. */
 #define COMMAND_MAX_LINE ((size_t)1 << 30)
 
-static pid_t s_spawn(const char *cmd, const command_opts_t *opts, int *in_fd, int *out_fd, err_t *e)
+static pid_t s_spawn(const char *cmd, const command_opts_t *opts, int *in_fd, int *out_fd,
+                     int *err_fd, err_t *e)
 {
-    int in[2];
-    int out[2];
-    if (pipe2(in, O_CLOEXEC) < 0)
-        return err_set(e, -errno, "pipe: %s", strerror(errno));
-    if (pipe2(out, O_CLOEXEC) < 0) {
-        int code = errno;
-        close(in[0]);
-        close(in[1]);
-        return err_set(e, -code, "pipe: %s", strerror(code));
+    int in[2] = { -1, -1 };
+    int out[2] = { -1, -1 };
+    int err[2] = { -1, -1 };
+    pid_t pid = -1;
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+        (opts && opts->reporter && pipe2(err, O_CLOEXEC) < 0)) {
+        pid = err_set(e, -errno, "pipe: %s", strerror(errno));
+        goto done;
     }
-    pid_t pid = proc_spawn_shell_env(cmd, in[0], out[1], -1, opts ? opts->envp : NULL, e);
-    close(in[0]);
-    close(out[1]);
-    if (pid < 0) {
-        close(in[1]);
-        close(out[0]);
-        return pid;
+    pid = proc_spawn_shell_env(cmd, in[0], out[1], err[1], opts ? opts->envp : NULL, e);
+    if (pid >= 0) {
+        fcntl(in[1], F_SETFL, O_NONBLOCK);
+        *in_fd = in[1];
+        *out_fd = out[0];
+        *err_fd = err[0];
+        in[1] = out[0] = err[0] = -1;
     }
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
-    *in_fd = in[1];
-    *out_fd = out[0];
+done:
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
+        if (err[i] >= 0)
+            close(err[i]);
+    }
     return pid;
 }
 
@@ -70,7 +76,8 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
 {
     int in_fd = -1;
     int out_fd = -1;
-    pid_t pid = s_spawn(cmd, opts, &in_fd, &out_fd, e);
+    int err_fd = -1;
+    pid_t pid = s_spawn(cmd, opts, &in_fd, &out_fd, &err_fd, e);
     if (pid < 0)
         return pid;
     buf_t out;
@@ -81,15 +88,18 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
         close(in_fd);
         in_fd = -1;
     }
-    while (out_fd >= 0) {
-        struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { in_fd, POLLOUT, 0 } };
-        if (poll(fds, in_fd >= 0 ? 2 : 1, -1) < 0) {
+    /* Until both stdout and stderr (when we read it) are at their end. */
+    while (out_fd >= 0 || err_fd >= 0) {
+        struct pollfd fds[3] = { { out_fd, POLLIN, 0 },
+                                 { err_fd, POLLIN, 0 },
+                                 { in_fd, POLLOUT, 0 } };
+        if (poll(fds, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
             rc = err_set(e, -errno, "poll: %s", strerror(errno));
             break;
         }
-        if (in_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+        if (in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
             ssize_t n = write(in_fd, data + sent, len - sent);
             if (n > 0)
                 sent += (size_t)n;
@@ -98,7 +108,18 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
                 in_fd = -1;
             }
         }
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        if (err_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char block[1 << 14];
+            ssize_t n = read(err_fd, block, sizeof block);
+            if (n > 0) {
+                reporter_feed(opts->reporter, block, (size_t)n);
+            } else if (n == 0 || errno != EINTR) {
+                reporter_end(opts->reporter);
+                close(err_fd);
+                err_fd = -1;
+            }
+        }
+        if (out_fd >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             if (buf_reserve(&out, 1 << 16) < 0) {
                 rc = err_set(e, -EMSGSIZE, "map command printed a line longer than %zu bytes",
                              COMMAND_MAX_LINE);
@@ -116,9 +137,13 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
             if (rc != 0 || n == 0) {
                 close(out_fd);
                 out_fd = -1;
+                if (rc != 0)
+                    break;
             }
         }
     }
+    if (err_fd >= 0)
+        close(err_fd);
     if (in_fd >= 0)
         close(in_fd);
     if (out_fd >= 0)

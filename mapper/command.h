@@ -7,6 +7,7 @@
 #define MR_COMMAND_H
 
 #include "err.h"
+#include "reporter.h"
 
 #include <stddef.h>
 
@@ -16,12 +17,13 @@ typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
 
 /* How a command runs, beyond its input and output. */
 typedef struct command_opts {
-    char *const *envp; /* its whole environment (taskenv.h), NULL: the mapper's */
+    char *const *envp;    /* its whole environment (taskenv.h), NULL: the mapper's */
+    reporter_t *reporter; /* reads its stderr (reporter: lines), NULL: it has ours */
 } command_opts_t;
 
 /* Runs `/bin/sh -c cmd` (in opts' environment; opts may be NULL), writes len bytes at data to its stdin (then closes
  * it), and calls on_line for every line it prints.  The command inherits
- * our stderr and leaves with us: sh dies with the mapper
+ * our stderr (or gives it to opts->reporter) and leaves with us: sh dies with the mapper
  * (PR_SET_PDEATHSIG), and whatever it starts is in the mapper's process
  * group, which the master kills when it kills or reaps the mapper.
  * Returns 0 when it exited with status 0,

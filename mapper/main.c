@@ -414,8 +414,12 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
         m->env = taskenv_new();
     const char *file = task->source < m->opts.n_inputs ? m->opts.inputs[task->source] : "-";
     taskenv_map(m->env, task->chunk, task->attempt, file, task->offset, task->length);
-    command_opts_t opts = { .envp = taskenv_envp(m->env) };
-    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &opts, &e) != 0) {
+    if (!m->reporter)
+        m->reporter = reporter_new(STDERR_FILENO);
+    reporter_reset(m->reporter); /* this attempt's counters only */
+    command_opts_t opts = { .envp = taskenv_envp(m->env), .reporter = m->reporter };
+    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &opts, &e) != 0 ||
+        reporter_error(m->reporter, &e) < 0) {
         err_t cerr;
         err_init(&cerr);
         if (collect_error(m->collect, &cerr) < 0)
@@ -466,6 +470,13 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.outputs = collect_lines(m->collect);
     msg.emits = collect_emits(m->collect);
     msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
+    size_t n_counters = 0;
+    if (m->reporter && counters_encode(reporter_counters(m->reporter), msg.counters,
+                                       sizeof msg.counters, &n_counters, &e) < 0) {
+        rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
+        goto done;
+    }
+    msg.n_counters = (uint32_t)n_counters;
     memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
     buf_reset(&m->header);
     proto_msg_encode(&msg, &m->header);
@@ -594,6 +605,7 @@ int main(int argc, char **argv)
     plugin_destroy(&m.plugin);
     progress_destroy(&m.progress);
     taskenv_destroy(&m.env);
+    reporter_destroy(&m.reporter);
     for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++) {
         if (m.maps[i].data) {
             fmap_unmap(m.maps[i].data, m.maps[i].size);

@@ -181,6 +181,12 @@ void job__on_ack(job_t *job, const proto_msg_t *msg)
                  msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
     if (!msg->fresh)
         return;
+    err_t e; /* the map command's counters, counted at the chunk's first success only */
+    err_init(&e);
+    if (counters_merge(job->st->counters, msg->counters, msg->n_counters, &e) < 0) {
+        job__fail(job, e.code, "chunk %llu's counters: %s", (unsigned long long)msg->chunk, e.text);
+        return;
+    }
     chunk_t *c = chunks_get(job->chunks, msg->chunk);
     if (c)
         job->bytes_done += c->src.len;

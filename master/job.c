@@ -304,6 +304,12 @@ static void s_on_done(job_t *job, const proto_msg_t *msg)
     }
     job->st->records = msg->records;
     job->st->outputs = msg->outputs;
+    err_t e; /* the reduce command's counters */
+    err_init(&e);
+    if (counters_merge(job->st->counters, msg->counters, msg->n_counters, &e) < 0) {
+        job__fail(job, e.code, "the reduce command's counters: %s", e.text);
+        return;
+    }
     job->state = JOB_SUCCEEDED;
 }
 
@@ -439,6 +445,7 @@ static uint64_t s_total_bytes(const split_t *split)
 int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
 {
     memset(st, 0, sizeof *st);
+    st->counters = counters_new();
     job_t job = {
         .cfg = cfg,
         .st = st,
@@ -544,4 +551,5 @@ void job_stats_fini(job_stats_t *st)
     st->mapper_hosts = NULL;
     free(st->mapper_chunks);
     st->mapper_chunks = NULL;
+    counters_destroy(&st->counters);
 }

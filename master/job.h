@@ -7,6 +7,7 @@
 #define MR_JOB_H
 
 #include "args.h"
+#include "counters.h"
 #include "err.h"
 #include "split.h"
 
@@ -38,6 +39,7 @@ typedef struct job_stats {
     char **mapper_hosts;      /* owned: host of each remote mapper id - 1, NULL if local */
     double wall_seconds;      /* from start to the reducer's DONE */
     int signal;               /* the signal that interrupted the job, or 0 */
+    counters_t *counters;     /* owned: the commands' counters, each chunk's first success once */
 } job_stats_t;
 
 /* Runs the job.  0 on success (the output is complete at output_path), or a

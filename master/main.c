@@ -246,6 +246,8 @@ int main(int argc, char **argv)
                  a.bad_records ? a.bad_records : "");
     if (rc == 0) {
         status = 0;
+        if (!a.quiet)
+            stats_print_counters(stderr, &st);
     } else if (st.signal) {
         status = 128 + st.signal;
     } else if (rc == -EPIPE && (!out || !afile_replaces(out))) {

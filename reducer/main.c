@@ -23,6 +23,7 @@
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "reorder.h"
+#include "reporter.h"
 #include "seen.h"
 #include "taskenv.h"
 #include "token.h"
@@ -100,6 +101,7 @@ typedef struct reducer {
     void *control;         /* PUSH to the master */
     buf_t header;          /* scratch */
     uint64_t records;      /* input records of merged chunks */
+    reporter_t *reporter;  /* --reduce-cmd: its stderr, counters for DONE; owned */
     uint64_t reduce_lines; /* lines fed to --reduce-cmd */
     token_secret_t secret; /* checks every RESULT's token (proto/token.h) */
     uint64_t forged;       /* RESULTs dropped for a token that does not match */
@@ -313,6 +315,10 @@ static int s_ack(reducer_t *r, const proto_msg_t *res, uint64_t held, bool fresh
     msg.fresh = fresh;
     msg.outputs = held;
     msg.emits = res->emits;
+    if (fresh) { /* the first completion's counters only: a retry never counts twice */
+        msg.n_counters = res->n_counters;
+        memcpy(msg.counters, res->counters, res->n_counters);
+    }
     return s_send_control(r, &msg);
 }
 
@@ -410,8 +416,18 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
         return err_set(e, -errno, "pipe: %s", strerror(errno));
     taskenv_t *env = taskenv_new(); /* Hadoop's task variables (taskenv.h) */
     taskenv_reduce(env, 0, 0);
-    pid_t pid = proc_spawn_shell_env(r->opts.reduce_cmd, in[0], out_fd, -1, taskenv_envp(env), e);
+    int err[2] = { -1, -1 }; /* its stderr, for reporter: lines (reporter.h) */
+    r->reporter = reporter_new(STDERR_FILENO);
+    pid_t pid = pipe2(err, O_CLOEXEC) < 0 ? err_set(e, -errno, "pipe: %s", strerror(errno))
+                                          : proc_spawn_shell_env(r->opts.reduce_cmd, in[0], out_fd,
+                                                                 err[1], taskenv_envp(env), e);
     taskenv_destroy(&env);
+    if (err[1] >= 0)
+        close(err[1]);
+    if (pid >= 0 && reporter_start(r->reporter, err[0], e) < 0)
+        close(err[0]); /* it inherited our stderr's place: its lines are lost, not its work */
+    else if (pid < 0 && err[0] >= 0)
+        close(err[0]);
     close(in[0]);
     if (pid < 0) {
         close(in[1]);
@@ -427,6 +443,9 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    reporter_join(r->reporter); /* its stderr ends with it (or its children) */
+    if (rc == 0 && reporter_error(r->reporter, &werr) < 0)
+        return err_set(e, werr.code, "the reduce command: %s", werr.text);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         char how[128];
         return err_set(e, -ECHILD, "the reduce command %s",
@@ -544,7 +563,16 @@ int main(int argc, char **argv)
     done.records = r.records;
     done.outputs = lines;
     snprintf(done.text, sizeof done.text, "%.400s", rc ? e.text : "");
+    size_t n_counters = 0;
+    if (rc == 0 && r.reporter &&
+        counters_encode(reporter_counters(r.reporter), done.counters, sizeof done.counters,
+                        &n_counters, &e) < 0) {
+        done.status = e.code;
+        snprintf(done.text, sizeof done.text, "%.400s", e.text);
+    }
+    done.n_counters = (uint32_t)n_counters;
     s_send_control(&r, &done);
+    reporter_destroy(&r.reporter);
 
     err_t ignored;
     err_init(&ignored);

@@ -237,4 +237,78 @@ it_check "and the reduce command, task r_000000 of partition 0" \
 it_equal "a --cmdenv name that is not a variable name is refused (status 2)" 2 $?
 it_mentions "naming it" "$W/cmdenv.err" "--cmdenv '2BAD=x': a variable name cannot start with a digit"
 
+## 4. Counters and status.
+cat >"$W/cnt_map.py" <<'PY'
+#!/usr/bin/env python3
+import os, sys
+lines = words = 0
+for line in sys.stdin:
+    lines += 1
+    for word in line.split():
+        words += 1
+        print("%s\t1" % word)
+    sys.stderr.write("reporter:counter:WordCount,Words,%d\n" % len(line.split()))
+sys.stderr.write("reporter:counter:WordCount,Lines,%d\n" % lines)
+sys.stderr.write("reporter:status:mapped %d lines\n" % lines)
+sys.stderr.write("an ordinary message\n")
+# A failing first attempt (when asked) reports its counters, then dies:
+# they must not count.
+if os.environ.get("FAIL_FIRST") and os.environ["mapreduce_task_attempt_id"].endswith("_0"):
+    sys.stdout.flush()
+    sys.exit(3)
+PY
+cat >"$W/cnt_reduce.sh" <<'SH'
+#!/bin/sh
+awk -F'\t' '$1 != k { if (NR > 1) print k "\t" n; k = $1; n = 0; keys++ } { n += $2 }
+    END { if (NR) print k "\t" n; print "reporter:counter:Reduce,Keys," keys > "/dev/stderr" }'
+SH
+chmod +x "$W/cnt_map.py" "$W/cnt_reduce.sh"
+words=$(wc -w <"$W/a.txt")
+lines=$(wc -l <"$W/a.txt")
+keys=$(tr -s ' \t\r\n\f\v' '\n\n\n\n\n\n' <"$W/a.txt" | grep -v '^$' | LC_ALL=C sort -u | wc -l)
+"$MR_RUN" --map-cmd "$W/cnt_map.py" --reduce-cmd "$W/cnt_reduce.sh" -j 3 --chunk-size 128k \
+    --stats "$W/cnt.json" -o "$W/cnt.out" "$W/a.txt" 2>"$W/cnt.err"
+it_status_ok "a word count reporting counters runs" $? "$W/cnt.err"
+it_same "its answer is the pipeline's" "$W/wc.expected" "$W/cnt.out"
+json_counter() { # FILE GROUP NAME
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["counters"][sys.argv[2]][sys.argv[3]])' "$@"
+}
+it_equal "the map counters sum over every chunk (Words = wc -w)" "$words" \
+    "$(json_counter "$W/cnt.json" WordCount Words)"
+it_equal "Lines = wc -l" "$lines" "$(json_counter "$W/cnt.json" WordCount Lines)"
+it_equal "the reduce command's counter arrives too (Keys)" "$keys" \
+    "$(json_counter "$W/cnt.json" Reduce Keys)"
+it_check "no reporter: line reaches stderr" sh -c "! grep -q '^reporter:' '$W/cnt.err'"
+it_check "other stderr lines pass through" grep -q "^an ordinary message$" "$W/cnt.err"
+it_mentions "the summary is printed at the end like Hadoop's" "$W/cnt.err" "Counters: " \
+    "	WordCount" "		Words=$words" "		Lines=$lines" "	Reduce" "		Keys=$keys" \
+    "	Map-Reduce Framework" "		Map input records=$lines"
+"$MR_RUN" --map-cmd "$W/cnt_map.py" --reduce-cmd "$W/cnt_reduce.sh" -q -j 2 --chunk-size 128k \
+    -o "$W/cntq.out" "$W/a.txt" 2>"$W/cntq.err"
+it_check "-q prints no summary" sh -c "! grep -q 'Counters:' '$W/cntq.err'"
+
+# Every chunk's first attempt fails after reporting: retried, never doubled.
+"$MR_RUN" --map-cmd "$W/cnt_map.py" --reduce-cmd "$W/cnt_reduce.sh" --cmdenv FAIL_FIRST=1 \
+    -j 3 --chunk-size 128k --stats "$W/retry.json" -o "$W/retry.out" "$W/a.txt" 2>"$W/retry.err"
+it_status_ok "a job whose every first attempt fails runs" $? "$W/retry.err"
+it_same "with the pipeline's answer" "$W/wc.expected" "$W/retry.out"
+it_check "every chunk was retried" python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(not (s["failed_attempts"] >= s["chunks"] > 1))' "$W/retry.json"
+it_equal "and retries never double a counter (Words = wc -w)" "$words" \
+    "$(json_counter "$W/retry.json" WordCount Words)"
+it_equal "(Lines = wc -l)" "$lines" "$(json_counter "$W/retry.json" WordCount Lines)"
+
+# A counter line Hadoop cannot parse is a warning; too many counters fail
+# the job, as Hadoop's limit of 120 does.
+"$MR_RUN" --map-cmd 'echo "reporter:counter:G,N" >&2; echo "reporter:counter:G,N,x" >&2; cat' \
+    --ordered -o "$W/warn.out" "$W/b.txt" 2>"$W/warn.err"
+it_status_ok "a malformed counter line does not fail the job" $? "$W/warn.err"
+it_mentions "it is named in a warning" "$W/warn.err" \
+    "warning: cannot parse counter line: reporter:counter:G,N" \
+    "warning: cannot parse counter increment: reporter:counter:G,N,x"
+"$MR_RUN" --map-cmd 'for i in $(seq 130); do echo "reporter:counter:G,c$i,1" >&2; done; cat' \
+    --ordered --max-attempts 1 -o "$W/many.out" "$W/b.txt" 2>"$W/many.err"
+it_equal "more than 120 counters fail the job (status 1)" 1 $?
+it_mentions "naming the limit" "$W/many.err" "too many counters: G,c121" \
+    "mapreduce.job.counters.max"
+
 it_done
