@@ -16,10 +16,27 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The longest output line accepted from a command. */
 #define COMMAND_MAX_LINE ((size_t)1 << 30)
+
+/* Reading a command's output in blocks, not a line per poll and read.  A
+ * command that flushes every line (print(..., flush=True), awk's fflush, a
+ * line-buffered stdout) wakes a waiting reader for each line: one poll and
+ * one read of a few bytes per line.  So after a read that found less than
+ * COMMAND_BLOCK bytes, the loop stops watching stdout for COMMAND_HOLD_NS
+ * (it keeps writing stdin and reading stderr) and lets the pipe, enlarged to
+ * COMMAND_PIPE, fill up meanwhile.  At most one short read per hold: 1,000
+ * wakeups a second however the command writes.  A line-flushing Python
+ * word count took 0.52-0.58 s of system time before and 0.13-0.18 s after,
+ * and half the wall time (docs/performance.md, "Command output in
+ * blocks"); a command that prints little waits at most one hold longer for
+ * its last line. */
+#define COMMAND_BLOCK (32u << 10)
+#define COMMAND_HOLD_NS 1000000L
+#define COMMAND_PIPE (1 << 20)
 
 static pid_t s_spawn(const char *cmd, const command_opts_t *opts, int *in_fd, int *out_fd,
                      int *err_fd, err_t *e)
@@ -33,6 +50,10 @@ static pid_t s_spawn(const char *cmd, const command_opts_t *opts, int *in_fd, in
         pid = err_set(e, -errno, "pipe: %s", strerror(errno));
         goto done;
     }
+    /* Room for a hold's output (and input) between our reads; where the
+     * kernel refuses (pipe-max-size), the default 64 KiB still works. */
+    (void)fcntl(out[0], F_SETPIPE_SZ, COMMAND_PIPE);
+    (void)fcntl(in[1], F_SETPIPE_SZ, COMMAND_PIPE);
     pid = proc_spawn_shell_env(cmd, in[0], out[1], err[1], opts ? opts->envp : NULL, e);
     if (pid >= 0) {
         fcntl(in[1], F_SETFL, O_NONBLOCK);
@@ -88,12 +109,18 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
         close(in_fd);
         in_fd = -1;
     }
+    struct timespec hold_until = { 0, 0 }; /* stdout is not watched before this */
     /* Until both stdout and stderr (when we read it) are at their end. */
     while (out_fd >= 0 || err_fd >= 0) {
-        struct pollfd fds[3] = { { out_fd, POLLIN, 0 },
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long hold =
+            (hold_until.tv_sec - now.tv_sec) * 1000000000L + (hold_until.tv_nsec - now.tv_nsec);
+        struct timespec wait = { 0, hold > 0 ? hold : 0 };
+        struct pollfd fds[3] = { { hold > 0 ? -1 : out_fd, POLLIN, 0 },
                                  { err_fd, POLLIN, 0 },
                                  { in_fd, POLLOUT, 0 } };
-        if (poll(fds, 3, -1) < 0) {
+        if (ppoll(fds, 3, hold > 0 ? &wait : NULL, NULL) < 0) {
             if (errno == EINTR)
                 continue;
             rc = err_set(e, -errno, "poll: %s", strerror(errno));
@@ -133,6 +160,14 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
                 break;
             }
             out.len += (size_t)n;
+            if (n > 0 && (size_t)n < COMMAND_BLOCK) {
+                clock_gettime(CLOCK_MONOTONIC, &hold_until);
+                hold_until.tv_nsec += COMMAND_HOLD_NS;
+                if (hold_until.tv_nsec >= 1000000000L) {
+                    hold_until.tv_sec++;
+                    hold_until.tv_nsec -= 1000000000L;
+                }
+            }
             rc = s_lines(&out, n == 0, on_line, arg);
             if (rc != 0 || n == 0) {
                 close(out_fd);

@@ -182,6 +182,103 @@ int args_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+/* Hadoop Streaming's options, which getopt would misread as clusters of
+ * short ones (`-mapper x` as `-m apper`: "plugin apper: No such file";
+ * `-input f` as `-i nput`), and what mr-run calls each, when it has it. */
+static const struct {
+    const char *name; /* as Hadoop spells it */
+    const char *ours; /* mr-run's flag, or NULL */
+} s_hadoop[] = {
+    { "-input", "-i FILE (or FILE)" },
+    { "-output", "-o FILE" },
+    { "-mapper", "--map-cmd CMD" },
+    { "-reducer", "--reduce-cmd CMD" },
+    { "-cmdenv", "--cmdenv NAME=VALUE" },
+    { "-combiner", NULL },
+    { "-numReduceTasks", NULL },
+    { "-partitioner", NULL },
+    { "-file", NULL },
+    { "-files", NULL },
+    { "-archives", NULL },
+    { "-libjars", NULL },
+    { "-inputformat", NULL },
+    { "-outputformat", NULL },
+    { "-inputreader", NULL },
+    { "-jobconf", NULL },
+    { "-mapdebug", NULL },
+    { "-reducedebug", NULL },
+    { "-io", NULL },
+    { "-lazyOutput", NULL },
+    { "-background", NULL },
+    { "-verbose", NULL },
+    { "-info", NULL },
+    { "-cacheFile", NULL },
+    { "-cacheArchive", NULL },
+    { "-conf", NULL },
+    { "-fs", NULL },
+    { "-jt", NULL },
+};
+
+/* Whether the option at argv[i] is one of Hadoop's; 0 or -EINVAL with e
+ * naming it and pointing to mr-streaming. */
+static int s_hadoop_option(const char *arg, err_t *e)
+{
+    const char *ours = NULL;
+    bool found = strncmp(arg, "-D", 2) == 0; /* -D key=value, -Dkey=value */
+    for (size_t i = 0; !found && i < sizeof s_hadoop / sizeof s_hadoop[0]; i++) {
+        if (strcmp(arg, s_hadoop[i].name) == 0) {
+            found = true;
+            ours = s_hadoop[i].ours;
+        }
+    }
+    if (!found)
+        return 0;
+    if (ours)
+        return err_set(e, -EINVAL,
+                       "option '%s' is Hadoop Streaming's: mr-run spells it %s, or run the "
+                       "Hadoop command line as it is with mr-streaming",
+                       arg, ours);
+    return err_set(e, -EINVAL,
+                   "option '%s' is Hadoop Streaming's, not mr-run's: run the Hadoop command "
+                   "line as it is with mr-streaming",
+                   arg);
+}
+
+/* Looks for Hadoop's single-dash options where mr-run reads options,
+ * stepping over the values of the options that take one, so that
+ * `--map-cmd -mapper` or a file operand after `--` is left alone. */
+static int s_check_hadoop(int argc, char **argv, err_t *e)
+{
+    static const char with_value[] = "mrioj"; /* the short options that take one */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return 0;
+        if (strncmp(a, "--", 2) == 0) {
+            size_t len = strcspn(a + 2, "=");
+            for (const struct option *o = s_options; o->name && !a[2 + len]; o++)
+                if (strlen(o->name) == len && strncmp(o->name, a + 2, len) == 0 &&
+                    o->has_arg == required_argument)
+                    i++;
+            continue;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (s_hadoop_option(a, e) < 0)
+            return e->code;
+        /* A cluster of short options: the first that takes a value takes
+         * the rest of the word, or the next word. */
+        for (const char *p = a + 1; *p; p++) {
+            if (strchr(with_value, *p)) {
+                if (p[1] == '\0')
+                    i++;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 static int s_bad(err_t *e, const char *flag, const char *value, const char *why)
 {
     return err_set(e, -EINVAL, "invalid value '%s' for %s: %s", value, flag, why);
@@ -200,6 +297,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
 
     a->heartbeat = 5;
     bool jobs_zero = false;
+    if (s_check_hadoop(argc, argv, e) < 0)
+        return e->code;
     opterr = 0;
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" group */
     int c;

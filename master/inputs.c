@@ -67,7 +67,8 @@ static int s_expand_dir(inputs_t *in, size_t *cap, const char *dir, err_t *e)
     if (errno != 0)
         rc = err_set(e, -errno, "input directory %s: %s", dir, strerror(errno));
     closedir(d);
-    qsort(in->store + first, in->n_store - first, sizeof *in->store, s_cmp);
+    if (in->n_store > first)
+        qsort(in->store + first, in->n_store - first, sizeof *in->store, s_cmp);
     for (size_t i = first; i < in->n_store; i++)
         s_add(in, cap, in->store[i]);
     return rc;

@@ -434,6 +434,7 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
         return pid;
     }
     out_t *feed = out_open_fd(in[1], "--reduce-cmd's stdin");
+    out_set_always_tab(feed, true); /* an empty key stays a key: `<TAB>value` */
     err_t werr;
     err_init(&werr);
     int rc = group_write(r->group, true, feed, &werr);

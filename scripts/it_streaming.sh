@@ -311,4 +311,46 @@ it_equal "more than 120 counters fail the job (status 1)" 1 $?
 it_mentions "naming the limit" "$W/many.err" "too many counters: G,c121" \
     "mapreduce.job.counters.max"
 
+## 5. Fixes.
+# The empty key keeps its TAB on the way to the reduce command.
+printf 'a  b\n' >"$W/twospaces.txt"
+"$MR_RUN" --map-cmd "tr ' ' '\\n' | awk '{print \$0 \"\\t\" 1}'" --reduce-cmd "cat" \
+    -o "$W/empty.out" "$W/twospaces.txt" 2>"$W/empty.err"
+it_status_ok "a mapper emitting an empty key runs" $? "$W/empty.err"
+pipeline "tr ' ' '\\n' | awk '{print \$0 \"\\t\" 1}'" cat "$W/twospaces.txt" >"$W/empty.expected"
+it_same "the reduce command reads <TAB>1 for it, as from the pipeline" "$W/empty.expected" \
+    "$W/empty.out"
+"$MR_RUN" --map-cmd "tr ' ' '\\n' | awk '{print \$0 \"\\t\" 1}'" --reduce-cmd "awk -f $W/wc_reduce.awk" \
+    -o "$W/empty2.out" "$W/twospaces.txt" 2>"$W/empty2.err"
+printf '\t1\na\t1\nb\t1\n' >"$W/empty2.expected"
+it_same "and an awk reducer counts it under the empty key" "$W/empty2.expected" "$W/empty2.out"
+
+# A mapper flushing every line gives the same answer (read in blocks).
+"$MR_RUN" --map-cmd "awk '{ for (i = 1; i <= NF; i++) { print \$i \"\\t\" 1; fflush() } }'" \
+    --reduce-cmd "$W/wc_reduce.py" -j 2 --chunk-size 256k -o "$W/flush.out" "$W/a.txt" \
+    2>"$W/flush.err"
+it_status_ok "an awk mapper that flushes every line runs" $? "$W/flush.err"
+pipeline "awk '{ for (i = 1; i <= NF; i++) { print \$i \"\\t\" 1; fflush() } }'" \
+    "$W/wc_reduce.py" "$W/a.txt" >"$W/flush.expected"
+it_same "its answer is the pipeline's" "$W/flush.expected" "$W/flush.out"
+# A slow command that prints a line now and then loses none of them.
+"$MR_RUN" --map-cmd 'while read -r l; do echo "$l"; sleep 0.002; done' --ordered -j 2 \
+    --chunk-size 100 -o "$W/slow.out" "$W/users.tsv" "$W/orders.tsv" 2>"$W/slow.err"
+it_status_ok "a slow line-by-line mapper runs" $? "$W/slow.err"
+cat "$W/users.tsv" "$W/orders.tsv" >"$W/slow.expected"
+it_same "and every line arrives, in order" "$W/slow.expected" "$W/slow.out"
+
+# Hadoop's single-dash options are named and pointed to mr-streaming.
+"$MR_RUN" -input "$W/a.txt" -output "$W/h.out" -mapper cat -reducer wc 2>"$W/h.err"
+it_equal "a Hadoop Streaming command line given to mr-run fails with status 2" 2 $?
+it_mentions "naming -input and pointing to --input and mr-streaming" "$W/h.err" \
+    "option '-input' is Hadoop Streaming's: mr-run spells it -i FILE" "mr-streaming"
+it_check "and reading nothing (no 'nput' file, no output)" test ! -e "$W/h.out"
+"$MR_RUN" --map-cmd cat -D mapreduce.job.reduces=3 "$W/a.txt" 2>"$W/d.err" >/dev/null
+it_equal "-D is refused too (status 2)" 2 $?
+it_mentions "naming it" "$W/d.err" "option '-D' is Hadoop Streaming's, not mr-run's"
+"$MR_RUN" -mapper cat "$W/a.txt" 2>"$W/m.err" >/dev/null
+it_mentions "-mapper is named, not read as -m apper" "$W/m.err" \
+    "option '-mapper' is Hadoop Streaming's: mr-run spells it --map-cmd"
+
 it_done
