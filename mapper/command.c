@@ -139,7 +139,10 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
             char block[1 << 14];
             ssize_t n = read(err_fd, block, sizeof block);
             if (n > 0) {
+                uint64_t seen = reporter_status_changes(opts->reporter);
                 reporter_feed(opts->reporter, block, (size_t)n);
+                if (opts->on_status && reporter_status_changes(opts->reporter) != seen)
+                    opts->on_status(opts->status_arg, reporter_status(opts->reporter));
             } else if (n == 0 || errno != EINTR) {
                 reporter_end(opts->reporter);
                 close(err_fd);

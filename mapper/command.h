@@ -19,6 +19,8 @@ typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
 typedef struct command_opts {
     char *const *envp;    /* its whole environment (taskenv.h), NULL: the mapper's */
     reporter_t *reporter; /* reads its stderr (reporter: lines), NULL: it has ours */
+    void (*on_status)(void *arg, const char *status); /* a new reporter:status, or NULL */
+    void *status_arg;                                 /* on_status's argument */
 } command_opts_t;
 
 /* Runs `/bin/sh -c cmd` (in opts' environment; opts may be NULL), writes len bytes at data to its stdin (then closes

@@ -400,6 +400,12 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
     return mr_emit(out, line, key_len, le, sizeof le);
 }
 
+/* A map command's reporter:status, for the master's progress line. */
+static void s_on_status(void *arg, const char *status)
+{
+    progress_set_status(arg, status);
+}
+
 /* Runs --map-cmd over the chunk.  Returns 0, or 1 after reporting the
  * failed attempt to the master. */
 static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data, size_t len,
@@ -417,7 +423,10 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
     if (!m->reporter)
         m->reporter = reporter_new(STDERR_FILENO);
     reporter_reset(m->reporter); /* this attempt's counters only */
-    command_opts_t opts = { .envp = taskenv_envp(m->env), .reporter = m->reporter };
+    command_opts_t opts = { .envp = taskenv_envp(m->env),
+                            .reporter = m->reporter,
+                            .on_status = s_on_status,
+                            .status_arg = slot };
     if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &opts, &e) != 0 ||
         reporter_error(m->reporter, &e) < 0) {
         err_t cerr;

@@ -424,8 +424,21 @@ static void s_show_progress(job_t *job)
         .chunks_total = job->input_done ? chunks_cut(job->chunks) : 0,
         .retries = job->st->failed_attempts + job->st->resent,
     };
-    for (size_t i = 0; i < job->n_mappers; i++)
+    char status[PROGRESS_STATUS_MAX + 1] = "";
+    uint64_t newest = 0; /* the latest reporter:status of any mapper */
+    for (size_t i = 0; i < job->n_mappers; i++) {
         s.mappers_alive += job->mappers[i].sock != NULL;
+        char text[sizeof status];
+        uint64_t at =
+            job->mappers[i].progress
+                ? progress_status(progress_slot(job->mappers[i].progress), text, sizeof text)
+                : 0;
+        if (at > newest && text[0]) {
+            newest = at;
+            memcpy(status, text, sizeof status);
+        }
+    }
+    s.status = status;
     meter_update(job->meter, &s, proc_now());
 }
 

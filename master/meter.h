@@ -27,6 +27,7 @@ typedef struct meter_sample {
     uint64_t chunks_total;  /* chunks in the job, 0 while unknown */
     uint32_t mappers_alive; /* mappers running (or attached) now */
     uint64_t retries;       /* failed attempts plus re-sends */
+    const char *status;     /* a map command's latest reporter:status, or NULL */
 } meter_sample_t;
 
 typedef enum meter_phase {

@@ -30,6 +30,7 @@ struct reporter {
     counters_t *counters;                 /* owned */
     char status[REPORTER_STATUS_MAX + 1]; /* the last status */
     err_t error;                          /* the first error (too many counters) */
+    uint64_t status_changes;              /* statuses reported, ever */
     pthread_t thread;                     /* reporter_start's reader */
     bool started;                         /* thread runs and is not joined */
     int fd;                               /* its descriptor, -1 when none */
@@ -125,6 +126,7 @@ static void s_line(reporter_t *self, const char *line, size_t len)
         for (size_t i = 0; i < n; i++)
             self->status[i] = (unsigned char)p[i] < 0x20 ? ' ' : p[i];
         self->status[n] = '\0';
+        self->status_changes++;
         return;
     }
     s_warn(self, "reporter line", line, len);
@@ -172,6 +174,11 @@ counters_t *reporter_counters(reporter_t *self)
 const char *reporter_status(const reporter_t *self)
 {
     return self->status;
+}
+
+uint64_t reporter_status_changes(const reporter_t *self)
+{
+    return self->status_changes;
 }
 
 int reporter_error(const reporter_t *self, err_t *e)

@@ -38,6 +38,10 @@ counters_t *reporter_counters(reporter_t *self);
 /* The last status reported ("" when none), NUL-terminated, borrowed. */
 const char *reporter_status(const reporter_t *self);
 
+/* How many times a status was reported since reporter_new: a caller sees
+ * a new one when it changes. */
+uint64_t reporter_status_changes(const reporter_t *self);
+
 /* 0, or the first error (too many counters) with e set to it. */
 int reporter_error(const reporter_t *self, err_t *e);
 

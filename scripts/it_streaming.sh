@@ -287,6 +287,15 @@ it_mentions "the summary is printed at the end like Hadoop's" "$W/cnt.err" "Coun
     -o "$W/cntq.out" "$W/a.txt" 2>"$W/cntq.err"
 it_check "-q prints no summary" sh -c "! grep -q 'Counters:' '$W/cntq.err'"
 
+# reporter:status shows on the progress line.
+seq 1 60 >"$W/n.txt"
+"$MR_RUN" --progress --map-cmd 'while read -r l; do echo "reporter:status:at line $l" >&2; sleep 0.08; echo "$l"; done' \
+    --ordered -j 2 --chunk-size 40 -o "$W/status.out" "$W/n.txt" 2>"$W/status.err"
+it_status_ok "a mapper reporting its status runs with --progress" $? "$W/status.err"
+it_check "its status shows on the progress line" grep -qE "  at line [0-9]+\$" \
+    "$W/status.err"
+it_check "and no reporter:status line reaches stderr" sh -c "! grep -q 'reporter:' '$W/status.err'"
+
 # Every chunk's first attempt fails after reporting: retried, never doubled.
 "$MR_RUN" --map-cmd "$W/cnt_map.py" --reduce-cmd "$W/cnt_reduce.sh" --cmdenv FAIL_FIRST=1 \
     -j 3 --chunk-size 128k --stats "$W/retry.json" -o "$W/retry.out" "$W/a.txt" 2>"$W/retry.err"
