@@ -14,7 +14,7 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_VERSION = 3
+PROTO_VERSION = 4
 
 
 class Bin(bytes):
@@ -96,16 +96,16 @@ DIGEST = Bin(bytes(range(32)))
 TOKEN = Bin(bytes(range(100, 116)))
 MESSAGES = {
     "ready": [1, 3, 4242],
-    "task": [2, 17, 1, 1048576, [5, 9, 200], 0, 65536, TOKEN],
-    "task-inline": [2, 0, 0, 0, [], 0xFFFFFFFF, 12, TOKEN],
-    "result": [3, 17, 0, 3, 1000, 420, 0, 1000, TOKEN],
-    "result-lines": [3, 2**40, 2, 9, 5, 5, 1, 0, TOKEN],
-    "ack": [4, 17, 0, 3, 420, True, 1000],
+    "task": [2, 17, 1, 1048576, [5, 9, 200], 0, 65536, TOKEN, 0],
+    "task-inline": [2, 0, 0, 0, [], 0xFFFFFFFF, 12, TOKEN, 2],
+    "result": [3, 17, 0, 3, 1000, 420, 0, 1000, TOKEN, Bin(b"")],
+    "result-lines": [3, 2**40, 2, 9, 5, 5, 1, 0, TOKEN, Bin(b"WordCount\tWords\t12\n")],
+    "ack": [4, 17, 0, 3, 420, True, 1000, Bin(b"G\tN\t-1\n")],
     "fail": [5, 17, 3, 2, 98890, -11, "mapper 4 was killed by signal 11", TOKEN],
     "fail-whole-chunk": [5, 1, 0, 1, 2**64 - 1, -90, "output over the cap", TOKEN],
     "finish": [6, 39],
-    "done": [7, 4773, 4773, 0, ""],
-    "done-error": [7, 0, 0, -28, "output out.tsv: No space left on device"],
+    "done": [7, 4773, 4773, 0, "", Bin(b"Reduce\tKeys\t3\n")],
+    "done-error": [7, 0, 0, -28, "output out.tsv: No space left on device", Bin(b"")],
     "stop": [8],
     "hello": [9, 31337, "worker1.example", DIGEST],
     "welcome": [10, 5, "--arg BOOM", 40001, 40002, 1, 7],
@@ -126,14 +126,16 @@ def proto_msg_seeds():
         "ready-negative-pid": [PROTO_VERSION, 1, 3, -1],
         "text-481": [PROTO_VERSION, 11, -1, "t" * 481],
         "text-480": [PROTO_VERSION, 11, -1, "t" * 480],
-        "skip-not-ascending": [PROTO_VERSION, 2, 1, 0, 0, [9, 5], 0, 1],
-        "skip-257": [PROTO_VERSION, 2, 1, 0, 0, list(range(257)), 0, 1],
+        "skip-not-ascending": [PROTO_VERSION, 2, 1, 0, 0, [9, 5], 0, 1, TOKEN, 0],
+        "skip-257": [PROTO_VERSION, 2, 1, 0, 0, list(range(257)), 0, 1, TOKEN, 0],
         "port-65536": [PROTO_VERSION, 13, 65536],
         "mode-3": [PROTO_VERSION, 10, 5, "", 1, 2, 3, 0],
         "flags-8": [PROTO_VERSION, 10, 5, "", 1, 2, 0, 8],
         "digest-31": [PROTO_VERSION, 9, 1, "h", Bin(bytes(31))],
         "token-15": [PROTO_VERSION, 5, 1, 0, 1, 0, -1, "x", Bin(bytes(15))],
-        "fresh-int": [PROTO_VERSION, 4, 1, 0, 1, 1, 1, 0],
+        "fresh-int": [PROTO_VERSION, 4, 1, 0, 1, 1, 1, 0, Bin(b"")],
+        "counters-2049": [PROTO_VERSION, 7, 0, 0, 0, "", Bin(bytes(2049))],
+        "counters-str": [PROTO_VERSION, 4, 1, 0, 1, 1, True, 0, "G\tN\t1\n"],
         "not-array": {"version": PROTO_VERSION},
     }
     for name, v in near.items():
