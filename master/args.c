@@ -98,7 +98,7 @@ void args_usage(FILE *f)
           "                         set NAME in the commands' environment (repeatable), beside\n"
           "                         Hadoop Streaming's mapreduce_map_input_file and the rest\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
-          "                         FILE.gz is decompressed (read as one stream); a\n"
+          "                         FILE.gz, FILE.bz2, FILE.xz are read decompressed; a\n"
           "                         directory stands for its files (not recursive, no\n"
           "                         _* or .* names, sorted by name)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"

@@ -1,13 +1,14 @@
 /*
  * decomp.h - compressed inputs, read as one decompressed stream.
  *
- * An input named FILE.gz is handed to the mappers decompressed, the way
- * Hadoop's TextInputFormat reads it: the whole file is one stream (a gzip
- * file cannot be cut at a byte offset and resumed), which the splitter
- * (split.c) cuts into chunks exactly as it cuts stdin.  Multi-member files
- * (`cat a.gz b.gz`, pigz, bgzip) are read member after member.  Corrupt or
- * truncated data is an error naming the file and the compressed byte offset
- * where it was found, never a short input.
+ * An input named FILE.gz (zlib), FILE.bz2 (libbz2) or FILE.xz (liblzma) is
+ * handed to the mappers decompressed, the way Hadoop's TextInputFormat reads
+ * it: the whole file is one stream (compressed data cannot be entered at a
+ * byte offset), which the splitter (split.c) cuts into chunks exactly as it
+ * cuts stdin.  Concatenated members (`cat a.gz b.gz`, pigz, bgzip, pbzip2,
+ * `xz -T`) are read one after the other.  Corrupt or truncated data is an
+ * error naming the file and the compressed byte offset where it was found,
+ * never a short input.
  */
 #ifndef MR_DECOMP_H
 #define MR_DECOMP_H
@@ -22,7 +23,7 @@
 typedef struct decomp decomp_t;
 
 /* Whether name's extension says it is compressed in a format we read
- * (".gz"), as Hadoop chooses a codec by the extension. */
+ * (".gz", ".bz2", ".xz"), as Hadoop chooses a codec by the extension. */
 bool decomp_wanted(const char *name);
 
 /* A decompressor reading the file open at fd (borrowed: the caller closes

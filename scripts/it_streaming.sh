@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # it_streaming.sh - programs written for Hadoop Streaming run unchanged under
-# mr-run --map-cmd/--reduce-cmd (issue 12): compressed (.gz) and directory
-# inputs, the task environment (mapreduce_map_input_file and the rest,
+# mr-run --map-cmd/--reduce-cmd (issue 12): compressed (.gz, .bz2, .xz) and
+# directory inputs, the task environment (mapreduce_map_input_file and the rest,
 # --cmdenv), reporter:counter and reporter:status lines, the empty key's TAB,
 # and Hadoop's single-dash options pointed to mr-streaming.  Each answer is
 # compared with `cat input | map | LC_ALL=C sort | reduce` or a known one.
@@ -72,6 +72,25 @@ it_status_ok "a multi-member .gz runs (awk word count)" $? "$W/multi.err"
 pipeline "awk -f $W/wc_map.awk" "awk -f $W/wc_reduce.awk" "$W/a.txt" >"$W/multi.expected"
 it_same "every member is read: the answer of the uncompressed file" "$W/multi.expected" \
     "$W/multi.out"
+
+# bzip2 and xz, two streams each, as pbzip2 and xz -T write them.
+for fmt in bzip2:bz2 xz:xz; do
+    tool=${fmt%%:*} ext=${fmt##*:}
+    if ! command -v "$tool" >/dev/null; then
+        it_skip "a .$ext input is decompressed" "no $tool command to make one"
+        continue
+    fi
+    head -n 9000 "$W/a.txt" | "$tool" -c >"$W/multi.$ext"
+    tail -n +9001 "$W/a.txt" | "$tool" -c >>"$W/multi.$ext"
+    "$MR_RUN" --map-cmd "$W/wc_map.py" --reduce-cmd "$W/wc_reduce.py" -j 2 --chunk-size 128k \
+        -o "$W/$ext.out" "$W/multi.$ext" 2>"$W/$ext.err"
+    it_status_ok "a two-stream .$ext input runs" $? "$W/$ext.err"
+    it_same "and is decompressed whole: the pipeline's answer" "$W/wc.expected" "$W/$ext.out"
+done
+head -c 5000 "$W/multi.xz" >"$W/cut.xz"
+"$MR_RUN" --map-cmd cat --ordered -o "$W/cutxz.out" "$W/cut.xz" 2>"$W/cutxz.err"
+it_equal "a truncated .xz fails the job with status 1" 1 $?
+it_mentions "naming the file" "$W/cutxz.err" "input $W/cut.xz: truncated xz data"
 
 # A map-only (ordered) job keeps the records in order across chunks.
 "$MR_RUN" --map-cmd "cat" --ordered -j 3 --chunk-size 64k -o "$W/cat.out" "$W/multi.gz" \

@@ -7,9 +7,11 @@
 #include "decomp.h"
 #include "split.h"
 
+#include <bzlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,10 @@ static void test_wanted_by_extension(void **state)
     (void)state;
     assert_true(decomp_wanted("a.gz"));
     assert_true(decomp_wanted("dir/logs.txt.gz"));
+    assert_true(decomp_wanted("a.bz2"));
+    assert_true(decomp_wanted("a.xz"));
+    assert_false(decomp_wanted("a.bz"));
+    assert_false(decomp_wanted("a.zst")); /* no libzstd-dev in Debian's default set here */
     assert_false(decomp_wanted(".gz"));
     assert_false(decomp_wanted("a.gzip"));
     assert_false(decomp_wanted("a.txt"));
@@ -233,6 +239,86 @@ static void test_truncated(void **state)
     free(gz);
 }
 
+/* One bzip2 stream of data, malloc'd into *out. */
+static size_t s_bzip2(const void *data, size_t len, unsigned char **out)
+{
+    unsigned cap = (unsigned)(len + len / 100 + 600);
+    *out = malloc(cap);
+    assert_int_equal(
+        BZ2_bzBuffToBuffCompress((char *)*out, &cap, (char *)data, (unsigned)len, 9, 0, 0), BZ_OK);
+    return cap;
+}
+
+/* One xz stream of data, malloc'd into *out. */
+static size_t s_xz(const void *data, size_t len, unsigned char **out)
+{
+    size_t cap = lzma_stream_buffer_bound(len);
+    *out = malloc(cap);
+    size_t pos = 0;
+    assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, data, len, *out, &pos, cap),
+                     LZMA_OK);
+    return pos;
+}
+
+typedef size_t (*compress_fn)(const void *data, size_t len, unsigned char **out);
+
+/* bzip2 and xz as gzip: whole files, two streams back to back, a flipped
+ * byte, a cut file. */
+static void test_bzip2_and_xz(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ext;
+        const char *format;
+        compress_fn compress;
+    } formats[] = { { "bz2", "bzip2", s_bzip2 }, { "xz", "xz", s_xz } };
+    char text[20000];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = i % 41 == 40 ? '\n' : (char)('a' + (i * 7) % 23);
+    for (size_t f = 0; f < 2; f++) {
+        unsigned char *a = NULL;
+        unsigned char *b = NULL;
+        size_t a_len = formats[f].compress(text, 12000, &a);
+        size_t b_len = formats[f].compress(text + 12000, sizeof text - 12000, &b);
+        unsigned char *both = malloc(a_len + b_len);
+        memcpy(both, a, a_len);
+        memcpy(both + a_len, b, b_len);
+        char name[32];
+        char path[PATH_MAX];
+        snprintf(name, sizeof name, "two.%s", formats[f].ext);
+        s_write(path, sizeof path, name, both, a_len + b_len);
+        char out[sizeof text + 16];
+        size_t n = 0;
+        err_t e;
+        err_init(&e);
+        assert_int_equal(s_read_all(path, 777, out, sizeof out, &n, &e), 0);
+        assert_int_equal(n, sizeof text);
+        assert_memory_equal(out, text, n);
+
+        both[a_len / 2] ^= 0x55; /* inside the first stream's data */
+        snprintf(name, sizeof name, "bad.%s", formats[f].ext);
+        s_write(path, sizeof path, name, both, a_len + b_len);
+        err_init(&e);
+        assert_int_equal(s_read_all(path, sizeof out, out, sizeof out, &n, &e), -EBADMSG);
+        char want[64];
+        snprintf(want, sizeof want, "corrupt %s data at compressed byte offset", formats[f].format);
+        if (!strstr(e.text, want) || !strstr(e.text, path))
+            fail_msg("%s: %s", formats[f].format, e.text);
+
+        snprintf(name, sizeof name, "cut.%s", formats[f].ext);
+        s_write(path, sizeof path, name, a, a_len - 9);
+        err_init(&e);
+        assert_int_equal(s_read_all(path, sizeof out, out, sizeof out, &n, &e), -EBADMSG);
+        snprintf(want, sizeof want, "truncated %s data: the file ends at compressed byte",
+                 formats[f].format);
+        if (!strstr(e.text, want))
+            fail_msg("%s: %s", formats[f].format, e.text);
+        free(a);
+        free(b);
+        free(both);
+    }
+}
+
 /* The splitter cuts a .gz input like stdin: on record boundaries, offsets
  * in the decompressed stream, every byte once; an empty .gz file has no
  * chunks. */
@@ -296,10 +382,15 @@ static void test_split_corrupt_gz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_usage),        cmocka_unit_test(test_wanted_by_extension),
-        cmocka_unit_test(test_multi_member), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_corrupt),      cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_split_gz),     cmocka_unit_test(test_split_corrupt_gz),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_wanted_by_extension),
+        cmocka_unit_test(test_multi_member),
+        cmocka_unit_test(test_large),
+        cmocka_unit_test(test_corrupt),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_bzip2_and_xz),
+        cmocka_unit_test(test_split_gz),
+        cmocka_unit_test(test_split_corrupt_gz),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
