@@ -7,6 +7,7 @@
 #define MR_COMMAND_H
 
 #include "err.h"
+#include "reporter.h"
 
 #include <stddef.h>
 
@@ -14,9 +15,17 @@
  * non-zero return stops the command and becomes command_run's result. */
 typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
 
-/* Runs `/bin/sh -c cmd`, writes len bytes at data to its stdin (then closes
+/* How a command runs, beyond its input and output. */
+typedef struct command_opts {
+    char *const *envp;    /* its whole environment (taskenv.h), NULL: the mapper's */
+    reporter_t *reporter; /* reads its stderr (reporter: lines), NULL: it has ours */
+    void (*on_status)(void *arg, const char *status); /* a new reporter:status, or NULL */
+    void *status_arg;                                 /* on_status's argument */
+} command_opts_t;
+
+/* Runs `/bin/sh -c cmd` (in opts' environment; opts may be NULL), writes len bytes at data to its stdin (then closes
  * it), and calls on_line for every line it prints.  The command inherits
- * our stderr and leaves with us: sh dies with the mapper
+ * our stderr (or gives it to opts->reporter) and leaves with us: sh dies with the mapper
  * (PR_SET_PDEATHSIG), and whatever it starts is in the mapper's process
  * group, which the master kills when it kills or reaps the mapper.
  * Returns 0 when it exited with status 0,
@@ -24,6 +33,6 @@ typedef int (*command_line_fn)(void *arg, const char *line, size_t len);
  * command that stops reading early (like `head`) is not an error by
  * itself: only its exit status counts. */
 int command_run(const char *cmd, const char *data, size_t len, command_line_fn on_line, void *arg,
-                err_t *e);
+                const command_opts_t *opts, err_t *e);
 
 #endif

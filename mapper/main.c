@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "taskenv.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -415,6 +416,12 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
     return mr_emit(out, line, key_len, le, sizeof le);
 }
 
+/* A map command's reporter:status, for the master's progress line. */
+static void s_on_status(void *arg, const char *status)
+{
+    progress_set_status(arg, status);
+}
+
 /* Runs --map-cmd over the chunk.  Returns 0, or 1 after reporting the
  * failed attempt to the master. */
 static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data, size_t len,
@@ -425,7 +432,19 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
     err_t e;
     err_init(&e);
     err_init(&m->line_err);
-    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &e) != 0) {
+    if (!m->env)
+        m->env = taskenv_new();
+    const char *file = task->source < m->opts.n_inputs ? m->opts.inputs[task->source] : "-";
+    taskenv_map(m->env, task->chunk, task->attempt, file, task->offset, task->length);
+    if (!m->reporter)
+        m->reporter = reporter_new(STDERR_FILENO);
+    reporter_reset(m->reporter); /* this attempt's counters only */
+    command_opts_t opts = { .envp = taskenv_envp(m->env),
+                            .reporter = m->reporter,
+                            .on_status = s_on_status,
+                            .status_arg = slot };
+    if (command_run(m->opts.map_cmd, data, len, s_on_command_line, m, &opts, &e) != 0 ||
+        reporter_error(m->reporter, &e) < 0) {
         err_t cerr;
         err_init(&cerr);
         if (collect_error(m->collect, &cerr) < 0)
@@ -476,13 +495,27 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.outputs = collect_lines(m->collect);
     msg.emits = collect_emits(m->collect);
     msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
+    size_t n_counters = 0;
+    if (m->reporter && counters_encode(reporter_counters(m->reporter), msg.counters,
+                                       sizeof msg.counters, &n_counters, &e) < 0) {
+        rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
+        goto done;
+    }
+    msg.n_counters = (uint32_t)n_counters;
     memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
-    buf_reset(&m->header);
-    proto_msg_encode(&msg, &m->header);
     /* Every reducer gets its part, even an empty one: a chunk is merged
      * when all of them have it.  An empty payload (a chunk with no output)
-     * is still a payload frame: transport_send takes NULL to mean none. */
+     * is still a payload frame: transport_send takes NULL to mean none.
+     * The chunk's counters go with partition 0's part only, so that they
+     * are counted once however many reducers there are (the master counts
+     * reducer 0's fresh ACK's). */
     for (uint32_t i = 0; i < m->n_results && rc == 0; i++) {
+        if (i <= 1) {
+            if (i == 1)
+                msg.n_counters = 0;
+            buf_reset(&m->header);
+            proto_msg_encode(&msg, &m->header);
+        }
         const buf_t *part = m->n_results > 1 ? collect_part(m->collect, i) : payload;
         rc = transport_send(m->results[i], &m->header, part->data ? part->data : "", part->len, 0);
     }
@@ -606,6 +639,8 @@ int main(int argc, char **argv)
     plugin_destroy(&m.combiner);
     plugin_destroy(&m.plugin);
     progress_destroy(&m.progress);
+    taskenv_destroy(&m.env);
+    reporter_destroy(&m.reporter);
     for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++) {
         if (m.maps[i].data) {
             fmap_unmap(m.maps[i].data, m.maps[i].size);

@@ -12,6 +12,7 @@
 #include "plugin.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "reporter.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,8 +70,10 @@ typedef struct mapper {
     buf_t header;                      /* scratch for headers */
     void *dealer;                      /* remote: DEALER to the master's --listen, owned */
     double master_seen;                /* remote: when the master last spoke */
-    bool text_counts; /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
-    err_t line_err;   /* --map-cmd: why an output line was refused */
+    bool text_counts;     /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
+    err_t line_err;       /* --map-cmd: why an output line was refused */
+    struct taskenv *env;  /* --map-cmd: its environment, owned, made on first use */
+    reporter_t *reporter; /* --map-cmd: reads its stderr, owned, made on first use */
 } mapper_t;
 
 /* Sends a control message to the master (ipc PUSH, or the DEALER when

@@ -8,6 +8,7 @@
 #include "mem.h"
 #include "plugin.h"
 #include "proc.h"
+#include "taskenv.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +46,7 @@ enum {
     OPT_TIMELINE,
     OPT_TMPDIR,
     OPT_MEMORY,
+    OPT_CMDENV,
 };
 
 static const struct option s_options[] = {
@@ -76,6 +78,7 @@ static const struct option s_options[] = {
     { "reducers", required_argument, NULL, 'R' },
     { "tmpdir", required_argument, NULL, OPT_TMPDIR },
     { "memory", required_argument, NULL, OPT_MEMORY },
+    { "cmdenv", required_argument, NULL, OPT_CMDENV },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -96,7 +99,13 @@ void args_usage(FILE *f)
           "                         records on stdin and writes key<TAB>value lines\n"
           "      --reduce-cmd CMD   reduce with a shell command instead of -r: it reads every\n"
           "                         key<TAB>value line sorted by key; its stdout is the output\n"
-          "  -i, --input FILE       input file, repeatable; '-' is stdin (the default)\n"
+          "      --cmdenv NAME=VALUE\n"
+          "                         set NAME in the commands' environment (repeatable), beside\n"
+          "                         Hadoop Streaming's mapreduce_map_input_file and the rest\n"
+          "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
+          "                         FILE.gz, FILE.bz2, FILE.xz are read decompressed; a\n"
+          "                         directory stands for its files (not recursive, no\n"
+          "                         _* or .* names, sorted by name)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
           "  -R, --reducers N       reducer processes of a key-grouped job, 1 to 64 (default: a\n"
@@ -203,6 +212,103 @@ unsigned args_default_reducers(void)
     return n < 2 ? 2u : n > 16 ? 16u : (unsigned)n;
 }
 
+/* Hadoop Streaming's options, which getopt would misread as clusters of
+ * short ones (`-mapper x` as `-m apper`: "plugin apper: No such file";
+ * `-input f` as `-i nput`), and what mr-run calls each, when it has it. */
+static const struct {
+    const char *name; /* as Hadoop spells it */
+    const char *ours; /* mr-run's flag, or NULL */
+} s_hadoop[] = {
+    { "-input", "-i FILE (or FILE)" },
+    { "-output", "-o FILE" },
+    { "-mapper", "--map-cmd CMD" },
+    { "-reducer", "--reduce-cmd CMD" },
+    { "-cmdenv", "--cmdenv NAME=VALUE" },
+    { "-combiner", NULL },
+    { "-numReduceTasks", "-R N (none: --unordered)" },
+    { "-partitioner", NULL },
+    { "-file", NULL },
+    { "-files", NULL },
+    { "-archives", NULL },
+    { "-libjars", NULL },
+    { "-inputformat", NULL },
+    { "-outputformat", NULL },
+    { "-inputreader", NULL },
+    { "-jobconf", NULL },
+    { "-mapdebug", NULL },
+    { "-reducedebug", NULL },
+    { "-io", NULL },
+    { "-lazyOutput", NULL },
+    { "-background", NULL },
+    { "-verbose", NULL },
+    { "-info", NULL },
+    { "-cacheFile", NULL },
+    { "-cacheArchive", NULL },
+    { "-conf", NULL },
+    { "-fs", NULL },
+    { "-jt", NULL },
+};
+
+/* Whether the option at argv[i] is one of Hadoop's; 0 or -EINVAL with e
+ * naming it and pointing to mr-streaming. */
+static int s_hadoop_option(const char *arg, err_t *e)
+{
+    const char *ours = NULL;
+    bool found = strncmp(arg, "-D", 2) == 0; /* -D key=value, -Dkey=value */
+    for (size_t i = 0; !found && i < sizeof s_hadoop / sizeof s_hadoop[0]; i++) {
+        if (strcmp(arg, s_hadoop[i].name) == 0) {
+            found = true;
+            ours = s_hadoop[i].ours;
+        }
+    }
+    if (!found)
+        return 0;
+    if (ours)
+        return err_set(e, -EINVAL,
+                       "option '%s' is Hadoop Streaming's: mr-run spells it %s, or run the "
+                       "Hadoop command line as it is with mr-streaming",
+                       arg, ours);
+    return err_set(e, -EINVAL,
+                   "option '%s' is Hadoop Streaming's, not mr-run's: run the Hadoop command "
+                   "line as it is with mr-streaming",
+                   arg);
+}
+
+/* Looks for Hadoop's single-dash options where mr-run reads options,
+ * stepping over the values of the options that take one, so that
+ * `--map-cmd -mapper` or a file operand after `--` is left alone. */
+static int s_check_hadoop(int argc, char **argv, err_t *e)
+{
+    static const char with_value[] = "mriojR"; /* the short options that take one */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return 0;
+        if (strncmp(a, "--", 2) == 0) {
+            size_t len = strcspn(a + 2, "=");
+            for (const struct option *o = s_options; o->name && !a[2 + len]; o++)
+                if (strlen(o->name) == len && strncmp(o->name, a + 2, len) == 0 &&
+                    o->has_arg == required_argument)
+                    i++;
+            continue;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (s_hadoop_option(a, e) < 0)
+            return e->code;
+        /* A cluster of short options: the first that takes a value takes
+         * the rest of the word, or the next word. */
+        for (const char *p = a + 1; *p; p++) {
+            if (strchr(with_value, *p)) {
+                if (p[1] == '\0')
+                    i++;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 static int s_bad(err_t *e, const char *flag, const char *value, const char *why)
 {
     return err_set(e, -EINVAL, "invalid value '%s' for %s: %s", value, flag, why);
@@ -217,9 +323,12 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     a->jobs = cpus > 0 ? (unsigned)cpus : 1;
     a->inputs = mem_calloc((size_t)argc + 1, sizeof *a->inputs);
+    a->cmdenv = mem_calloc((size_t)argc + 1, sizeof *a->cmdenv);
 
     a->heartbeat = 5;
     bool jobs_zero = false;
+    if (s_check_hadoop(argc, argv, e) < 0)
+        return e->code;
     opterr = 0;
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed "-abc" group */
     int c;
@@ -296,6 +405,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         case OPT_PROGRESS: a->progress = true; break;
         case OPT_TIMELINE: a->timeline = optarg; break;
         case OPT_REDUCE_CMD: a->reduce_cmd = optarg; break;
+        case OPT_CMDENV:
+            if (taskenv_check_assignment(optarg, e) < 0)
+                return e->code;
+            a->cmdenv[a->n_cmdenv++] = optarg;
+            break;
         case OPT_LISTEN: a->listen = optarg; break;
         case OPT_SERVER_KEY: a->server_key = optarg; break;
         case OPT_AUTHORIZED: a->authorized = optarg; break;
@@ -346,6 +460,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--map-cmd with --listen is not supported: remote mappers "
                        "run a plugin (-m)");
+    if (a->n_cmdenv && !a->map_cmd && !a->reduce_cmd)
+        return err_set(e, -EINVAL,
+                       "--cmdenv sets variables for --map-cmd and --reduce-cmd, and this job "
+                       "runs neither");
     if (a->map_cmd && a->skip_bad)
         return err_set(e, -EINVAL,
                        "--skip-bad needs a plugin (-m): a command's failure "
@@ -392,6 +510,17 @@ void args_fini(args_t *a)
 {
     free(a->inputs);
     a->inputs = NULL;
+    free(a->cmdenv);
+    a->cmdenv = NULL;
+}
+
+void args_set_inputs(args_t *a, const char *const *inputs, size_t n)
+{
+    free(a->inputs);
+    a->inputs = mem_calloc(n + 1, sizeof *a->inputs);
+    if (n)
+        memcpy(a->inputs, inputs, n * sizeof *inputs);
+    a->n_inputs = n;
 }
 
 /* A file named on the command line, for args_check_files. */

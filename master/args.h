@@ -50,6 +50,8 @@ typedef struct args {
     const char *tmpdir;      /* --tmpdir: where the scratch directory goes, NULL: $TMPDIR */
     size_t memory;           /* --memory: bytes for all reducers together; 0: the default */
     bool memory_set;         /* --memory was given */
+    const char **cmdenv; /* --cmdenv NAME=VALUE for the commands: owned array, borrowed strings */
+    size_t n_cmdenv;     /* entries in cmdenv */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when
@@ -58,6 +60,11 @@ typedef struct args {
 int args_parse(args_t *a, int argc, char **argv, err_t *e);
 
 void args_fini(args_t *a);
+
+/* Replaces the inputs with a copy of inputs[0..n) (the strings stay
+ * borrowed: the caller keeps them until args_fini), e.g. the files that
+ * input directories stand for (inputs.h). */
+void args_set_inputs(args_t *a, const char *const *inputs, size_t n);
 
 /* Refuses a file flag (-o, --stats, --timeline, --bad-records) that names
  * an input (a data file, stdin redirected from a file, a plugin, the

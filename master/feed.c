@@ -73,6 +73,7 @@ static int s_send_task(job_t *job, mapper_t *m, chunk_t *c)
         memcpy(msg.skip, c->skip, c->n_skip * sizeof *c->skip);
     msg.offset = c->src.offset;
     msg.length = c->src.len;
+    msg.source = c->src.input; /* the task environment names it, inline or not */
     token_make(&job->secret, c->index, c->sends, m->id, m->peer, msg.token);
     /* A chunk of a mapped file is read by the (local) mapper itself; pipe
      * chunks travel as the payload. */
@@ -233,6 +234,19 @@ void job__on_ack(job_t *job, const proto_msg_t *msg)
     if (!held || answered)
         timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt,
                      msg->fresh ? TIMELINE_MERGED : TIMELINE_DUPLICATE, proc_now());
+    /* The map command's counters, counted at the chunk's first success
+     * only: they travel with partition 0's part of a chunk, so only
+     * reducer 0's fresh ACK carries them (any other reducer's are not
+     * counted: with -R N a chunk would count N times). */
+    if (msg->fresh && msg->reducer == 0) {
+        err_t e;
+        err_init(&e);
+        if (counters_merge(job->st->counters, msg->counters, msg->n_counters, &e) < 0) {
+            job__fail(job, e.code, "chunk %llu's counters: %s", (unsigned long long)msg->chunk,
+                      e.text);
+            return;
+        }
+    }
     if (!c)
         return; /* done already */
     uint64_t bit = (uint64_t)1 << msg->reducer;

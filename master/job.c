@@ -234,7 +234,9 @@ int job__spawn_mapper(job_t *job)
     for (size_t i = 0; i < n_inputs; i++) {
         const char *input = split_input_path(job->cfg->split, (uint32_t)i);
         full[n++] = "--input";
-        full[n++] = (char *)(input ? input : "-");
+        /* A .gz input is named too: its (inline) chunks' environment says
+         * which file they are of. */
+        full[n++] = (char *)(input ? input : split_input_arg(job->cfg->split, (uint32_t)i));
         if (input && split_input_id(job->cfg->split, (uint32_t)i, ids[i], sizeof ids[i]) == 0) {
             full[n++] = "--input-id";
             full[n++] = ids[i];
@@ -367,8 +369,21 @@ static void s_show_progress(job_t *job)
         .chunks_total = job->input_done ? chunks_cut(job->chunks) : 0,
         .retries = job->st->failed_attempts + job->st->resent,
     };
-    for (size_t i = 0; i < job->n_mappers; i++)
+    char status[PROGRESS_STATUS_MAX + 1] = "";
+    uint64_t newest = 0; /* the latest reporter:status of any mapper */
+    for (size_t i = 0; i < job->n_mappers; i++) {
         s.mappers_alive += job->mappers[i].sock != NULL;
+        char text[sizeof status];
+        uint64_t at =
+            job->mappers[i].progress
+                ? progress_status(progress_slot(job->mappers[i].progress), text, sizeof text)
+                : 0;
+        if (at > newest && text[0]) {
+            newest = at;
+            memcpy(status, text, sizeof status);
+        }
+    }
+    s.status = status;
     if (job->finish_sent && job->state == JOB_RUNNING && job->cfg->mode == ARGS_MODE_GROUPED)
         snprintf(s.stage, sizeof s.stage, "reduce: %u/%u reducers done", job->reducers_done,
                  job->n_reducers);
@@ -391,6 +406,7 @@ static uint64_t s_total_bytes(const split_t *split)
 int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
 {
     memset(st, 0, sizeof *st);
+    st->counters = counters_new();
     job_t job = {
         .cfg = cfg,
         .st = st,
@@ -515,4 +531,5 @@ void job_stats_fini(job_stats_t *st)
     st->mapper_chunks = NULL;
     free(st->reducers);
     st->reducers = NULL;
+    counters_destroy(&st->counters);
 }

@@ -7,6 +7,7 @@
 #define MR_JOB_H
 
 #include "args.h"
+#include "counters.h"
 #include "err.h"
 #include "split.h"
 
@@ -53,6 +54,7 @@ typedef struct job_stats {
     double merge_seconds;          /* building -o from the reducers' parts (-R > 1) */
     double wall_seconds;           /* from start to the output written (every DONE, the merge) */
     int signal;                    /* the signal that interrupted the job, or 0 */
+    counters_t *counters; /* owned: the commands' counters, each chunk's first success once */
 } job_stats_t;
 
 /* Runs the job.  0 on success (the output is complete at output_path), or a

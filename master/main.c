@@ -8,6 +8,7 @@
 #include "args.h"
 #include "cleanup.h"
 #include "fmap.h"
+#include "inputs.h"
 #include "job.h"
 #include "log.h"
 #include "mem.h"
@@ -16,6 +17,7 @@
 #include "spawn.h"
 #include "split.h"
 #include "stats.h"
+#include "taskenv.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -171,17 +173,29 @@ int main(int argc, char **argv)
     err_t e;
     err_init(&e);
     args_t a;
+    inputs_t inputs;
+    memset(&inputs, 0, sizeof inputs);
     int rc = args_parse(&a, argc, argv, &e);
+    /* Directories stand for their files (inputs.h), before the check that
+     * no output is one of the files read. */
+    int usage = rc;
+    if (rc == 0 && (rc = inputs_expand(a.inputs, a.n_inputs, &inputs, &e)) == 0)
+        args_set_inputs(&a, inputs.paths, inputs.n);
     if (rc == 0)
-        rc = args_check_files(&a, &e);
+        rc = usage = args_check_files(&a, &e);
     if (rc != 0) {
         args_fini(&a);
+        inputs_fini(&inputs);
         if (rc > 0)
             return 0;
         log_error("%s", e.text);
-        return EXIT_USAGE;
+        return usage ? EXIT_USAGE : EXIT_JOB_FAILED;
     }
     log_init("mr-run", a.quiet);
+    if (inputs.n_skipped)
+        log_warn("input directories are not read recursively: %zu subdirector%s left out, "
+                 "such as %s",
+                 inputs.n_skipped, inputs.n_skipped == 1 ? "y" : "ies", inputs.skipped);
     signal(SIGPIPE, SIG_IGN);
 
     int status = EXIT_JOB_FAILED;
@@ -205,6 +219,10 @@ int main(int argc, char **argv)
         goto fail;
     split = split_new(a.inputs, a.n_inputs, a.chunk_size, a.delim, &e);
     if (!split)
+        goto fail;
+    /* Inherited by every mapper and the reducer, and so by the commands
+     * they run (taskenv.h); before any process is started. */
+    if (taskenv_export_job(a.cmdenv, a.n_cmdenv, &e) < 0)
         goto fail;
     /* The temporary file is made now, so an unwritable directory fails
      * before any process starts. */
@@ -244,6 +262,8 @@ int main(int argc, char **argv)
                  a.bad_records ? a.bad_records : "");
     if (rc == 0) {
         status = 0;
+        if (!a.quiet)
+            stats_print_counters(stderr, &st);
     } else if (st.signal) {
         status = 128 + st.signal;
     } else if (rc == -EPIPE && (!out || !afile_replaces(out))) {
@@ -276,5 +296,6 @@ done:
     job_stats_fini(&st);
     split_destroy(&split);
     args_fini(&a);
+    inputs_fini(&inputs);
     return status;
 }

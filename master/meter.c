@@ -82,6 +82,7 @@ struct meter {
     meter_point_t ring[METER_RING]; /* recent points, oldest at ring_first */
     unsigned ring_first;            /* index of the oldest point */
     unsigned ring_len;              /* points held */
+    char status[48];                /* a copy of last.status, which points here */
 };
 
 /* The fields of a line, in the order shown. */
@@ -93,6 +94,7 @@ enum {
     F_MAPPERS, /* mappers alive */
     F_CHUNKS,  /* chunks merged (of the total when known) */
     F_RECORDS, /* records mapped, when known */
+    F_STATUS,  /* a map command's latest reporter:status, when any */
     F_COUNT
 };
 
@@ -225,6 +227,8 @@ static void s_fields(char field[F_COUNT][48], const meter_state_t *st)
         snprintf(field[F_RETRIES], sizeof field[F_RETRIES], "%s %s", a,
                  s->retries == 1 ? "retry" : "retries");
     }
+    if (s->status && s->status[0])
+        snprintf(field[F_STATUS], sizeof field[F_STATUS], "%s", s->status);
     snprintf(field[F_MAPPERS], sizeof field[F_MAPPERS], "%u mapper%s", (unsigned)s->mappers_alive,
              s->mappers_alive == 1 ? "" : "s");
     if (s->chunks_total > 0) {
@@ -253,7 +257,8 @@ int meter_format(char *buf, size_t len, const meter_state_t *st)
 
     /* Drop fields, least useful first, until the rest and a bar of at
      * least METER_BAR_MIN cells fit.  "[" cells "] 100%" is cells + 7. */
-    static const int drop_order[] = { F_RECORDS, F_CHUNKS, F_MAPPERS, F_RETRIES, F_RATE, F_ETA };
+    static const int drop_order[] = { F_STATUS,  F_RECORDS, F_CHUNKS, F_MAPPERS,
+                                      F_RETRIES, F_RATE,    F_ETA };
     size_t dropped = 0, rest, cells = 0;
     for (;;) {
         rest = 0;
@@ -392,6 +397,8 @@ void meter_update(meter_t *m, const meter_sample_t *s, double now)
         m->start = now;
     }
     m->last = *s;
+    snprintf(m->status, sizeof m->status, "%s", s->status ? s->status : "");
+    m->last.status = m->status; /* the caller's text lives only for the call */
     m->now = now;
     if (s_due(m, now))
         s_draw(m, METER_RUNNING, s_rate(m, now, s->bytes_done));

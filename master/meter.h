@@ -29,6 +29,7 @@ typedef struct meter_sample {
     uint64_t retries;       /* failed attempts plus re-sends */
     char stage[40];         /* after the map phase: what runs ("reduce: 1/2 reducers done",
                                "merge: 42%"), shown instead of the ETA; "" while mapping */
+    const char *status;     /* a map command's latest reporter:status, or NULL */
 } meter_sample_t;
 
 typedef enum meter_phase {

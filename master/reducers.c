@@ -152,6 +152,12 @@ void job__on_done(job_t *job, const proto_msg_t *msg)
     if (r->done)
         return;
     r->done = true;
+    err_t e; /* its reduce command's counters: one command per reducer, each counted */
+    err_init(&e);
+    if (counters_merge(job->st->counters, msg->counters, msg->n_counters, &e) < 0) {
+        job__fail(job, e.code, "%s: the reduce command's counters: %s", who, e.text);
+        return;
+    }
     job_reducer_stats_t *rs = &job->st->reducers[r->index];
     rs->keys = msg->keys;
     rs->outputs = msg->outputs;

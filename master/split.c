@@ -4,6 +4,7 @@
 #include "split.h"
 
 #include "buf.h"
+#include "decomp.h"
 #include "fmap.h"
 #include "mem.h"
 #include "proc.h"
@@ -29,6 +30,7 @@ typedef struct input {
     ino_t ino;             /*   opens it by name checks it found the same file */
     uint64_t offset;       /* bytes of this input already cut into chunks */
     bool eof;              /* stream: read returned 0 */
+    decomp_t *decomp;      /* a compressed file (FILE.gz), read as a stream; else NULL */
 } input_t;
 
 struct split {
@@ -64,6 +66,12 @@ static int s_open(input_t *in, err_t *e)
         return err_set(e, -errno, "input %s: %s", shown, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return err_set(e, -EISDIR, "input %s: is a directory", shown);
+    if (strcmp(in->name, "-") != 0 && decomp_wanted(in->name)) {
+        /* Cut like stdin, never mapped: a compressed file is one stream. */
+        in->eof = S_ISREG(st.st_mode) && st.st_size == 0;
+        in->decomp = decomp_new(in->fd, shown, e);
+        return in->decomp ? 0 : e->code;
+    }
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         in->size = (size_t)st.st_size;
         in->mtime = st.st_mtim;
@@ -109,6 +117,11 @@ const char *split_input_name(const split_t *self, uint32_t input)
         return "?";
     const char *name = self->inputs[input].name;
     return strcmp(name, "-") == 0 ? "stdin" : name;
+}
+
+const char *split_input_arg(const split_t *self, uint32_t input)
+{
+    return input < self->n_inputs ? self->inputs[input].name : "-";
 }
 
 void split_set_nonblocking(split_t *self, bool on)
@@ -320,7 +333,10 @@ static int s_cut_stream(split_t *self, input_t *in, split_chunk_t *c, err_t *e)
         struct pollfd pfd = { in->fd, POLLIN, 0 };
         if (self->nonblock && poll(&pfd, 1, 0) == 0)
             return -EAGAIN;
-        ssize_t n = read(in->fd, b->data + b->len, room);
+        ssize_t n = in->decomp ? decomp_read(in->decomp, b->data + b->len, room, e)
+                               : read(in->fd, b->data + b->len, room);
+        if (n < 0 && in->decomp)
+            return (int)n; /* e names the file and the compressed offset */
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -367,6 +383,7 @@ void split_destroy(split_t **self_p)
         return;
     for (size_t i = 0; i < self->n_inputs; i++) {
         fmap_unmap(self->inputs[i].map, self->inputs[i].size);
+        decomp_destroy(&self->inputs[i].decomp);
         if (self->inputs[i].fd >= 0)
             close(self->inputs[i].fd);
     }

@@ -4,6 +4,7 @@
  * Regular files are mapped into memory and cut in place: a chunk is a
  * pointer into the mapping, sent without copying.  Pipes and stdin are read
  * in a stream and each chunk is copied into a buffer the caller then owns.
+ * A compressed file (FILE.gz: decomp.h) is read decompressed, as a stream.
  * A chunk never spans two inputs, ends just after a record terminator (or
  * at the end of an input whose last record lacks one), and is at most
  * chunk_size bytes (see split_set_guided) unless a single record is longer,
@@ -72,6 +73,9 @@ int split_check(const split_t *self, err_t *e);
 
 /* The display name of input i ("-" shows as "stdin"). */
 const char *split_input_name(const split_t *self, uint32_t input);
+
+/* The name of input i as the user gave it ("-" for stdin). */
+const char *split_input_arg(const split_t *self, uint32_t input);
 
 /* With on, split_next returns -EAGAIN instead of blocking when a stream
  * has no bytes ready, so the master's loop keeps serving signals and

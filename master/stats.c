@@ -5,7 +5,75 @@
 
 #include "afile.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+
+/* Writes s as a JSON string, quotes included. */
+static void s_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* "counters": {"GROUP": {"NAME": N, ...}, ...}, in bytewise order. */
+static void s_json_counters(FILE *f, counters_t *c)
+{
+    fprintf(f, "  \"counters\": {");
+    const char *last = NULL;
+    size_t n = c ? counters_count(c) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *group;
+        const char *name;
+        int64_t value;
+        counters_at(c, i, &group, &name, &value);
+        if (!last || strcmp(last, group) != 0) {
+            fprintf(f, "%s", last ? "}, " : "");
+            s_json_string(f, group);
+            fprintf(f, ": {");
+        } else {
+            fprintf(f, ", ");
+        }
+        s_json_string(f, name);
+        fprintf(f, ": %" PRId64, value);
+        last = group;
+    }
+    fprintf(f, "%s},\n", n ? "}" : "");
+}
+
+void stats_print_counters(FILE *f, const job_stats_t *st)
+{
+    size_t n = st->counters ? counters_count(st->counters) : 0;
+    if (n == 0)
+        return;
+    fprintf(f, "Counters: %zu\n", n + 4);
+    fprintf(f, "\tJob Counters\n");
+    fprintf(f, "\t\tLaunched map tasks=%" PRIu64 "\n", st->sends);
+    fprintf(f, "\t\tFailed map tasks=%" PRIu64 "\n", st->failed_attempts);
+    fprintf(f, "\tMap-Reduce Framework\n");
+    fprintf(f, "\t\tMap input records=%" PRIu64 "\n", st->records);
+    fprintf(f, "\t\tMap input bytes=%" PRIu64 "\n", st->input_bytes);
+    const char *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *group;
+        const char *name;
+        int64_t value;
+        counters_at(st->counters, i, &group, &name, &value);
+        if (!last || strcmp(last, group) != 0)
+            fprintf(f, "\t%s\n", group);
+        fprintf(f, "\t\t%s=%" PRId64 "\n", name, value);
+        last = group;
+    }
+}
 
 int stats_write(const char *path, const job_stats_t *st, const char *mode, unsigned jobs, err_t *e)
 {
@@ -60,6 +128,7 @@ int stats_write(const char *path, const job_stats_t *st, const char *mode, unsig
     }
     fprintf(f, "%s],\n", st->n_reducers ? "\n  " : "");
     fprintf(f, "  \"assemble_seconds\": %.6f,\n", st->merge_seconds);
+    s_json_counters(f, st->counters);
     fprintf(f, "  \"wall_seconds\": %.6f\n", st->wall_seconds);
     fprintf(f, "}\n");
     return afile_commit(&file, e); /* reports any write error of the stream */

@@ -55,13 +55,22 @@ void proc_child_setup(pid_t parent)
 
 pid_t proc_spawn_shell(const char *cmd, int in_fd, int out_fd, err_t *e)
 {
+    return proc_spawn_shell_env(cmd, in_fd, out_fd, -1, NULL, e);
+}
+
+pid_t proc_spawn_shell_env(const char *cmd, int in_fd, int out_fd, int err_fd, char *const *envp,
+                           err_t *e)
+{
     pid_t parent = getpid();
+    char *const argv[] = { "sh", "-c", (char *)cmd, NULL };
+    char *const *env = envp ? envp : environ;
     pid_t pid = fork();
     if (pid == 0) {
         proc_child_setup(parent);
-        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0)
+        if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+            (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0))
             _exit(126);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        execve("/bin/sh", argv, env);
         _exit(127);
     }
     if (pid < 0)

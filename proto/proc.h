@@ -34,6 +34,14 @@ void proc_raise_fd_limit(void);
  * the pid, or -errno with e set. */
 pid_t proc_spawn_shell(const char *cmd, int in_fd, int out_fd, err_t *e);
 
+/* proc_spawn_shell with more: err_fd as its stderr (-1: ours), and envp as
+ * its whole environment (NULL: ours; taskenv.h builds a task's).  The
+ * environment is built before the fork: the mapper has ZeroMQ threads, and
+ * only async-signal-safe calls are safe in the child of a threaded
+ * process. */
+pid_t proc_spawn_shell_env(const char *cmd, int in_fd, int out_fd, int err_fd, char *const *envp,
+                           err_t *e);
+
 /* Describes how a child ended ("exited with status 3", "was killed by
  * signal 9 (Killed)") into buf; returns buf. */
 const char *proc_status_text(int status, char *buf, size_t len);

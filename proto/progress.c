@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 struct progress {
@@ -62,4 +63,44 @@ void progress_destroy(progress_t **self_p)
 progress_slot_t *progress_slot(progress_t *self)
 {
     return self->slot;
+}
+
+void progress_set_status(progress_slot_t *slot, const char *text)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    atomic_fetch_add_explicit(&slot->status_seq, 1, memory_order_acq_rel); /* odd: writing */
+    size_t i = 0;
+    for (; text[i] && i < PROGRESS_STATUS_MAX; i++)
+        atomic_store_explicit(&slot->status[i], text[i], memory_order_relaxed);
+    atomic_store_explicit(&slot->status[i], '\0', memory_order_relaxed);
+    atomic_store_explicit(&slot->status_at,
+                          (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec,
+                          memory_order_relaxed);
+    atomic_fetch_add_explicit(&slot->status_seq, 1, memory_order_release); /* even: done */
+}
+
+uint64_t progress_status(progress_slot_t *slot, char *buf, size_t len)
+{
+    if (len == 0)
+        return 0;
+    buf[0] = '\0';
+    uint32_t before = atomic_load_explicit(&slot->status_seq, memory_order_acquire);
+    if (before & 1)
+        return 0;
+    size_t i = 0;
+    for (; i + 1 < len && i < PROGRESS_STATUS_MAX; i++) {
+        char c = atomic_load_explicit(&slot->status[i], memory_order_relaxed);
+        if (!c)
+            break;
+        buf[i] = c;
+    }
+    buf[i] = '\0';
+    uint64_t at = atomic_load_explicit(&slot->status_at, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&slot->status_seq, memory_order_relaxed) != before) {
+        buf[0] = '\0';
+        return 0;
+    }
+    return at;
 }

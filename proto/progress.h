@@ -13,7 +13,8 @@
  *     --task-timeout (ZeroMQ heartbeats cannot tell: libzmq's I/O thread
  *     answers them while user code spins);
  *   - when the mapper dies, which FAIL it sent last, in case that message
- *     died with it.
+ *     died with it;
+ *   - for the progress line, the map command's last reporter:status.
  */
 #ifndef MR_PROGRESS_H
 #define MR_PROGRESS_H
@@ -22,7 +23,11 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* Bytes of a status kept in a slot (a longer one is cut). */
+#define PROGRESS_STATUS_MAX 63
 
 typedef struct progress_slot {
     _Atomic uint64_t calls;  /* map() calls started, ever */
@@ -36,6 +41,11 @@ typedef struct progress_slot {
     _Atomic uint64_t failed_offset;  /* its record offset, or PROTO_OFFSET_NONE */
     _Atomic uint32_t failed_attempt; /* its attempt */
     _Atomic uint32_t failed;         /* 1 once a FAIL was sent */
+    /* The map command's last reporter:status (reporter.h): a seqlock, odd
+     * while the text is written, so the master never shows half of one. */
+    _Atomic uint32_t status_seq;                  /* bumped before and after a write */
+    _Atomic uint64_t status_at;                   /* when it was set (monotonic ns), 0: never */
+    _Atomic char status[PROGRESS_STATUS_MAX + 1]; /* NUL-terminated */
 } progress_slot_t;
 
 typedef struct progress progress_t;
@@ -50,5 +60,14 @@ void progress_destroy(progress_t **self_p);
 
 /* The shared slot, valid until progress_destroy. */
 progress_slot_t *progress_slot(progress_t *self);
+
+/* Mapper: publishes text as the slot's status, cut to PROGRESS_STATUS_MAX
+ * bytes. */
+void progress_set_status(progress_slot_t *slot, const char *text);
+
+/* Master: copies the slot's status into buf (len bytes, NUL-terminated)
+ * and returns when it was set, or 0 (buf "") when there is none or it is
+ * being written right now. */
+uint64_t progress_status(progress_slot_t *slot, char *buf, size_t len);
 
 #endif

@@ -132,6 +132,13 @@ int proto_msg_encode(const proto_msg_t *m, buf_t *out)
         for (uint32_t i = 0; i < m->n_ports; i++)
             rc |= msgpack_pack_uint32(&pk, m->ports[i]);
     }
+    if (f & PROTO_F_SOURCE)
+        rc |= msgpack_pack_uint32(&pk, m->source);
+    if (f & PROTO_F_COUNTERS) {
+        if (m->n_counters > PROTO_CTRS_MAX)
+            return -EMSGSIZE;
+        rc |= msgpack_pack_bin_with_body(&pk, m->counters, m->n_counters);
+    }
     return rc ? -EMSGSIZE : 0;
 }
 
@@ -246,6 +253,21 @@ static int s_fields(const msgpack_object *o, uint32_t f, proto_msg_t *m, err_t *
             m->ports[i] = (uint32_t)x->via.u64;
         }
         m->n_ports = o->via.array.size;
+        o++;
+    }
+    if (f & PROTO_F_SOURCE) {
+        if ((rc = s_uint(o++, UINT32_MAX, &v, "source", e)) < 0)
+            return rc;
+        m->source = (uint32_t)v;
+    }
+    if (f & PROTO_F_COUNTERS) {
+        if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > PROTO_CTRS_MAX)
+            return err_set(e, -EBADMSG,
+                           "malformed header: field counters is not binary of at most %d bytes",
+                           PROTO_CTRS_MAX);
+        if (o->via.bin.size) /* msgpack-c may give NULL for an empty bin */
+            memcpy(m->counters, o->via.bin.ptr, o->via.bin.size);
+        m->n_counters = o->via.bin.size;
         o++;
     }
     return 0;

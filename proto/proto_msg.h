@@ -10,7 +10,8 @@
  * whose fields are those the type lists below, in the canonical field order
  * (chunk, attempt, mapper, pid, records, outputs, fresh, total, offset,
  * status, text, skip, input, length, digest, task_port, result_port, mode,
- * flags, emits, token, reducer, keys, spilled, runs, merge_ms, ports).  Types and fields are append-only: never renumber.
+ * flags, emits, token, reducer, keys, spilled, runs, merge_ms, ports, source,
+ * counters).  Types and fields are append-only: never renumber.
  * docs/architecture.md shows who sends what to whom.
  */
 #ifndef MR_PROTO_MSG_H
@@ -28,7 +29,9 @@
 /* 4: key-grouped jobs may have several reducers (mr-run -R): a key's
  *    reducer is partition.h's function of htab_hash, now read little-endian
  *    on every host; ACK, DONE and LISTEN name their reducer, DONE carries
- *    its statistics, WELCOME every reducer's port. */
+ *    its statistics, WELCOME every reducer's port.  TASK carries source
+ *    (the task environment), RESULT, ACK and DONE carry counters
+ *    (reporter:counter lines, proto/counters.h). */
 #define PROTO_VERSION 4
 
 /* The largest header frame any message needs (a TASK with a full skip list
@@ -67,6 +70,8 @@
 #define PROTO_F_RUNS (1u << 24)
 #define PROTO_F_MERGE_MS (1u << 25)
 #define PROTO_F_PORTS (1u << 26)
+#define PROTO_F_SOURCE (1u << 27)
+#define PROTO_F_COUNTERS (1u << 28)
 
 /* Most reducers of one job, and so of WELCOME's ports (partition.h's
  * PARTITION_MAX). */
@@ -74,6 +79,11 @@
 
 /* Bytes of a plugin digest (BLAKE2b of the .so file). */
 #define PROTO_DIGEST_LEN 32
+
+/* The most bytes of counters one RESULT, ACK or DONE carries (the encoded
+ * form of proto/counters.h): an ACK must fit the master's 4 KiB control
+ * messages.  About 50 counters of Hadoop-sized names. */
+#define PROTO_CTRS_MAX 2048
 
 /* Bytes of an attempt's token (a MAC: proto/token.h). */
 #define PROTO_TOKEN_LEN 16
@@ -102,30 +112,39 @@
  * records than this fails the job (a smaller --chunk-size helps). */
 #define PROTO_SKIP_MAX 256
 
+/* DONE's fields, named apart so that the table's lines keep their width. */
+#define PROTO_DONE_FIELDS                                                                  \
+    (PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT | PROTO_F_REDUCER | \
+     PROTO_F_KEYS | PROTO_F_SPILLED | PROTO_F_RUNS | PROTO_F_MERGE_MS | PROTO_F_COUNTERS)
+
 /* X(number, NAME, fields, has_payload, direction and meaning) */
 #define PROTO_MSG_TYPES(X)                                                                     \
     X(1, READY, PROTO_F_MAPPER | PROTO_F_PID, false)                                           \
     /* mapper -> master: initialised, give me work */                                          \
     X(2, TASK,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_OFFSET | PROTO_F_SKIP | PROTO_F_INPUT |        \
-          PROTO_F_LENGTH | PROTO_F_TOKEN,                                                      \
+          PROTO_F_LENGTH | PROTO_F_TOKEN | PROTO_F_SOURCE,                                     \
       true)                                                                                    \
     /* master -> mapper: map this chunk, except the records starting at the offsets in */      \
     /* skip.  Its bytes are the payload when input is PROTO_INPUT_INLINE, else bytes */        \
     /* [offset, offset + length) of the mapper's input file number `input`.  token: the */     \
-    /* attempt's MAC, echoed in its RESULT or FAIL */                                          \
+    /* attempt's MAC, echoed in its RESULT or FAIL.  source: the input the chunk */            \
+    /* comes from, also when inline (for the task environment) */                              \
     X(3, RESULT,                                                                               \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_RECORDS | PROTO_F_OUTPUTS |   \
-          PROTO_F_FLAGS | PROTO_F_EMITS | PROTO_F_TOKEN,                                       \
+          PROTO_F_FLAGS | PROTO_F_EMITS | PROTO_F_TOKEN | PROTO_F_COUNTERS,                    \
       true)                                                                                    \
     /* mapper -> reducer: a chunk's output.  Payload: proto_pairs, or with */                  \
-    /* PROTO_RESULT_LINES the finished output lines (outputs of them) */                       \
+    /* PROTO_RESULT_LINES the finished output lines (outputs of them).  counters: */           \
+    /* what the map command reported for the chunk */                                          \
     X(4, ACK,                                                                                  \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_FRESH | PROTO_F_OUTPUTS |     \
-          PROTO_F_EMITS | PROTO_F_REDUCER,                                                     \
+          PROTO_F_EMITS | PROTO_F_REDUCER | PROTO_F_COUNTERS,                                  \
       false)                                                                                   \
     /* reducer -> master: chunk received; fresh = first completion, merged; outputs: */        \
-    /* the pairs (or lines) it held, emits: the RESULT's emits; reducer: which one (0..N-1) */ \
+    /* the pairs (or lines) it held, emits: the RESULT's emits; reducer: which one */          \
+    /* (0..N-1); counters: the RESULT's counters when fresh (a retried chunk never */          \
+    /* counts twice), else none */                                                             \
     X(5, FAIL,                                                                                 \
       PROTO_F_CHUNK | PROTO_F_ATTEMPT | PROTO_F_MAPPER | PROTO_F_OFFSET | PROTO_F_STATUS |     \
           PROTO_F_TEXT | PROTO_F_TOKEN,                                                        \
@@ -133,12 +152,10 @@
     /* mapper -> master: the plugin failed on the record at chunk offset */                    \
     X(6, FINISH, PROTO_F_TOTAL, false)                                                         \
     /* master -> reducer: all `total` chunks are acknowledged; write the output */             \
-    X(7, DONE,                                                                                 \
-      PROTO_F_RECORDS | PROTO_F_OUTPUTS | PROTO_F_STATUS | PROTO_F_TEXT | PROTO_F_REDUCER |    \
-          PROTO_F_KEYS | PROTO_F_SPILLED | PROTO_F_RUNS | PROTO_F_MERGE_MS,                    \
-      false)                                                                                   \
+    X(7, DONE, PROTO_DONE_FIELDS, false)                                                       \
     /* reducer -> master: output complete (status 0) or failed (status < 0, text); its */      \
-    /* keys, bytes spilled to disk, runs written and final merge time */                       \
+    /* keys, bytes spilled to disk, runs written and final merge time; counters: what */       \
+    /* its reduce command reported */                                                          \
     X(8, STOP, 0, false)                                                                       \
     /* master -> mapper: exit now (a --persist remote mapper looks for the next job) */        \
     X(9, HELLO, PROTO_F_PID | PROTO_F_TEXT | PROTO_F_DIGEST, false)                            \
@@ -195,6 +212,9 @@ typedef struct proto_msg {
     uint64_t merge_ms;                  /* DONE: milliseconds of its final merge and write */
     uint32_t n_ports;                   /* WELCOME: entries used in ports (1..PROTO_REDUCERS_MAX) */
     uint32_t ports[PROTO_REDUCERS_MAX]; /* WELCOME: each reducer's TCP port, by partition */
+    uint32_t source;                    /* TASK: the input the chunk comes from, even inline */
+    uint32_t n_counters;                /* RESULT, ACK, DONE: bytes used in counters */
+    uint8_t counters[PROTO_CTRS_MAX];   /* RESULT, ACK, DONE: counters (counters.h) */
 } proto_msg_t;
 
 /* Zeroes m and sets its type. */

@@ -27,8 +27,10 @@
 #include "proto_msg.h"
 #include "proto_pairs.h"
 #include "reorder.h"
+#include "reporter.h"
 #include "run.h"
 #include "seen.h"
+#include "taskenv.h"
 #include "token.h"
 #include "transport.h"
 #include "zap.h"
@@ -110,6 +112,7 @@ typedef struct reducer {
     void *control;         /* PUSH to the master */
     buf_t header;          /* scratch */
     uint64_t records;      /* input records of merged chunks */
+    reporter_t *reporter;  /* --reduce-cmd: its stderr, counters for DONE; owned */
     uint64_t reduce_lines; /* lines fed to --reduce-cmd */
     token_secret_t secret; /* checks every RESULT's token (proto/token.h) */
     uint64_t forged;       /* RESULTs dropped for a token that does not match */
@@ -386,6 +389,13 @@ static int s_ack(reducer_t *r, const proto_msg_t *res, uint64_t held, bool fresh
     msg.outputs = held;
     msg.emits = res->emits;
     msg.reducer = r->opts.partition;
+    /* The first completion's counters only: a retry never counts twice.
+     * With -R N only partition 0's part of a chunk carries them (the
+     * mapper's s_send_results), so a chunk's counters arrive once. */
+    if (fresh) {
+        msg.n_counters = res->n_counters;
+        memcpy(msg.counters, res->counters, res->n_counters);
+    }
     return s_send_control(r, &msg);
 }
 
@@ -481,13 +491,27 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     int in[2];
     if (pipe2(in, O_CLOEXEC) < 0)
         return err_set(e, -errno, "pipe: %s", strerror(errno));
-    pid_t pid = proc_spawn_shell(r->opts.reduce_cmd, in[0], out_fd, e);
+    taskenv_t *env = taskenv_new(); /* Hadoop's task variables (taskenv.h) */
+    taskenv_reduce(env, r->opts.partition, 0);
+    int err[2] = { -1, -1 }; /* its stderr, for reporter: lines (reporter.h) */
+    r->reporter = reporter_new(STDERR_FILENO);
+    pid_t pid = pipe2(err, O_CLOEXEC) < 0 ? err_set(e, -errno, "pipe: %s", strerror(errno))
+                                          : proc_spawn_shell_env(r->opts.reduce_cmd, in[0], out_fd,
+                                                                 err[1], taskenv_envp(env), e);
+    taskenv_destroy(&env);
+    if (err[1] >= 0)
+        close(err[1]);
+    if (pid >= 0 && reporter_start(r->reporter, err[0], e) < 0)
+        close(err[0]); /* it inherited our stderr's place: its lines are lost, not its work */
+    else if (pid < 0 && err[0] >= 0)
+        close(err[0]);
     close(in[0]);
     if (pid < 0) {
         close(in[1]);
         return pid;
     }
     out_t *feed = out_open_fd(in[1], "--reduce-cmd's stdin");
+    out_set_always_tab(feed, true); /* an empty key stays a key: `<TAB>value` */
     err_t werr;
     err_init(&werr);
     int rc = group_write(r->group, true, feed, NULL, &werr);
@@ -497,6 +521,9 @@ static int s_run_reduce_cmd(reducer_t *r, err_t *e)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    reporter_join(r->reporter); /* its stderr ends with it (or its children) */
+    if (rc == 0 && reporter_error(r->reporter, &werr) < 0)
+        return err_set(e, werr.code, "the reduce command: %s", werr.text);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         char how[128];
         return err_set(e, -ECHILD, "the reduce command %s",
@@ -622,7 +649,16 @@ int main(int argc, char **argv)
     done.runs = r.group ? group_runs(r.group) : 0;
     done.merge_ms = (uint64_t)(r.merge_seconds * 1000);
     snprintf(done.text, sizeof done.text, "%.400s", rc ? e.text : "");
+    size_t n_counters = 0;
+    if (rc == 0 && r.reporter &&
+        counters_encode(reporter_counters(r.reporter), done.counters, sizeof done.counters,
+                        &n_counters, &e) < 0) {
+        done.status = e.code;
+        snprintf(done.text, sizeof done.text, "%.400s", e.text);
+    }
+    done.n_counters = (uint32_t)n_counters;
     s_send_control(&r, &done);
+    reporter_destroy(&r.reporter);
 
     err_t ignored;
     err_init(&ignored);

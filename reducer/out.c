@@ -28,6 +28,7 @@ struct out {
     uint64_t lines; /* lines written */
     uint64_t bytes; /* bytes written, buffered ones included */
     char term;      /* what ends a line: '\n', or '\0' for -0 */
+    bool tab;       /* write the TAB for an empty key too (out_set_always_tab) */
 };
 
 out_t *out_open(const char *path, err_t *e)
@@ -98,13 +99,18 @@ int out_line(out_t *self, const void *key, size_t key_len, const void *value, si
              err_t *e)
 {
     int rc = 0;
-    if (key_len > 0 &&
+    if ((key_len > 0 || self->tab) &&
         ((rc = s_put(self, key, key_len, e)) < 0 || (rc = s_put(self, "\t", 1, e)) < 0))
         return rc;
     if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, &self->term, 1, e)) < 0)
         return rc;
     self->lines++;
     return 0;
+}
+
+void out_set_always_tab(out_t *self, bool on)
+{
+    self->tab = on;
 }
 
 void out_set_terminator(out_t *self, char term)

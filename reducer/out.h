@@ -9,6 +9,7 @@
 
 #include "err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,12 @@ void out_set_terminator(out_t *self, char term);
  * (NUL instead of NL after out_set_terminator). */
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e);
+
+/* With on, out_line writes the TAB for an empty key too (`<TAB>value`):
+ * Hadoop Streaming's form between map and reduce, which a --reduce-cmd
+ * reads.  Without it `value` alone would reach the command as a key with
+ * an empty value (a line without a TAB is all key). */
+void out_set_always_tab(out_t *self, bool on);
 
 /* Writes len bytes holding n_lines finished lines. */
 int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e);

@@ -53,7 +53,10 @@ static int m(void *s, mr_bytes_t r, mr_emitter_t *o)
 const mr_plugin_t mr_plugin = { .abi_version = MR_ABI_VERSION, .name = "boom", .map = m };
 EOF
 printf 'this is not a shared object\n' >"$W/x.so"
+# A directory stands for its files (issue 12); one of them that cannot be
+# opened (a link to nowhere) fails the job naming it.
 mkdir -p "$W/adir"
+ln -s "$W/nowhere" "$W/adir/dangling"
 { head -n 15000 "$IN"; echo "BOOM goes this record"; tail -n 5000 "$IN"; } >"$W/boom.txt"
 
 # A command that bad() runs mr-run under (none: mr-run itself).
@@ -125,7 +128,8 @@ else
 fi
 chmod 644 "$W/unreadable.txt"
 
-bad dir 1 "input is a directory" "$W/adir" -- -m "$WC" "$IN" "$W/adir"
+bad dir 1 "a file of an input directory cannot be opened" "$W/adir/dangling" -- \
+    -m "$WC" "$IN" "$W/adir"
 bad nodir_in 1 "missing input after a good one, via -i" "$W/gone.txt" -- \
     -m "$WC" -i "$IN" -i "$W/gone.txt"
 bad noplugin 1 "plugin path missing" "$W/no-such-plugin.so" -- -m "$W/no-such-plugin.so" "$IN"

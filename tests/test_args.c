@@ -562,6 +562,62 @@ static void test_check_files(void **state)
     rmdir(dir);
 }
 
+/* Hadoop Streaming's single-dash options are named and pointed to
+ * mr-streaming, never read as clusters of short ones (`-mapper x` was
+ * `-m apper`). */
+static void test_hadoop_options(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("option '-mapper' is Hadoop Streaming's: mr-run spells it --map-cmd", "-mapper",
+                 "cat", "f");
+    EXPECT_ERROR("option '-input' is Hadoop Streaming's: mr-run spells it -i FILE", "--map-cmd",
+                 "cat", "-input", "f");
+    EXPECT_ERROR("option '-reducer' is Hadoop Streaming's", "-m", "x.so", "-reducer", "wc");
+    EXPECT_ERROR("option '-output' is Hadoop Streaming's", "-m", "x.so", "-output", "out");
+    EXPECT_ERROR("option '-D' is Hadoop Streaming's, not mr-run's: run the Hadoop command line "
+                 "as it is with mr-streaming",
+                 "-m", "x.so", "-D", "mapreduce.job.reduces=2");
+    EXPECT_ERROR("option '-Dmapreduce.job.reduces=2' is Hadoop Streaming's", "-m", "x.so",
+                 "-Dmapreduce.job.reduces=2");
+    EXPECT_ERROR("option '-numReduceTasks' is Hadoop Streaming's: mr-run spells it -R N",
+                 "-numReduceTasks", "0");
+    /* -R takes a value, which a word of Hadoop's may be: it is -R's to refuse. */
+    EXPECT_ERROR("invalid value '-files' for -R", "-m", "x.so", "-R", "-files");
+    EXPECT_ERROR("invalid value '-files' for -R", "-m", "x.so", "-R-files");
+    EXPECT_ERROR("option '-files' is Hadoop Streaming's", "-j2", "-files", "a.py");
+
+    /* The same words as values, or after --, are values. */
+    args_t a;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(PARSE(&a, &e, "--map-cmd", "-mapper", "-i", "-input", "--", "-output"), 0);
+    assert_string_equal(a.map_cmd, "-mapper");
+    assert_int_equal(a.n_inputs, 2);
+    assert_string_equal(a.inputs[0], "-input");
+    assert_string_equal(a.inputs[1], "-output");
+    args_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "--map-cmd=cat", "-o-mapper", "-r", "-reducer"), 0);
+    assert_string_equal(a.output, "-mapper");
+    args_fini(&a);
+}
+
+/* --cmdenv: repeatable NAME=VALUE, for commands only. */
+static void test_cmdenv(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(PARSE(&a, &e, "--map-cmd", "cat", "--cmdenv", "A=1", "--cmdenv=B="), 0);
+    assert_int_equal(a.n_cmdenv, 2);
+    assert_string_equal(a.cmdenv[0], "A=1");
+    assert_string_equal(a.cmdenv[1], "B=");
+    args_fini(&a);
+    EXPECT_ERROR("--cmdenv 'A': expected NAME=VALUE", "--map-cmd", "cat", "--cmdenv", "A");
+    EXPECT_ERROR("--cmdenv sets variables for --map-cmd and --reduce-cmd", "-m", "x.so", "--cmdenv",
+                 "A=1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -587,6 +643,8 @@ int main(void)
         cmocka_unit_test(test_parse_again_after_error),
         cmocka_unit_test(test_unknown_flag_in_group),
         cmocka_unit_test(test_check_files),
+        cmocka_unit_test(test_hadoop_options),
+        cmocka_unit_test(test_cmdenv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

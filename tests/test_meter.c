@@ -314,6 +314,27 @@ static void test_format_unknown_total(void **state)
     assert_non_null(strstr(line, "  1234/40.0k chunks  "));
 }
 
+/* A map command's reporter:status ends the line, and is the first field
+ * to go when the line is too narrow. */
+static void test_format_status(void **state)
+{
+    (void)state;
+    meter_state_t st = {
+        .sample = { .bytes_done = 2048, .mappers_alive = 2, .status = "reading part 3" },
+        .rate = 1024,
+    };
+    char line[128];
+    meter_format(line, sizeof line, &st);
+    assert_string_equal(line, "2.00 KiB  1.00 KiB/s  2 mappers  reading part 3");
+    st.width = 30;
+    meter_format(line, sizeof line, &st);
+    assert_string_equal(line, "2.00 KiB  1.00 KiB/s");
+    st.width = 0;
+    st.sample.status = "";
+    meter_format(line, sizeof line, &st);
+    assert_string_equal(line, "2.00 KiB  1.00 KiB/s  2 mappers");
+}
+
 /* The final lines: elapsed time instead of the ETA. */
 static void test_format_final(void **state)
 {
@@ -577,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_format_unknown_total),
         cmocka_unit_test(test_format_stage),
         cmocka_unit_test(test_format_final),
+        cmocka_unit_test(test_format_status),
         cmocka_unit_test(test_format_fits),
         cmocka_unit_test(test_rate_window),
         cmocka_unit_test(test_rate_limit_log),

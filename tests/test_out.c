@@ -121,6 +121,31 @@ static void test_line_forms(void **state)
     free(text);
 }
 
+/* A --reduce-cmd's stdin: an empty key keeps its TAB (`<TAB>value`), so a
+ * Streaming reducer splitting at the first TAB gets the key "" back, not
+ * the value as its key. */
+static void test_always_tab(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/tab.txt", s_dir);
+    err_t e;
+    err_init(&e);
+    out_t *o = s_out_new(path, &e);
+    assert_non_null(o);
+    out_set_always_tab(o, true);
+    assert_int_equal(out_line(o, NULL, 0, "1", 1, &e), 0);
+    assert_int_equal(out_line(o, "a", 1, "1", 1, &e), 0);
+    assert_int_equal(out_line(o, "", 0, "", 0, &e), 0);
+    assert_int_equal(out_close(&o, &e), 0);
+    size_t len = 0;
+    char *text = s_read_file(path, &len);
+    const char want[] = "\t1\na\t1\n\t\n";
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(text, want, len);
+    free(text);
+}
+
 /* -0: every line ends in NUL instead of a newline. */
 static void test_nul_terminator(void **state)
 {
@@ -375,6 +400,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_line_forms),
+        cmocka_unit_test(test_always_tab),
         cmocka_unit_test(test_nul_terminator),
         cmocka_unit_test(test_big_values),
         cmocka_unit_test(test_many_lines),

@@ -53,6 +53,7 @@ typedef enum kind {
     K_DIGEST, /* binary of exactly PROTO_DIGEST_LEN bytes */
     K_TOKEN,  /* binary of exactly PROTO_TOKEN_LEN bytes */
     K_PORTS,  /* array of 1 to PROTO_REDUCERS_MAX TCP ports */
+    K_CTRS,   /* binary of at most PROTO_CTRS_MAX bytes */
 } kind_t;
 
 typedef struct field {
@@ -106,6 +107,8 @@ static const field_t s_fields[] = {
     UINT_FIELD(PROTO_F_RUNS, runs, UINT64_MAX),
     UINT_FIELD(PROTO_F_MERGE_MS, merge_ms, UINT64_MAX),
     OTHER_FIELD(PROTO_F_PORTS, ports, K_PORTS),
+    UINT_FIELD(PROTO_F_SOURCE, source, UINT32_MAX),
+    OTHER_FIELD(PROTO_F_COUNTERS, counters, K_CTRS),
 };
 enum { N_FIELDS = sizeof s_fields / sizeof s_fields[0] };
 
@@ -204,6 +207,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
         m->n_ports = PROTO_REDUCERS_MAX;
         for (uint32_t i = 0; i < PROTO_REDUCERS_MAX; i++)
             m->ports[i] = 65535 - i;
+        memset(m->counters, 0xff, sizeof m->counters);
+        m->n_counters = PROTO_CTRS_MAX;
         break;
     case 1:
         m->status = -EBADMSG;
@@ -215,6 +220,8 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
         for (size_t i = 0; i < sizeof m->token; i++)
             m->token[i] = (uint8_t)i;
         m->n_ports = 0; /* none: one reducer, at result_port */
+        memcpy(m->counters, "G\tN\t1\n", 6);
+        m->n_counters = 6;
         break;
     default:
         m->status = INT64_MAX;
@@ -233,6 +240,9 @@ static void s_fill(proto_msg_t *m, proto_type_t type, int set)
         m->ports[0] = 40001;
         m->ports[1] = 255;
         m->ports[2] = 256;
+        m->n_counters = 300; /* past bin8 */
+        for (size_t i = 0; i < m->n_counters; i++)
+            m->counters[i] = (uint8_t)(i * 7);
         break;
     }
 }
@@ -268,6 +278,10 @@ static void s_assert_fields(const proto_msg_t *got, const proto_msg_t *want, uin
             ok = got->n_ports == (carried ? want->n_ports : 0);
             for (uint32_t j = 0; ok && j < got->n_ports; j++)
                 ok = got->ports[j] == want->ports[j];
+            break;
+        case K_CTRS:
+            ok = got->n_counters == (carried ? want->n_counters : 0) &&
+                 (!carried || memcmp(got->counters, want->counters, got->n_counters) == 0);
             break;
         }
         if (!ok)
@@ -509,6 +523,7 @@ static void s_pack_field(msgpack_packer *pk, const field_t *f, const proto_msg_t
         for (uint32_t i = 0; i < m->n_ports; i++)
             msgpack_pack_uint32(pk, m->ports[i]);
         break;
+    case K_CTRS: msgpack_pack_bin_with_body(pk, m->counters, m->n_counters); break;
     }
 }
 
@@ -737,6 +752,12 @@ static void s_bad_token_long(msgpack_packer *pk)
 }
 
 /* The hand-built valid header decodes, so the builder itself is right. */
+static void s_bad_ctrs_long(msgpack_packer *pk)
+{
+    static const char bytes[PROTO_CTRS_MAX + 1];
+    msgpack_pack_bin_with_body(pk, bytes, sizeof bytes);
+}
+
 static void test_hand_built_baseline(void **state)
 {
     (void)state;
@@ -866,7 +887,7 @@ static void test_wrong_element_count(void **state)
     }
     /* And the shortest valid header, for contrast. */
     proto_msg_t got;
-    assert_int_equal(s_decode("\x92\x04\x08", 3, &got), 0); /* [3, STOP] */
+    assert_int_equal(s_decode("\x92\x04\x08", 3, &got), 0); /* [4, STOP] */
     assert_int_equal(got.type, PROTO_STOP);
 }
 
@@ -914,6 +935,8 @@ static void test_wrong_field_types(void **state)
     static const pack_fn for_ports[] = { s_bad_str,        s_bad_neg,      s_bad_nil,
                                          s_bad_uint,       s_bad_map,      s_bad_ports_large,
                                          s_bad_ports_many, s_bad_ports_str };
+    static const pack_fn for_ctrs[] = { s_bad_str,   s_bad_neg, s_bad_nil,      s_bad_uint,
+                                        s_bad_array, s_bad_map, s_bad_ctrs_long };
     size_t checked = 0;
     for (size_t t = 0; t < N_TYPES; t++) {
         int index = 0;
@@ -933,6 +956,7 @@ static void test_wrong_field_types(void **state)
             case K_DIGEST: USE(for_digest); break;
             case K_TOKEN: USE(for_token); break;
             case K_PORTS: USE(for_ports); break;
+            case K_CTRS: USE(for_ctrs); break;
             }
 #undef USE
             for (size_t b = 0; b < n_bad; b++) {
@@ -988,6 +1012,11 @@ static void s_edge_no_skip(msgpack_packer *pk)
     msgpack_pack_array(pk, 0);
 }
 
+static void s_edge_no_ctrs(msgpack_packer *pk)
+{
+    msgpack_pack_bin_with_body(pk, "", 0);
+}
+
 static void test_field_edges_accepted(void **state)
 {
     (void)state;
@@ -1011,6 +1040,7 @@ static void test_field_edges_accepted(void **state)
                 break;
             case K_TEXT: edges[0] = s_edge_empty; break;
             case K_SKIP: edges[0] = s_edge_no_skip; break;
+            case K_CTRS: edges[0] = s_edge_no_ctrs; break;
             case K_BOOL:
             case K_DIGEST:
             case K_TOKEN:
