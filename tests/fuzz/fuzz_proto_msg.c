@@ -7,8 +7,8 @@
  * allocates little (libFuzzer's malloc limit).  What decodes is a message
  * the rest of mr may trust: a known type, every field the type does not
  * carry zero, a NUL-terminated text of at most PROTO_TEXT_MAX bytes, at
- * most PROTO_SKIP_MAX skip offsets in ascending order, ports, mode and
- * flags in range.  It re-encodes (proto_msg_encode), and those bytes decode
+ * most PROTO_SKIP_MAX skip offsets in ascending order, at most
+ * PROTO_CTRS_MAX bytes of counters, ports, mode and flags in range.  It re-encodes (proto_msg_encode), and those bytes decode
  * again to the same message, field by field, and re-encode to the same
  * bytes.  The other way round, a message built from the fuzzer's bytes with
  * every field in its documented range encodes, and decodes to itself.
@@ -61,6 +61,8 @@ static void s_same(const proto_msg_t *a, const proto_msg_t *b, uint32_t mask)
     SAME(PROTO_F_RUNS, runs);
     SAME(PROTO_F_MERGE_MS, merge_ms);
     SAME(PROTO_F_PORTS, n_ports);
+    SAME(PROTO_F_SOURCE, source);
+    SAME(PROTO_F_COUNTERS, n_counters);
 #undef SAME
     if (mask & PROTO_F_TEXT)
         FUZZ_CHECK(strcmp(a->text, b->text) == 0, "text matches");
@@ -72,6 +74,8 @@ static void s_same(const proto_msg_t *a, const proto_msg_t *b, uint32_t mask)
         FUZZ_CHECK(memcmp(a->token, b->token, sizeof a->token) == 0, "token matches");
     if (mask & PROTO_F_PORTS)
         FUZZ_CHECK(memcmp(a->ports, b->ports, a->n_ports * sizeof a->ports[0]) == 0, "ports match");
+    if (mask & PROTO_F_COUNTERS)
+        FUZZ_CHECK(memcmp(a->counters, b->counters, a->n_counters) == 0, "counters match");
 }
 
 /* Checks what every decoded message promises. */
@@ -91,6 +95,7 @@ static void s_valid(const proto_msg_t *m)
     for (uint32_t i = 0; i < m->n_ports; i++)
         FUZZ_CHECK(m->ports[i] <= 65535, "reducers' ports are TCP ports");
     FUZZ_CHECK(m->reducer < PROTO_REDUCERS_MAX, "reducer is below PROTO_REDUCERS_MAX");
+    FUZZ_CHECK(m->n_counters <= PROTO_CTRS_MAX, "at most PROTO_CTRS_MAX bytes of counters");
     FUZZ_CHECK(m->mode <= PROTO_MODE_UNORDERED, "mode is a PROTO_MODE_*");
     FUZZ_CHECK((m->flags & ~(PROTO_FLAG_NUL | PROTO_FLAG_COMBINE | PROTO_FLAG_ARG)) == 0,
                "flags are PROTO_FLAG_* bits");
@@ -192,6 +197,12 @@ static void s_build(const uint8_t *data, size_t size, proto_msg_t *m)
     m->n_ports = (uint32_t)(s_take(&r, 1) % (PROTO_REDUCERS_MAX + 1));
     for (uint32_t i = 0; i < m->n_ports; i++)
         m->ports[i] = (uint32_t)s_take(&r, 2);
+    m->source = (uint32_t)s_take(&r, 4);
+    /* Counters are bytes to the codec (counters.h parses them): up to the
+     * cap, from the fuzzer's bytes. */
+    m->n_counters = (uint32_t)(s_take(&r, 2) % (PROTO_CTRS_MAX + 1));
+    for (uint32_t i = 0; i < m->n_counters; i++)
+        m->counters[i] = (uint8_t)s_take(&r, 1);
     /* Ascending offsets from a start and steps of 1 to 256. */
     m->n_skip = (uint32_t)(s_take(&r, 2) % (PROTO_SKIP_MAX + 1));
     uint64_t at = s_take(&r, 8) >> 1;
