@@ -325,6 +325,37 @@ it_equal "and retries never double a counter (Words = wc -w)" "$words" \
     "$(json_counter "$W/retry.json" WordCount Words)"
 it_equal "(Lines = wc -l)" "$lines" "$(json_counter "$W/retry.json" WordCount Lines)"
 
+# With -R 3 a chunk is three RESULTs, one per reducer: its counters still
+# count once (they go with partition 0's part), and each reducer runs its
+# own reduce command, whose counters all count.
+"$MR_RUN" --map-cmd "$W/cnt_map.py" --reduce-cmd "$W/cnt_reduce.sh" -R 3 -j 3 --chunk-size 128k \
+    --stats "$W/cntr.json" -o "$W/cntr.out" "$W/a.txt" 2>"$W/cntr.err"
+it_status_ok "the word count reporting counters runs with -R 3" $? "$W/cntr.err"
+LC_ALL=C sort "$W/wc.expected" >"$W/wc.sorted"
+LC_ALL=C sort "$W/cntr.out" >"$W/cntr.sorted"
+it_same "its answer is the pipeline's (the parts in any order)" "$W/wc.sorted" "$W/cntr.sorted"
+it_check "three reducers ran" python3 -c 'import json,sys; sys.exit(len(json.load(open(sys.argv[1]))["reducers"]) != 3)' "$W/cntr.json"
+it_equal "with -R 3 a chunk's counters count once (Words = wc -w)" "$words" \
+    "$(json_counter "$W/cntr.json" WordCount Words)"
+it_equal "(Lines = wc -l)" "$lines" "$(json_counter "$W/cntr.json" WordCount Lines)"
+it_equal "the three reduce commands' Keys add up to the distinct words" "$keys" \
+    "$(json_counter "$W/cntr.json" Reduce Keys)"
+"$MR_RUN" --map-cmd "$W/cnt_map.py" --reduce-cmd "$W/cnt_reduce.sh" --cmdenv FAIL_FIRST=1 -R 3 \
+    -j 3 --chunk-size 128k --stats "$W/retryr.json" -o "$W/retryr.out" "$W/a.txt" \
+    2>"$W/retryr.err"
+it_status_ok "every first attempt failing with -R 3 runs" $? "$W/retryr.err"
+it_equal "and retries never double a counter with -R 3 (Words = wc -w)" "$words" \
+    "$(json_counter "$W/retryr.json" WordCount Words)"
+# Each reduce command is its reducer's task: partition, task and attempt ids.
+"$MR_RUN" --map-cmd "$W/wc_map.py" -R 3 -j 2 --chunk-size 128k \
+    --reduce-cmd 'cat >/dev/null; echo "$mapreduce_task_partition $mapreduce_task_id $mapreduce_task_attempt_id $mapred_task_partition"' \
+    -o "$W/renv.out" "$W/a.txt" 2>"$W/renv.err"
+it_status_ok "three reduce commands printing their task runs" $? "$W/renv.err"
+it_equal "each has its reducer's partition" "0 1 2" "$(awk '{print $1}' "$W/renv.out" | sort -n | xargs)"
+it_check "and task r_00000P, attempt r_00000P_0, under both names" \
+    awk '{ t = sprintf("_r_%06d", $1); if (NF != 4 || $4 != $1 || substr($2, length($2) - 8) != t ||
+           substr($3, length($3) - 10) != t "_0") exit 1 } END { exit NR != 3 }' "$W/renv.out"
+
 # A counter line Hadoop cannot parse is a warning; too many counters fail
 # the job, as Hadoop's limit of 120 does.
 "$MR_RUN" --map-cmd 'echo "reporter:counter:G,N" >&2; echo "reporter:counter:G,N,x" >&2; cat' \
