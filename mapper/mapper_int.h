@@ -1,7 +1,8 @@
 /*
  * mapper_int.h - one mapper process's state, shared by mapper/main.c (the
- * local mapper and the task loop) and mapper/remote.c (joining a master on
- * another host).  Internal: names are mapper__.
+ * command line and the local mapper), mapper/serve.c (loading the plugin and
+ * the task loop) and mapper/remote.c (joining a master on another host).
+ * Internal: names are mapper__.
  */
 #ifndef MR_MAPPER_INT_H
 #define MR_MAPPER_INT_H

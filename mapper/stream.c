@@ -35,16 +35,19 @@
  * rule for its raw lines).  Input lines are split as Hadoop does: a line
  * without a TAB is all key, with an empty value.
  *
- * Everything here runs in one process on one thread: there is no transport,
- * only stdin, stdout and the plugin.  See docs/cluster.md for the jobs.
+ * This file holds the command line and the three stages; the per-key
+ * merging with combine() is stream_fold.c's, records and lines stream_io.c's,
+ * the escaped form stream_text.c's.  Everything runs in one process on one
+ * thread: there is no transport, only stdin, stdout and the plugin.  See
+ * docs/cluster.md for the jobs.
  */
 #include "buf.h"
 #include "err.h"
-#include "htab.h"
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
 #include "plugin_fail.h"
+#include "stream_fold.h"
 #include "stream_io.h"
 #include "stream_text.h"
 
@@ -61,16 +64,6 @@
 /* The longest record or line: far past any sane record, and a clear error
  * instead of an OOM kill on input with no terminator at all. */
 #define S_LINE_MAX ((size_t)1 << 30)
-/* The largest merged value, and the most bytes of values one key may hold
- * for reduce() when the plugin has no combine. */
-#define S_VALUE_MAX ((size_t)1 << 30)
-/* When the combining table is flushed: a task's memory stays well under the
- * 1 GiB or so a Hadoop container gives a streaming child, and 1M distinct
- * keys already merge most repeats. */
-#define S_TABLE_BYTES ((size_t)64 << 20)
-#define S_TABLE_KEYS ((size_t)1 << 20)
-/* Bookkeeping charged per table entry on top of its key and value. */
-#define S_ENTRY_OVERHEAD 64
 
 typedef enum s_mode {
     S_MAP,
@@ -91,29 +84,6 @@ typedef struct s_direct {
     stream_io_writer_t *writer; /* borrowed */
     stream_io_form_t form;      /* the line form */
 } s_direct_t;
-
-/* The emitter combine() writes to: it captures the one merged value. */
-typedef struct s_capture {
-    mr_emitter_t base; /* must be first */
-    buf_t value;       /* owned; the value emitted last */
-    unsigned n_emits;  /* emits since the combine call began */
-    bool too_big;      /* an emitted value passed S_VALUE_MAX */
-} s_capture_t;
-
-/* Per-key merging for map and combine, flushed in first-appearance order. */
-typedef struct s_table {
-    mr_emitter_t base;          /* must be first: map() emits into the table */
-    htab_t *tab;                /* owned; key -> merged value */
-    htab_entry_t **order;       /* owned array; entries in order of first sight */
-    size_t n_order;             /* entries in order */
-    size_t order_cap;           /* room in order */
-    size_t bytes;               /* memory charged to the entries */
-    const mr_plugin_t *p;       /* borrowed plugin */
-    void *state;                /* borrowed plugin state */
-    s_capture_t *capture;       /* borrowed; combine's emitter */
-    stream_io_writer_t *writer; /* borrowed */
-    err_t err;                  /* the first combine failure */
-} s_table_t;
 
 static const char s_usage[] =
     "usage: mr-stream map|combine|reduce PLUGIN.so [--arg STRING] [-0]\n"
@@ -146,125 +116,6 @@ static const char *s_unit(const stream_io_reader_t *r)
     return r->delim ? "line" : "record";
 }
 
-/* ---- combining ------------------------------------------------------- */
-
-static int s_capture_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
-                          size_t value_len)
-{
-    (void)key;
-    (void)key_len;
-    s_capture_t *c = (s_capture_t *)base;
-    c->n_emits++;
-    buf_reset(&c->value);
-    int rc = buf_append(&c->value, value, value_len);
-    if (rc < 0)
-        c->too_big = true;
-    return rc;
-}
-
-/* Merges a and b, two values of key, with the plugin's combine; the result
- * is left in capture->value.  0 or a negative code with e set. */
-static int s_combine(const mr_plugin_t *p, void *state, s_capture_t *capture, mr_bytes_t key,
-                     mr_bytes_t a, mr_bytes_t b, err_t *e)
-{
-    capture->n_emits = 0;
-    capture->too_big = false;
-    int rc = p->combine(state, key, a, b, &capture->base);
-    if (capture->too_big) {
-        plugin_fail_clear();
-        return err_set(e, -EMSGSIZE, "combine() emitted a value over the cap of %zu MiB",
-                       S_VALUE_MAX >> 20);
-    }
-    char why[PLUGIN_FAIL_MAX + 64];
-    if (rc != 0)
-        return err_set(e, -ECANCELED, "%s", plugin_fail_why("combine", rc, why, sizeof why));
-    if (capture->n_emits != 1)
-        return err_set(e, -EINVAL, "combine() emitted %u values; it must emit exactly one",
-                       capture->n_emits);
-    return 0;
-}
-
-static int s_table_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
-                        size_t value_len);
-
-static void s_table_init(s_table_t *t, const mr_plugin_t *p, void *state, s_capture_t *capture,
-                         stream_io_writer_t *writer)
-{
-    memset(t, 0, sizeof *t);
-    t->base.emit = s_table_emit;
-    t->base.failure = plugin_fail_note;
-    t->tab = htab_new();
-    t->p = p;
-    t->state = state;
-    t->capture = capture;
-    t->writer = writer;
-    err_init(&t->err);
-}
-
-static void s_table_fini(s_table_t *t)
-{
-    htab_destroy(&t->tab);
-    free(t->order);
-    t->order = NULL;
-}
-
-/* Writes every entry as an intermediate line, in order of first sight, and
- * empties the table.  0 or the writer's error. */
-static int s_table_flush(s_table_t *t)
-{
-    int rc = 0;
-    for (size_t i = 0; i < t->n_order && rc == 0; i++) {
-        const htab_entry_t *en = t->order[i];
-        rc = stream_io_writer_line(t->writer, STREAM_IO_PAIR, en->key, en->key_len, en->value,
-                                   en->value_len);
-    }
-    htab_clear(t->tab);
-    t->n_order = 0;
-    t->bytes = 0;
-    return rc;
-}
-
-/* Merges one pair into the table, flushing it when full.  0, or a negative
- * code with the reason in t->err (combine) or the writer's err (output). */
-static int s_table_add(s_table_t *t, const void *key, size_t key_len, const void *value,
-                       size_t value_len)
-{
-    if (t->err.code)
-        return t->err.code;
-    if (value_len > S_VALUE_MAX)
-        return err_set(&t->err, -EMSGSIZE, "a value is over the cap of %zu MiB", S_VALUE_MAX >> 20);
-    bool added = false;
-    htab_entry_t *en = htab_upsert(t->tab, key_len ? key : "", key_len, &added);
-    if (added) {
-        htab_value_set(en, value, value_len);
-        if (t->n_order == t->order_cap) {
-            t->order_cap = t->order_cap ? t->order_cap * 2 : 1024;
-            t->order = mem_realloc(t->order, t->order_cap * sizeof *t->order);
-        }
-        t->order[t->n_order++] = en;
-        t->bytes += key_len + value_len + S_ENTRY_OVERHEAD;
-    } else {
-        mr_bytes_t k = { en->key, en->key_len };
-        mr_bytes_t a = { en->value, en->value_len };
-        mr_bytes_t b = { value, value_len };
-        int rc = s_combine(t->p, t->state, t->capture, k, a, b, &t->err);
-        if (rc < 0)
-            return rc;
-        const buf_t *merged = &t->capture->value;
-        t->bytes = t->bytes - en->value_len + merged->len;
-        htab_value_set(en, merged->data, merged->len);
-    }
-    if (t->bytes > S_TABLE_BYTES || t->n_order >= S_TABLE_KEYS)
-        return s_table_flush(t);
-    return 0;
-}
-
-static int s_table_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
-                        size_t value_len)
-{
-    return s_table_add((s_table_t *)base, key, key_len, value, value_len);
-}
-
 /* ---- the three stages ------------------------------------------------ */
 
 /* Describes a key for a message: escaped, cut after 40 bytes. */
@@ -280,8 +131,8 @@ static void s_key_excerpt(char out[4 * 40 + 4], const void *key, size_t len)
 
 /* The outcome of one callback call: the writer's error first (the plugin
  * only passed it on), then the table's, then the callback's return code. */
-static int s_after_call(const char *what, int prc, const stream_io_writer_t *w, const s_table_t *t,
-                        const char *unit, uint64_t line, err_t *e)
+static int s_after_call(const char *what, int prc, const stream_io_writer_t *w,
+                        const stream_fold_table_t *t, const char *unit, uint64_t line, err_t *e)
 {
     char why[PLUGIN_FAIL_MAX + 64];
     if (w->err.code) {
@@ -301,12 +152,12 @@ static int s_after_call(const char *what, int prc, const stream_io_writer_t *w, 
 }
 
 static int s_run_map(plugin_t *plugin, const s_opts_t *o, stream_io_writer_t *w,
-                     s_capture_t *capture, err_t *e)
+                     stream_fold_capture_t *capture, err_t *e)
 {
     const mr_plugin_t *p = plugin_desc(plugin);
     void *state = plugin_state(plugin);
-    s_table_t table;
-    s_table_init(&table, p, state, capture, w);
+    stream_fold_table_t table;
+    stream_fold_table_init(&table, p, state, capture, w);
     /* With combine or reduce the output is intermediate; a map-only
      * plugin's output is the job's final output. */
     s_direct_t direct = { .base.emit = s_direct_emit,
@@ -326,18 +177,19 @@ static int s_run_map(plugin_t *plugin, const s_opts_t *o, stream_io_writer_t *w,
         if (rc < 0)
             goto done;
     }
-    if (rc == 0 && p->combine && s_table_flush(&table) < 0)
+    if (rc == 0 && p->combine && stream_fold_table_flush(&table) < 0)
         rc = s_after_call("map", 0, w, NULL, "", 0, e);
 done:
     stream_io_reader_fini(&r);
-    s_table_fini(&table);
+    stream_fold_table_fini(&table);
     return rc;
 }
 
-static int s_run_combine(plugin_t *plugin, stream_io_writer_t *w, s_capture_t *capture, err_t *e)
+static int s_run_combine(plugin_t *plugin, stream_io_writer_t *w, stream_fold_capture_t *capture,
+                         err_t *e)
 {
-    s_table_t table;
-    s_table_init(&table, plugin_desc(plugin), plugin_state(plugin), capture, w);
+    stream_fold_table_t table;
+    stream_fold_table_init(&table, plugin_desc(plugin), plugin_state(plugin), capture, w);
     stream_io_reader_t r;
     stream_io_reader_init(&r, STDIN_FILENO, "stdin", '\n', S_LINE_MAX);
     char *line = NULL;
@@ -351,35 +203,35 @@ static int s_run_combine(plugin_t *plugin, stream_io_writer_t *w, s_capture_t *c
             err_prefix(e, "line %llu: ", (unsigned long long)r.count);
             goto done;
         }
-        s_table_add(&table, key.ptr, key.len, value.ptr, value.len);
+        stream_fold_table_add(&table, key.ptr, key.len, value.ptr, value.len);
         rc = s_after_call("combine", 0, w, &table, "line", r.count, e);
         if (rc < 0)
             goto done;
     }
-    if (rc == 0 && s_table_flush(&table) < 0)
+    if (rc == 0 && stream_fold_table_flush(&table) < 0)
         rc = s_after_call("combine", 0, w, NULL, "", 0, e);
 done:
     stream_io_reader_fini(&r);
-    s_table_fini(&table);
+    stream_fold_table_fini(&table);
     return rc;
 }
 
 /* The reduce stage's state: the run of lines with the current key. */
 typedef struct s_group {
-    const mr_plugin_t *p;       /* borrowed plugin */
-    void *state;                /* borrowed plugin state */
-    s_capture_t *capture;       /* borrowed; combine's emitter */
-    stream_io_writer_t *writer; /* borrowed */
-    bool open;                  /* a run has begun */
-    buf_t key;                  /* owned; the run's key, decoded */
-    buf_t acc;                  /* owned; with combine: the run's merged value */
-    buf_t values;               /* owned; without combine: its values, back to back */
-    size_t *lens;               /* owned; without combine: the length of each value */
-    mr_bytes_t *views;          /* owned; the values as handed to reduce() */
-    size_t n_values;            /* values in the run so far */
-    size_t values_cap;          /* room in lens and views */
-    uint64_t first_line;        /* the run's first input line */
-    uint64_t last_line;         /* its last input line so far */
+    const mr_plugin_t *p;           /* borrowed plugin */
+    void *state;                    /* borrowed plugin state */
+    stream_fold_capture_t *capture; /* borrowed; combine's emitter */
+    stream_io_writer_t *writer;     /* borrowed */
+    bool open;                      /* a run has begun */
+    buf_t key;                      /* owned; the run's key, decoded */
+    buf_t acc;                      /* owned; with combine: the run's merged value */
+    buf_t values;                   /* owned; without combine: its values, back to back */
+    size_t *lens;                   /* owned; without combine: the length of each value */
+    mr_bytes_t *views;              /* owned; the values as handed to reduce() */
+    size_t n_values;                /* values in the run so far */
+    size_t values_cap;              /* room in lens and views */
+    uint64_t first_line;            /* the run's first input line */
+    uint64_t last_line;             /* its last input line so far */
 } s_group_t;
 
 /* Names the current run for a message: "line 4" or "lines 4-9". */
@@ -397,13 +249,14 @@ static int s_group_add(s_group_t *g, mr_bytes_t value, err_t *e)
 {
     if (g->p->combine && g->n_values++ == 0) {
         if (buf_append(&g->acc, value.ptr, value.len) < 0)
-            return err_set(e, -EMSGSIZE, "a value is over the cap of %zu MiB", S_VALUE_MAX >> 20);
+            return err_set(e, -EMSGSIZE, "a value is over the cap of %zu MiB",
+                           STREAM_FOLD_VALUE_MAX >> 20);
         return 0;
     }
     if (g->p->combine) {
         mr_bytes_t key = { g->key.data, g->key.len };
         mr_bytes_t a = { g->acc.data, g->acc.len };
-        int rc = s_combine(g->p, g->state, g->capture, key, a, value, e);
+        int rc = stream_fold_combine(g->p, g->state, g->capture, key, a, value, e);
         if (rc < 0)
             return rc;
         /* The merged value becomes the accumulator; the old one's storage
@@ -414,13 +267,13 @@ static int s_group_add(s_group_t *g, mr_bytes_t value, err_t *e)
         return 0;
     }
     size_t used = g->values.len + g->n_values * sizeof(mr_bytes_t);
-    if (value.len + sizeof(mr_bytes_t) > S_VALUE_MAX - used) {
+    if (value.len + sizeof(mr_bytes_t) > STREAM_FOLD_VALUE_MAX - used) {
         char key[4 * 40 + 4];
         s_key_excerpt(key, g->key.data, g->key.len);
         return err_set(e, -EMSGSIZE,
                        "the values of key '%s' pass the cap of %zu MiB on one key "
                        "(a plugin with combine keeps one value per key)",
-                       key, S_VALUE_MAX >> 20);
+                       key, STREAM_FOLD_VALUE_MAX >> 20);
     }
     if (g->n_values == g->values_cap) {
         g->values_cap = g->values_cap ? g->values_cap * 2 : 64;
@@ -495,14 +348,15 @@ static void s_group_start(s_group_t *g, mr_bytes_t key, uint64_t line)
     g->open = true;
 }
 
-static int s_run_reduce(plugin_t *plugin, stream_io_writer_t *w, s_capture_t *capture, err_t *e)
+static int s_run_reduce(plugin_t *plugin, stream_io_writer_t *w, stream_fold_capture_t *capture,
+                        err_t *e)
 {
     s_group_t g = {
         .p = plugin_desc(plugin), .state = plugin_state(plugin), .capture = capture, .writer = w
     };
     buf_init(&g.key, S_LINE_MAX);
-    buf_init(&g.acc, S_VALUE_MAX);
-    buf_init(&g.values, S_VALUE_MAX);
+    buf_init(&g.acc, STREAM_FOLD_VALUE_MAX);
+    buf_init(&g.values, STREAM_FOLD_VALUE_MAX);
     stream_io_reader_t r;
     stream_io_reader_init(&r, STDIN_FILENO, "stdin", '\n', S_LINE_MAX);
     char *line = NULL;
@@ -650,8 +504,8 @@ int main(int argc, char **argv)
     int status = 1;
     stream_io_writer_t w;
     stream_io_writer_init(&w, STDOUT_FILENO, "stdout");
-    s_capture_t capture = { .base.emit = s_capture_emit, .base.failure = plugin_fail_note };
-    buf_init(&capture.value, S_VALUE_MAX);
+    stream_fold_capture_t capture;
+    stream_fold_capture_init(&capture);
     plugin_t *plugin = plugin_open(o.plugin, &e);
     if (!plugin)
         goto fail_open;
@@ -673,7 +527,7 @@ fail_run:
 fail_open:
     if (status != 0)
         log_error("%s", e.text);
-    buf_fini(&capture.value);
+    stream_fold_capture_fini(&capture);
     stream_io_writer_fini(&w);
     return status;
 }

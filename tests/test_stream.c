@@ -1,7 +1,7 @@
 /*
  * test_stream.c - tests mr-stream: mapper/stream_text.c (the escaped text
  * form), mapper/stream_io.c (its record reader and line writer) and the
- * mr-stream binary (mapper/stream.c) built on them.
+ * mr-stream binary (mapper/stream.c, mapper/stream_fold.c) built on them.
  *
  * The text form: every byte value escapes to its one documented spelling
  * and back, escaped text is printable ASCII only, malformed or
