@@ -66,6 +66,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "input-id", required_argument, NULL, 'i' + 256 },
         { "connect", required_argument, NULL, 'X' },
         { "map-cmd", required_argument, NULL, 'M' + 256 },
+        { "key-fields", required_argument, NULL, 'K' + 256 },
+        { "field-separator", required_argument, NULL, 'F' + 256 },
         { "jobs", required_argument, NULL, 'j' },
         { "key", required_argument, NULL, 'k' },
         { "server-pub", required_argument, NULL, 'S' },
@@ -79,6 +81,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
     o->mode = "ordered";
     o->jobs = 1;
     o->heartbeat = 5;
+    o->key_fields = 1;
+    o->field_sep = "\t";
     int c;
     uint64_t n = 0;
     opterr = 0;
@@ -113,6 +117,12 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             break;
         case 'm': o->plugin = optarg; break;
         case 'M' + 256: o->map_cmd = optarg; break;
+        case 'K' + 256:
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1000)
+                return err_set(e, -EINVAL, "invalid --key-fields '%s'", optarg);
+            o->key_fields = (unsigned)n;
+            break;
+        case 'F' + 256: o->field_sep = *optarg ? optarg : "\t"; break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
         case 'X': o->connect = optarg; break;
@@ -391,10 +401,11 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
     atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
     if (strcmp(m->opts.mode, "grouped") != 0)
         return mr_emit_value(out, line, len);
-    const char *tab = memchr(line, '\t', len);
-    size_t key_len = tab ? (size_t)(tab - line) : len;
-    const char *value = tab ? tab + 1 : "";
-    size_t value_len = tab ? len - key_len - 1 : 0;
+    size_t value_at = 0;
+    size_t key_len = command_split_key(line, len, m->opts.field_sep, strlen(m->opts.field_sep),
+                                       m->opts.key_fields, &value_at);
+    const char *value = line + value_at;
+    size_t value_len = len - value_at;
     if (!m->text_counts)
         return mr_emit(out, line, key_len, value, value_len);
     char digits[24];

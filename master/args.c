@@ -47,6 +47,9 @@ enum {
     OPT_TMPDIR,
     OPT_MEMORY,
     OPT_CMDENV,
+    OPT_KEY_FIELDS,
+    OPT_FIELD_SEP,
+    OPT_OUTPUT_PARTS,
 };
 
 static const struct option s_options[] = {
@@ -79,6 +82,9 @@ static const struct option s_options[] = {
     { "tmpdir", required_argument, NULL, OPT_TMPDIR },
     { "memory", required_argument, NULL, OPT_MEMORY },
     { "cmdenv", required_argument, NULL, OPT_CMDENV },
+    { "key-fields", required_argument, NULL, OPT_KEY_FIELDS },
+    { "field-separator", required_argument, NULL, OPT_FIELD_SEP },
+    { "output-parts", required_argument, NULL, OPT_OUTPUT_PARTS },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -102,11 +108,18 @@ void args_usage(FILE *f)
           "      --cmdenv NAME=VALUE\n"
           "                         set NAME in the commands' environment (repeatable), beside\n"
           "                         Hadoop Streaming's mapreduce_map_input_file and the rest\n"
+          "      --key-fields N     a --map-cmd line's key is its first N fields (default 1), as\n"
+          "                         stream.num.map.output.key.fields; the rest is the value\n"
+          "      --field-separator SEP\n"
+          "                         what separates those fields (default TAB), as\n"
+          "                         stream.map.output.field.separator\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
           "                         FILE.gz, FILE.bz2, FILE.xz are read decompressed; a\n"
           "                         directory stands for its files (not recursive, no\n"
           "                         _* or .* names, sorted by name)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
+          "      --output-parts DIR write each reducer's part as DIR/part-00000, part-00001...\n"
+          "                         (an existing directory), as Hadoop does, instead of -o\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
           "  -R, --reducers N       reducer processes of a key-grouped job, 1 to 64 (default: a\n"
           "                         quarter of the CPUs, at least 2, at most 16): each owns the\n"
@@ -410,6 +423,23 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                 return e->code;
             a->cmdenv[a->n_cmdenv++] = optarg;
             break;
+        case OPT_KEY_FIELDS:
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1000)
+                return s_bad(e, "--key-fields", optarg,
+                             "expected a number of fields from 1 to 1000");
+            a->key_fields = (unsigned)n;
+            break;
+        case OPT_FIELD_SEP:
+            if (!*optarg || strchr(optarg, '\n') || strlen(optarg) > 64)
+                return s_bad(e, "--field-separator", optarg,
+                             "expected 1 to 64 bytes, without a newline");
+            a->field_sep = optarg;
+            break;
+        case OPT_OUTPUT_PARTS:
+            if (!*optarg)
+                return s_bad(e, "--output-parts", optarg, "expected a directory");
+            a->output_parts = optarg;
+            break;
         case OPT_LISTEN: a->listen = optarg; break;
         case OPT_SERVER_KEY: a->server_key = optarg; break;
         case OPT_AUTHORIZED: a->authorized = optarg; break;
@@ -464,6 +494,12 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--cmdenv sets variables for --map-cmd and --reduce-cmd, and this job "
                        "runs neither");
+    if ((a->key_fields || a->field_sep) && (!a->map_cmd || a->mode != ARGS_MODE_AUTO))
+        return err_set(e, -EINVAL,
+                       "--key-fields and --field-separator split a --map-cmd's lines into key "
+                       "and value in a key-grouped job");
+    if (a->output_parts && a->output)
+        return err_set(e, -EINVAL, "-o and --output-parts exclude each other");
     if (a->map_cmd && a->skip_bad)
         return err_set(e, -EINVAL,
                        "--skip-bad needs a plugin (-m): a command's failure "
