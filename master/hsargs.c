@@ -92,6 +92,7 @@ typedef enum hs_key {
     HK_JOB_NAME,
     HK_MAX_ATTEMPTS,
     HK_TIMEOUT_MS,
+    HK_SPLIT_MAX,  /* the largest split: mr-run's --chunk-size */
     HK_FALSE_ONLY, /* only false: true would change the output's form */
     HK_TRUE_ONLY,  /* only true */
     HK_NO_CHANGE,  /* accepted: it does not change the answer */
@@ -151,9 +152,9 @@ static const struct {
     { "mapreduce.reduce.maxattempts", HK_NO_CHANGE },
     { "mapreduce.job.reduce.slowstart.completedmaps", HK_NO_CHANGE },
     { "mapreduce.input.fileinputformat.split.minsize", HK_NO_CHANGE },
-    { "mapreduce.input.fileinputformat.split.maxsize", HK_NO_CHANGE },
+    { "mapreduce.input.fileinputformat.split.maxsize", HK_SPLIT_MAX },
     { "mapred.min.split.size", HK_NO_CHANGE },
-    { "mapred.max.split.size", HK_NO_CHANGE },
+    { "mapred.max.split.size", HK_SPLIT_MAX },
     { "mapreduce.job.jvm.numtasks", HK_NO_CHANGE },
     { "mapred.job.reuse.jvm.num.tasks", HK_NO_CHANGE },
     { "mapreduce.job.user.classpath.first", HK_NO_CHANGE },
@@ -217,6 +218,8 @@ void hsargs_usage(FILE *f)
           "  mapreduce.job.name (mapred.job.name)              the job's name\n"
           "  mapreduce.map.maxattempts (mapred.map.max.attempts)  mr-run --max-attempts\n"
           "  mapreduce.task.timeout (mapred.task.timeout)      ms; mr-run --task-timeout\n"
+          "  mapreduce.input.fileinputformat.split.maxsize (mapred.max.split.size)\n"
+          "                                                    bytes; mr-run --chunk-size\n"
           "and accepts, as they do not change the answer:\n",
           f);
     int col = 0;
@@ -384,6 +387,12 @@ static int s_define(hsargs_t *a, const char *def, int *reduces_d, err_t *e)
             return e->code;
         /* 0 is Hadoop's "no timeout"; below mr-run's floor of 0.1 s, the floor. */
         a->task_timeout = n == 0 ? 0 : n < 100 ? 0.1 : (double)n / 1000;
+        break;
+    case HK_SPLIT_MAX:
+        if (proc_parse_u64(value, &n) < 0 || n == 0 || n > (1u << 30))
+            return err_set(e, -EINVAL, "-D %s='%s': expected bytes from 1 to 1073741824", key,
+                           value);
+        a->split_max = n;
         break;
     case HK_FALSE_ONLY:
         if (strcmp(value, "false") != 0)

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The most reducers: mr-run's -R limit. */
@@ -42,6 +43,7 @@ typedef struct hsargs {
     const char *job_name;      /* mapreduce.job.name, or NULL */
     unsigned max_attempts;     /* mapreduce.map.maxattempts, 0: mr-run's default */
     double task_timeout;       /* mapreduce.task.timeout in seconds, 0: none */
+    uint64_t split_max;        /* mapreduce.input.fileinputformat.split.maxsize, 0: mr-run's */
     bool verbose;              /* -verbose: print the mr-run command line */
     bool lazy_output;          /* -lazyOutput: no empty part files */
 } hsargs_t;

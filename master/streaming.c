@@ -212,17 +212,24 @@ static char *s_command(const char *flag, const char *cmd, const hsargs_t *a, err
     return out;
 }
 
-/* The map command: the mapper, and with a combiner, the chunk's map output
- * sorted as a reducer reads it and run through the combiner.  bash's
- * pipefail fails the chunk when any of the three fails, not only the
- * last. */
-static char *s_map_command(const char *map, const char *combine)
+/* A command whose input or output goes through `LC_ALL=C sort`:
+ * `{ before } | LC_ALL=C sort | { after }`, either may be NULL.  bash's
+ * pipefail fails the task when any part fails, not only the last.  Owned.
+ *
+ * The map command with a combiner is map | sort | combiner: the combiner
+ * reads the chunk's pairs grouped by key, as Hadoop's does.  The reduce
+ * command is sort | reducer: mr-run hands a reduce command every key in
+ * bytewise order but a key's values in the order they arrived, which
+ * changes from run to run; sorted whole lines give every run the answer of
+ * `map | LC_ALL=C sort | reduce`.  (Sorting whole key<TAB>value lines keeps
+ * each key's lines together: a line between two that start with KEY<TAB>
+ * starts with it too.) */
+static char *s_sorted(const char *before, const char *after)
 {
-    if (!combine)
-        return mem_strdup(map);
-    size_t len = strlen(map) + strlen(combine) + 64;
+    size_t len = (before ? strlen(before) : 0) + (after ? strlen(after) : 0) + 64;
     char *pipeline = mem_alloc(len);
-    snprintf(pipeline, len, "{ %s\n} | LC_ALL=C sort | { %s\n}", map, combine);
+    snprintf(pipeline, len, "%s%s%sLC_ALL=C sort%s%s%s", before ? "{ " : "", before ? before : "",
+             before ? "\n} | " : "", after ? " | { " : "", after ? after : "", after ? "\n}" : "");
     char *quoted = s_quote(pipeline);
     free(pipeline);
     len = strlen(quoted) + 32;
@@ -251,7 +258,7 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
         free(reduce);
         return e->code;
     }
-    char *map_cmd = s_map_command(map, combine);
+    char *map_cmd = combine ? s_sorted(map, combine) : mem_strdup(map);
     s_add(v, "--map-cmd");
     s_add(v, map_cmd);
     free(map_cmd);
@@ -261,8 +268,10 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
          * order, are one part in input order. */
         s_add(v, "--ordered");
     } else {
+        char *reduce_cmd = s_sorted(NULL, reduce); /* no -reducer: Hadoop's identity */
         s_add(v, "--reduce-cmd");
-        s_add(v, reduce ? reduce : "cat"); /* Hadoop's identity reducer */
+        s_add(v, reduce_cmd);
+        free(reduce_cmd);
         snprintf(number, sizeof number, "%d", a->reduces);
         s_add(v, "-R");
         s_add(v, number);
@@ -291,6 +300,11 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
     if (a->task_timeout > 0) {
         snprintf(number, sizeof number, "%.3f", a->task_timeout);
         s_add(v, "--task-timeout");
+        s_add(v, number);
+    }
+    if (a->split_max) {
+        snprintf(number, sizeof number, "%llu", (unsigned long long)a->split_max);
+        s_add(v, "--chunk-size");
         s_add(v, number);
     }
     s_add(v, "--output-parts");
