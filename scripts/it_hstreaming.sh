@@ -342,9 +342,11 @@ it_mentions "and lists the keys accepted without effect" "$W/help.out" \
 it_equal "-D my.limit=5 is my_limit in the commands, -cmdenv too" "5 hi true	" \
     "$(cat "$W/env.0/part-00000" 2>/dev/null)"
 
-## 8. Two command lines from Hadoop's Streaming documentation
-# (https://hadoop.apache.org/docs/r2.7.2/hadoop-streaming/HadoopStreaming.html),
-# run as printed there after `hadoop jar hadoop-streaming-2.7.2.jar`.
+## 8. Two command lines from Hadoop's Streaming documentation, run as
+# printed there after `hadoop jar hadoop-streaming.jar`: the first example
+# of https://hadoop.apache.org/docs/r2.7.2/hadoop-streaming/HadoopStreaming.html
+# and the key-field example of https://hadoop.apache.org/docs/stable1/streaming.html
+# ("Customizing How Lines are Split into Key/Value Pairs").
 mkdir -p "$W/tut/myInputDirs" "$W/tut2/myInputDirs"
 cp a.txt "$W/tut/myInputDirs/part-0"
 cp b.txt "$W/tut/myInputDirs/part-1"
@@ -366,19 +368,19 @@ PY
 cp myInputDirs/ips "$W/tut2/myInputDirs/ips"
 cd "$W/tut2" || exit 1
 "$HS" \
-    -D stream.map.output.field.separator=. \
-    -D stream.num.map.output.key.fields=4 \
-    -input myInputDirs \
-    -output myOutputDir \
-    -mapper /bin/cat \
-    -reducer /bin/cat 2>"$W/tut2.err"
-it_status_ok "the documentation's key-field example (separator ., 4 key fields) runs" $? \
+-input myInputDirs \
+-output myOutputDir \
+-mapper org.apache.hadoop.mapred.lib.IdentityMapper \
+-reducer org.apache.hadoop.mapred.lib.IdentityReducer \
+-D stream.map.output.field.separator=. \
+-D stream.num.map.output.key.fields=4 2>"$W/tut2.err"
+it_status_ok "the documentation's key-field example (Identity classes, separator ., 4 key fields) runs" $? \
     "$W/tut2.err"
 # The key is up to the fourth dot; a line with fewer is all key.
 awk '{ n = split($0, f, "."); if (n <= 4) { print $0 "\t"; next }
        k = f[1] "." f[2] "." f[3] "." f[4]; print k "\t" substr($0, length(k) + 2) }' \
     myInputDirs/ips | LC_ALL=C sort >"$W/tut2.expected"
-it_same "and its reducer reads key<TAB>value, sorted by the four-field key" \
+it_same "and its parts hold key<TAB>value, sorted by the four-field key" \
     "$W/tut2.expected" myOutputDir/part-00000
 cd "$W" || exit 1
 
