@@ -154,7 +154,9 @@ done:
 
 /* --output-parts DIR: makes DIR/part-00000... (empty, one per reducer, as a
  * reducer opens its output without creating it) into *paths, n of them
- * (owned, for s_parts_fini).  0, or -errno with e naming the file. */
+ * (owned, for s_parts_fini).  A part that exists is refused, never
+ * truncated: it could be an input, or another job's output.  0, or -errno
+ * with e naming the file. */
 static int s_parts_make(const char *dir, uint32_t n, char ***paths, err_t *e)
 {
     struct stat st;
@@ -165,12 +167,16 @@ static int s_parts_make(const char *dir, uint32_t n, char ***paths, err_t *e)
     *paths = mem_calloc(n + 1, sizeof **paths);
     for (uint32_t i = 0; i < n; i++) {
         size_t len = strlen(dir) + 16;
-        (*paths)[i] = mem_alloc(len);
-        snprintf((*paths)[i], len, "%s/part-%05u", dir, i);
-        int fd = open((*paths)[i], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0666);
-        if (fd < 0)
-            return err_set(e, -errno, "--output-parts: %s: %s", (*paths)[i], strerror(errno));
+        char *path = mem_alloc(len);
+        snprintf(path, len, "%s/part-%05u", dir, i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+        if (fd < 0) {
+            int rc = err_set(e, -errno, "--output-parts: %s: %s", path, strerror(errno));
+            free(path);
+            return rc;
+        }
         close(fd);
+        (*paths)[i] = path; /* ours from now on: removed if the job fails */
     }
     return 0;
 }

@@ -123,9 +123,14 @@ static int s_expand_input(const char *input, strv_t *out, err_t *e)
     return 0;
 }
 
-/* Quotes s for /bin/sh: 'it'\''s'. */
+/* Quotes s for /bin/sh: 'it'\''s'; a word of safe bytes stays as it is
+ * (mr-run then finds a command's program by its first word). */
 static char *s_quote(const char *s)
 {
+    if (*s &&
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+-:,@%=") ==
+            strlen(s))
+        return mem_strdup(s);
     size_t len = 3;
     for (const char *p = s; *p; p++)
         len += *p == '\'' ? 4 : 1;
@@ -185,8 +190,9 @@ static char *s_command(const char *flag, const char *cmd, const hsargs_t *a, err
             for (size_t f = 0; !repl && !here && !strchr(w, '/') && f < a->n_files; f++) {
                 const char *ship = a->files[f];
                 const char *slash = strrchr(ship, '/');
-                if (strcmp(slash ? slash + 1 : ship, w) == 0 &&
-                    s_local_path("-file", &ship, e) == 0)
+                if (strncmp(ship, "file:", 5) == 0)
+                    ship += strncmp(ship, "file://", 7) == 0 ? 7 : 5;
+                if (strcmp(slash ? slash + 1 : ship, w) == 0 && !strstr(ship, "://"))
                     repl = s_quote(ship);
             }
         }

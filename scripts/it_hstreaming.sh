@@ -308,6 +308,16 @@ it_check "and leaves no output directory (so the same command can run again)" \
 it_status_ok "-lazyOutput runs" $? "$W/lazy.err"
 it_check "-lazyOutput keeps no empty part" sh -c "for f in '$W'/lazy.3/part-*; do test -s \"\$f\" || exit 1; done"
 
+# -file ships a program: from another directory, `-mapper mapper.py` is the
+# shipped file, as in the task directory Hadoop makes.
+mkdir -p "$W/elsewhere"
+(cd "$W/elsewhere" && "$HS" -file "$W/mapper.py" -file "$W/reducer.py" -input ../a.txt \
+    -output out -mapper mapper.py -reducer reducer.py -verbose) 2>"$W/ship.err"
+it_status_ok "-file's programs run by their base names from another directory" $? "$W/ship.err"
+it_same "with the pipeline's answer" "$W/wc.expected" "$W/elsewhere/out/part-00000"
+it_mentions "-verbose prints the mr-run command line" "$W/ship.err" "--map-cmd $W/mapper.py" \
+    "--output-parts out/_temporary"
+
 ## 7. Refusals that name what they refuse.
 "$HS" -input a.txt -output "$W/u.1" -mapper cat -frobnicate 2>"$W/u.err"
 it_equal "an unknown option is an error (status 2)" 2 $?
