@@ -26,8 +26,25 @@ void hsout_temporary(const char *dir, char *buf, size_t len)
     snprintf(buf, len, "%s/_temporary", dir);
 }
 
+/* Makes the directories above dir that are missing, as Hadoop's mkdirs
+ * does for an output path; errors show when dir itself is made. */
+static void s_make_parents(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0'; /* "out/" is out itself, not a parent */
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        (void)mkdir(path, 0777);
+        *p = '/';
+    }
+}
+
 int hsout_make(const char *dir, err_t *e)
 {
+    s_make_parents(dir);
     if (mkdir(dir, 0777) < 0) {
         if (errno == EEXIST)
             return err_set(e, -EEXIST,

@@ -303,6 +303,11 @@ it_check "_SUCCESS is empty" test ! -s "$W/wc.1/_SUCCESS"
 it_equal "a failing job exits 1" 1 $?
 it_check "and leaves no output directory (so the same command can run again)" \
     test ! -e "$W/fail.1"
+"$HS" -input a.txt -output "$W/new/deeper/out/" -mapper cat -numReduceTasks 0 2>"$W/deep.err"
+it_status_ok "an -output under directories that do not exist yet runs (Hadoop makes them)" $? \
+    "$W/deep.err"
+it_check "and holds part-00000 and _SUCCESS" test -e "$W/new/deeper/out/part-00000" \
+    -a -e "$W/new/deeper/out/_SUCCESS"
 "$HS" -lazyOutput -input stations.txt -output "$W/lazy.3" -mapper "head -n 1 | cut -c1-4" \
     -numReduceTasks 3 2>"$W/lazy.err"
 it_status_ok "-lazyOutput runs" $? "$W/lazy.err"
