@@ -2,12 +2,13 @@
 # and the Debian package CPack makes of the same files.  Included by the
 # top-level CMakeLists.txt after every target is defined.
 #
-#   bin/                      mr-run, mr-mapper, mr-reducer, mr-keygen, mr-stream
+#   bin/                      mr-run, mr-mapper, mr-reducer, mr-keygen, mr-stream,
+#                             mr-streaming (Hadoop Streaming's command line on mr-run)
 #                             (side by side: mr-run runs mr-mapper and mr-reducer
 #                             from its own directory, found through /proc/self/exe)
 #   include/mr.h              the plugin API
 #   share/pkgconfig/mr.pc     pkg-config --cflags mr (arch-independent: no library)
-#   share/man/man1, man7      mr-run(1), mr-mapper(1), mr-stream(1), mr-keygen(1),
+#   share/man/man1, man7      mr-run(1), mr-mapper(1), mr-stream(1), mr-streaming(1), mr-keygen(1),
 #                             mr-plugin(7), from docs/man/
 #   lib/mr/examples/          the example plugins, built
 #   share/mr/examples/        their sources and genesis.txt, the demo's text
@@ -34,10 +35,11 @@ if(NOT mr_h_version STREQUAL PROJECT_VERSION OR NOT MR_ABI_VERSION)
     "CMakeLists.txt says ${PROJECT_VERSION}: make them agree")
 endif()
 
-install(TARGETS mr-run mr-mapper mr-reducer mr-keygen mr-stream
+install(TARGETS mr-run mr-mapper mr-reducer mr-keygen mr-stream mr-streaming
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES include/mr.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(FILES docs/man/mr-run.1 docs/man/mr-mapper.1 docs/man/mr-stream.1 docs/man/mr-keygen.1
+install(FILES docs/man/mr-run.1 docs/man/mr-mapper.1 docs/man/mr-stream.1
+  docs/man/mr-streaming.1 docs/man/mr-keygen.1
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES docs/man/mr-plugin.7 DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
 install(TARGETS wordcount upper grep crash

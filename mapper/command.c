@@ -199,3 +199,22 @@ int command_run(const char *cmd, const char *data, size_t len, command_line_fn o
     char how[128];
     return err_set(e, -ECHILD, "map command %s", proc_status_text(status, how, sizeof how));
 }
+
+size_t command_split_key(const char *line, size_t len, const char *sep, size_t sep_len,
+                         unsigned fields, size_t *value_at)
+{
+    size_t at = 0;
+    for (unsigned k = 0; k < fields; k++) {
+        const char *hit = sep_len == 1 ? memchr(line + at, sep[0], len - at)
+                                       : memmem(line + at, len - at, sep, sep_len);
+        if (!hit)
+            break;
+        if (k + 1 == fields) {
+            *value_at = (size_t)(hit - line) + sep_len;
+            return (size_t)(hit - line);
+        }
+        at = (size_t)(hit - line) + sep_len;
+    }
+    *value_at = len;
+    return len;
+}

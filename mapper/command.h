@@ -35,4 +35,14 @@ typedef struct command_opts {
 int command_run(const char *cmd, const char *data, size_t len, command_line_fn on_line, void *arg,
                 const command_opts_t *opts, err_t *e);
 
+/* Hadoop Streaming's split of a map command's line into key and value
+ * (TextOutputReader, stream.num.map.output.key.fields and
+ * stream.map.output.field.separator): the key is everything before the
+ * fields-th occurrence of sep (sep_len bytes, at least 1), the value what
+ * follows it; a line with fewer separators is all key, with an empty value.
+ * Returns the key's length and sets *value_at to where the value starts
+ * (len when it is empty). */
+size_t command_split_key(const char *line, size_t len, const char *sep, size_t sep_len,
+                         unsigned fields, size_t *value_at);
+
 #endif

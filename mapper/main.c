@@ -60,6 +60,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "input-id", required_argument, NULL, 'i' + 256 },
         { "connect", required_argument, NULL, 'X' },
         { "map-cmd", required_argument, NULL, 'M' + 256 },
+        { "key-fields", required_argument, NULL, 'K' + 256 },
+        { "field-separator", required_argument, NULL, 'F' + 256 },
         { "jobs", required_argument, NULL, 'j' },
         { "key", required_argument, NULL, 'k' },
         { "server-pub", required_argument, NULL, 'S' },
@@ -73,6 +75,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
     o->mode = "ordered";
     o->jobs = 1;
     o->heartbeat = 5;
+    o->key_fields = 1;
+    o->field_sep = "\t";
     int c;
     uint64_t n = 0;
     opterr = 0;
@@ -107,6 +111,12 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             break;
         case 'm': o->plugin = optarg; break;
         case 'M' + 256: o->map_cmd = optarg; break;
+        case 'K' + 256:
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1000)
+                return err_set(e, -EINVAL, "invalid --key-fields '%s'", optarg);
+            o->key_fields = (unsigned)n;
+            break;
+        case 'F' + 256: o->field_sep = *optarg ? optarg : "\t"; break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
         case 'X': o->connect = optarg; break;

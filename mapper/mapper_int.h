@@ -32,6 +32,8 @@ typedef struct mapper_opts {
     const char *plugin;                      /* -m, or NULL with --map-cmd */
     const char *map_cmd;    /* --map-cmd: a shell command mapping each chunk, or NULL */
     const char *combiner;   /* -c: plugin whose combine merges per chunk */
+    unsigned key_fields;    /* --key-fields: a command line's key is this many fields (1) */
+    const char *field_sep;  /* --field-separator: between those fields ("\t") */
     const char *mode;       /* grouped, ordered, unordered */
     const char *arg;        /* --arg */
     const char *progress;   /* --progress: the master's progress slot file, or NULL */

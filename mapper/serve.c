@@ -238,10 +238,11 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
     atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
     if (strcmp(m->opts.mode, "grouped") != 0)
         return mr_emit_value(out, line, len);
-    const char *tab = memchr(line, '\t', len);
-    size_t key_len = tab ? (size_t)(tab - line) : len;
-    const char *value = tab ? tab + 1 : "";
-    size_t value_len = tab ? len - key_len - 1 : 0;
+    size_t value_at = 0;
+    size_t key_len = command_split_key(line, len, m->opts.field_sep, strlen(m->opts.field_sep),
+                                       m->opts.key_fields, &value_at);
+    const char *value = line + value_at;
+    size_t value_len = len - value_at;
     if (!m->text_counts)
         return mr_emit(out, line, key_len, value, value_len);
     char digits[24];

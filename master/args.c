@@ -5,6 +5,7 @@
 #include "args.h"
 
 #include "afile.h"
+#include "hsargs.h"
 #include "mem.h"
 #include "plugin.h"
 #include "proc.h"
@@ -47,6 +48,9 @@ enum {
     OPT_TMPDIR,
     OPT_MEMORY,
     OPT_CMDENV,
+    OPT_KEY_FIELDS,
+    OPT_FIELD_SEP,
+    OPT_OUTPUT_PARTS,
 };
 
 static const struct option s_options[] = {
@@ -79,6 +83,9 @@ static const struct option s_options[] = {
     { "tmpdir", required_argument, NULL, OPT_TMPDIR },
     { "memory", required_argument, NULL, OPT_MEMORY },
     { "cmdenv", required_argument, NULL, OPT_CMDENV },
+    { "key-fields", required_argument, NULL, OPT_KEY_FIELDS },
+    { "field-separator", required_argument, NULL, OPT_FIELD_SEP },
+    { "output-parts", required_argument, NULL, OPT_OUTPUT_PARTS },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -102,11 +109,18 @@ void args_usage(FILE *f)
           "      --cmdenv NAME=VALUE\n"
           "                         set NAME in the commands' environment (repeatable), beside\n"
           "                         Hadoop Streaming's mapreduce_map_input_file and the rest\n"
+          "      --key-fields N     a --map-cmd line's key is its first N fields (default 1), as\n"
+          "                         stream.num.map.output.key.fields; the rest is the value\n"
+          "      --field-separator SEP\n"
+          "                         what separates those fields (default TAB), as\n"
+          "                         stream.map.output.field.separator\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
           "                         FILE.gz, FILE.bz2, FILE.xz are read decompressed; a\n"
           "                         directory stands for its files (not recursive, no\n"
           "                         _* or .* names, sorted by name)\n"
           "  -o, --output FILE      output file (default: stdout); written whole or not at all\n"
+          "      --output-parts DIR write each reducer's part as DIR/part-00000, part-00001...\n"
+          "                         (an existing directory), as Hadoop does, instead of -o\n"
           "  -j, --jobs N           mapper processes (default: online CPUs)\n"
           "  -R, --reducers N       reducer processes of a key-grouped job, 1 to 64 (default: a\n"
           "                         quarter of the CPUs, at least 2, at most 16): each owns the\n"
@@ -212,68 +226,6 @@ unsigned args_default_reducers(void)
     return n < 2 ? 2u : n > 16 ? 16u : (unsigned)n;
 }
 
-/* Hadoop Streaming's options, which getopt would misread as clusters of
- * short ones (`-mapper x` as `-m apper`: "plugin apper: No such file";
- * `-input f` as `-i nput`), and what mr-run calls each, when it has it. */
-static const struct {
-    const char *name; /* as Hadoop spells it */
-    const char *ours; /* mr-run's flag, or NULL */
-} s_hadoop[] = {
-    { "-input", "-i FILE (or FILE)" },
-    { "-output", "-o FILE" },
-    { "-mapper", "--map-cmd CMD" },
-    { "-reducer", "--reduce-cmd CMD" },
-    { "-cmdenv", "--cmdenv NAME=VALUE" },
-    { "-combiner", NULL },
-    { "-numReduceTasks", "-R N (none: --unordered)" },
-    { "-partitioner", NULL },
-    { "-file", NULL },
-    { "-files", NULL },
-    { "-archives", NULL },
-    { "-libjars", NULL },
-    { "-inputformat", NULL },
-    { "-outputformat", NULL },
-    { "-inputreader", NULL },
-    { "-jobconf", NULL },
-    { "-mapdebug", NULL },
-    { "-reducedebug", NULL },
-    { "-io", NULL },
-    { "-lazyOutput", NULL },
-    { "-background", NULL },
-    { "-verbose", NULL },
-    { "-info", NULL },
-    { "-cacheFile", NULL },
-    { "-cacheArchive", NULL },
-    { "-conf", NULL },
-    { "-fs", NULL },
-    { "-jt", NULL },
-};
-
-/* Whether the option at argv[i] is one of Hadoop's; 0 or -EINVAL with e
- * naming it and pointing to mr-streaming. */
-static int s_hadoop_option(const char *arg, err_t *e)
-{
-    const char *ours = NULL;
-    bool found = strncmp(arg, "-D", 2) == 0; /* -D key=value, -Dkey=value */
-    for (size_t i = 0; !found && i < sizeof s_hadoop / sizeof s_hadoop[0]; i++) {
-        if (strcmp(arg, s_hadoop[i].name) == 0) {
-            found = true;
-            ours = s_hadoop[i].ours;
-        }
-    }
-    if (!found)
-        return 0;
-    if (ours)
-        return err_set(e, -EINVAL,
-                       "option '%s' is Hadoop Streaming's: mr-run spells it %s, or run the "
-                       "Hadoop command line as it is with mr-streaming",
-                       arg, ours);
-    return err_set(e, -EINVAL,
-                   "option '%s' is Hadoop Streaming's, not mr-run's: run the Hadoop command "
-                   "line as it is with mr-streaming",
-                   arg);
-}
-
 /* Looks for Hadoop's single-dash options where mr-run reads options,
  * stepping over the values of the options that take one, so that
  * `--map-cmd -mapper` or a file operand after `--` is left alone. */
@@ -294,7 +246,7 @@ static int s_check_hadoop(int argc, char **argv, err_t *e)
         }
         if (a[0] != '-' || a[1] == '\0')
             continue;
-        if (s_hadoop_option(a, e) < 0)
+        if (hsargs_misread(a, e) < 0)
             return e->code;
         /* A cluster of short options: the first that takes a value takes
          * the rest of the word, or the next word. */
@@ -410,6 +362,23 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                 return e->code;
             a->cmdenv[a->n_cmdenv++] = optarg;
             break;
+        case OPT_KEY_FIELDS:
+            if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > 1000)
+                return s_bad(e, "--key-fields", optarg,
+                             "expected a number of fields from 1 to 1000");
+            a->key_fields = (unsigned)n;
+            break;
+        case OPT_FIELD_SEP:
+            if (!*optarg || strchr(optarg, '\n') || strlen(optarg) > 64)
+                return s_bad(e, "--field-separator", optarg,
+                             "expected 1 to 64 bytes, without a newline");
+            a->field_sep = optarg;
+            break;
+        case OPT_OUTPUT_PARTS:
+            if (!*optarg)
+                return s_bad(e, "--output-parts", optarg, "expected a directory");
+            a->output_parts = optarg;
+            break;
         case OPT_LISTEN: a->listen = optarg; break;
         case OPT_SERVER_KEY: a->server_key = optarg; break;
         case OPT_AUTHORIZED: a->authorized = optarg; break;
@@ -464,6 +433,12 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--cmdenv sets variables for --map-cmd and --reduce-cmd, and this job "
                        "runs neither");
+    if ((a->key_fields || a->field_sep) && (!a->map_cmd || a->mode != ARGS_MODE_AUTO))
+        return err_set(e, -EINVAL,
+                       "--key-fields and --field-separator split a --map-cmd's lines into key "
+                       "and value in a key-grouped job");
+    if (a->output_parts && a->output)
+        return err_set(e, -EINVAL, "-o and --output-parts exclude each other");
     if (a->map_cmd && a->skip_bad)
         return err_set(e, -EINVAL,
                        "--skip-bad needs a plugin (-m): a command's failure "

@@ -50,8 +50,11 @@ typedef struct args {
     const char *tmpdir;      /* --tmpdir: where the scratch directory goes, NULL: $TMPDIR */
     size_t memory;           /* --memory: bytes for all reducers together; 0: the default */
     bool memory_set;         /* --memory was given */
-    const char **cmdenv; /* --cmdenv NAME=VALUE for the commands: owned array, borrowed strings */
-    size_t n_cmdenv;     /* entries in cmdenv */
+    const char **cmdenv;   /* --cmdenv NAME=VALUE for the commands: owned array, borrowed strings */
+    size_t n_cmdenv;       /* entries in cmdenv */
+    unsigned key_fields;   /* --key-fields: a --map-cmd line's key is this many fields; 0: 1 */
+    const char *field_sep; /* --field-separator: between those fields, NULL: TAB */
+    const char *output_parts; /* --output-parts DIR: DIR/part-00000... one per reducer, or NULL */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when

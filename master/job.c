@@ -208,9 +208,19 @@ int job__spawn_mapper(job_t *job)
     argv[n++] = progress;
     argv[n++] = "--mode";
     argv[n++] = (char *)args_mode_name(job->cfg->mode);
+    char key_fields[16];
     if (a->map_cmd) {
         argv[n++] = "--map-cmd";
         argv[n++] = (char *)a->map_cmd;
+        if (a->key_fields) {
+            snprintf(key_fields, sizeof key_fields, "%u", a->key_fields);
+            argv[n++] = "--key-fields";
+            argv[n++] = key_fields;
+        }
+        if (a->field_sep) {
+            argv[n++] = "--field-separator";
+            argv[n++] = (char *)a->field_sep;
+        }
     } else {
         argv[n++] = "-m";
         argv[n++] = (char *)a->mapper;
@@ -503,7 +513,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     }
     job__shutdown(&job);
     /* Several reducers wrote parts: the output is built from them now. */
-    if (job.state == JOB_SUCCEEDED && job.n_reducers > 1)
+    if (job.state == JOB_SUCCEEDED && job.n_reducers > 1 && !cfg->parts)
         job__assemble(&job);
     st->wall_seconds = proc_now() - job.started;
     s_show_progress(&job);

@@ -22,6 +22,8 @@ typedef struct job_config {
     split_t *split;           /* the opened inputs (borrowed) */
     uint32_t reducers;        /* reducers (-R), 1 unless key-grouped */
     uint64_t memory;          /* --memory: bytes for all reducers together, 0 unbounded */
+    const char *const *parts; /* --output-parts: reducer i writes parts[i] (it exists), and no
+                                 output is assembled; NULL: output_path (or the assembly) */
 } job_config_t;
 
 /* What one reducer said in its DONE. */

@@ -20,6 +20,7 @@
 #include "taskenv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -151,6 +152,48 @@ done:
     return rc;
 }
 
+/* --output-parts DIR: makes DIR/part-00000... (empty, one per reducer, as a
+ * reducer opens its output without creating it) into *paths, n of them
+ * (owned, for s_parts_fini).  A part that exists is refused, never
+ * truncated: it could be an input, or another job's output.  0, or -errno
+ * with e naming the file. */
+static int s_parts_make(const char *dir, uint32_t n, char ***paths, err_t *e)
+{
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return err_set(e, -errno, "--output-parts %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return err_set(e, -ENOTDIR, "--output-parts %s: not a directory", dir);
+    *paths = mem_calloc(n + 1, sizeof **paths);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = strlen(dir) + 16;
+        char *path = mem_alloc(len);
+        snprintf(path, len, "%s/part-%05u", dir, i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+        if (fd < 0) {
+            int rc = err_set(e, -errno, "--output-parts: %s: %s", path, strerror(errno));
+            free(path);
+            return rc;
+        }
+        close(fd);
+        (*paths)[i] = path; /* ours from now on: removed if the job fails */
+    }
+    return 0;
+}
+
+/* Frees the parts' paths, first removing the files when the job failed: a
+ * part is either a reducer's whole output or not there. */
+static void s_parts_fini(char ***paths, bool remove)
+{
+    for (size_t i = 0; *paths && (*paths)[i]; i++) {
+        if (remove)
+            unlink((*paths)[i]);
+        free((*paths)[i]);
+    }
+    free(*paths);
+    *paths = NULL;
+}
+
 static int s_check_binaries(const char *dir, err_t *e)
 {
     static const char *const names[] = { "mr-mapper", "mr-reducer" };
@@ -207,6 +250,7 @@ int main(int argc, char **argv)
     afile_t *out = NULL; /* -o: written by the reducer, renamed on success */
     job_stats_t st;
     memset(&st, 0, sizeof st);
+    char **parts = NULL; /* --output-parts: the part files, owned */
 
     proc_raise_fd_limit(); /* before any input is opened */
     /* A plugin's constructors and destructors run in our dlopen: what they
@@ -239,6 +283,13 @@ int main(int argc, char **argv)
         status = EXIT_USAGE;
         goto fail;
     }
+    if ((a.key_fields || a.field_sep) && mode != ARGS_MODE_GROUPED) {
+        err_set(&e, -EINVAL,
+                "--key-fields and --field-separator apply to a key-grouped job (give "
+                "--reduce-cmd or -r)");
+        status = EXIT_USAGE;
+        goto fail;
+    }
     job_config_t cfg = {
         .args = &a,
         .mode = mode,
@@ -255,6 +306,9 @@ int main(int argc, char **argv)
                                               : args_default_reducers(),
         .memory = a.memory_set ? a.memory : args_default_memory(),
     };
+    if (a.output_parts && s_parts_make(a.output_parts, cfg.reducers, &parts, &e) < 0)
+        goto fail;
+    cfg.parts = (const char *const *)parts;
     rc = job_run(&cfg, &st, &e);
     if (st.skipped)
         log_warn("skipped %llu bad record%s (--skip-bad)%s%s", (unsigned long long)st.skipped,
@@ -292,6 +346,7 @@ fail:
     if (e.code)
         log_error("%s", e.text);
 done:
+    s_parts_fini(&parts, status != 0);
     afile_destroy(&out);
     job_stats_fini(&st);
     split_destroy(&split);

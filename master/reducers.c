@@ -49,7 +49,9 @@ int job__spawn_reducer(job_t *job, reducer_t *r)
     argv[n++] = "--output";
     /* One reducer writes the output itself; several write their parts,
      * which mr-run assembles once every one is DONE. */
-    if (job->n_reducers > 1)
+    if (job->cfg->parts) /* --output-parts: its own part-0000I, nothing to assemble */
+        argv[n++] = (char *)job->cfg->parts[r->index];
+    else if (job->n_reducers > 1)
         argv[n++] = (char *)scratch_part(job->scratch, r->index);
     else
         argv[n++] = (char *)(job->cfg->output_path ? job->cfg->output_path : "-");

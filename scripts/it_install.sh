@@ -35,11 +35,12 @@ cmake --install "$BUILD" --prefix "$P" >"$W/install.log" 2>&1
 it_status_ok "cmake --install $BUILD --prefix \$IT_WORK/prefix exits 0" $? "$W/install.log"
 
 missing=
-for f in bin/mr-run bin/mr-mapper bin/mr-reducer bin/mr-keygen bin/mr-stream; do
+for f in bin/mr-run bin/mr-mapper bin/mr-reducer bin/mr-keygen bin/mr-stream bin/mr-streaming; do
     [ -x "$P/$f" ] || missing="$missing $f"
 done
 for f in include/mr.h share/pkgconfig/mr.pc share/man/man1/mr-run.1 share/man/man1/mr-mapper.1 \
-    share/man/man1/mr-stream.1 share/man/man1/mr-keygen.1 share/man/man7/mr-plugin.7 \
+    share/man/man1/mr-stream.1 share/man/man1/mr-streaming.1 share/man/man1/mr-keygen.1 \
+    share/man/man7/mr-plugin.7 \
     lib/mr/examples/wordcount.so lib/mr/examples/upper.so lib/mr/examples/grep.so \
     share/mr/examples/wordcount.c share/mr/examples/genesis.txt share/doc/mr/README.md; do
     [ -f "$P/$f" ] || missing="$missing $f"
@@ -60,6 +61,8 @@ it_equal "mr-run --version: the version and the plugin ABI range" \
 it_equal "mr-stream --version: the version and the plugin ABI range" \
     "mr-stream $V (plugin ABI 1 to $ABI)" "$("$P/bin/mr-stream" --version 2>&1)"
 it_equal "mr-keygen --version: the version" "mr-keygen $V" "$("$P/bin/mr-keygen" --version 2>&1)"
+it_equal "mr-streaming --version: the version" "mr-streaming $V" \
+    "$("$P/bin/mr-streaming" --version 2>&1)"
 
 # ---- pkg-config -----------------------------------------------------------
 
@@ -135,7 +138,8 @@ it_mentions "mr-run without mr-mapper beside it: says where it looked" "$W/alone
 # ---- the man pages --------------------------------------------------------
 
 if command -v groff >/dev/null; then
-    for page in man1/mr-run.1 man1/mr-mapper.1 man1/mr-stream.1 man1/mr-keygen.1 man7/mr-plugin.7; do
+    for page in man1/mr-run.1 man1/mr-mapper.1 man1/mr-stream.1 man1/mr-streaming.1 man1/mr-keygen.1 \
+        man7/mr-plugin.7; do
         f=$P/share/man/$page
         name=$(basename "$page")
         groff -man -ww -z "$f" >"$W/$name.warn" 2>&1
@@ -146,7 +150,7 @@ if command -v groff >/dev/null; then
         it_check "$name carries version $V in its title" grep -q "^\\.TH .* \"mr $V\" " "$f"
     done
     # Every option that a command's --help names is in its page.
-    for cmd in mr-run mr-mapper mr-stream mr-keygen; do
+    for cmd in mr-run mr-mapper mr-stream mr-streaming mr-keygen; do
         groff -man -Tascii -P-cbou "$P/share/man/man1/$cmd.1" 2>/dev/null >"$W/$cmd.txt"
         "$P/bin/$cmd" --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u >"$W/$cmd.flags"
         absent=

@@ -618,6 +618,29 @@ static void test_cmdenv(void **state)
                  "A=1");
 }
 
+/* --key-fields, --field-separator and --output-parts (mr-streaming's). */
+static void test_key_fields_and_parts(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(PARSE(&a, &e, "--map-cmd", "cat", "--reduce-cmd", "cat", "--key-fields", "2",
+                           "--field-separator", "::", "--output-parts", "out"),
+                     0);
+    assert_int_equal(a.key_fields, 2);
+    assert_string_equal(a.field_sep, "::");
+    assert_string_equal(a.output_parts, "out");
+    args_fini(&a);
+    EXPECT_ERROR("--key-fields", "--map-cmd", "cat", "--reduce-cmd", "cat", "--key-fields", "0");
+    EXPECT_ERROR("--field-separator", "--map-cmd", "cat", "--reduce-cmd", "cat",
+                 "--field-separator", "");
+    EXPECT_ERROR("split a --map-cmd's lines", "-m", "x.so", "--key-fields", "2");
+    EXPECT_ERROR("split a --map-cmd's lines", "--map-cmd", "cat", "--ordered", "--key-fields", "2");
+    EXPECT_ERROR("-o and --output-parts exclude each other", "--map-cmd", "cat", "-o", "x",
+                 "--output-parts", "d");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_check_files),
         cmocka_unit_test(test_hadoop_options),
         cmocka_unit_test(test_cmdenv),
+        cmocka_unit_test(test_key_fields_and_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
