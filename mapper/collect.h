@@ -17,6 +17,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A combining chunk's first this many emits are its sample: when 9 in 10
+ * of them are distinct keys, the rest of the chunk is not combined (each
+ * pair goes out as emitted), since combining would not shrink it. */
+#define COLLECT_SAMPLE 16384
+
 typedef struct collect collect_t;
 
 /* A collector whose payload may grow to max_bytes.  combiner is the plugin

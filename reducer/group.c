@@ -85,6 +85,14 @@ void group_set_budget(group_t *self, size_t bytes, const char *spill_dir)
     counts_set_max_keys(self->counts, max);
 }
 
+void group_set_max_sums(group_t *self, size_t keys)
+{
+    if (!self->counts)
+        return;
+    self->max_sums = keys;
+    counts_set_max_keys(self->counts, keys);
+}
+
 size_t group_keys(const group_t *self)
 {
     return htab_count(self->table) + (self->counts ? counts_count(self->counts) : 0);

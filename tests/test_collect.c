@@ -396,6 +396,59 @@ static void test_sum_kind_adds_without_calls(void **state)
     collect_destroy(&c);
 }
 
+/* A chunk whose first COLLECT_SAMPLE emits are all distinct keys stops
+ * combining: the rest go out as emitted, a key repeated after the sample
+ * in two pairs whose counts add up to its own; the next chunk, with
+ * repeats, combines again. */
+static void test_sample_stops_combining(void **state)
+{
+    (void)state;
+    calls_t calls = { 0 };
+    /* The engine's sum (the counts table) and a combine called per pair
+     * (htab). */
+    const mr_plugin_t *const kinds[] = { &s_sum_kind, &s_sum };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        collect_t *c = collect_new(kinds[k], &calls, (size_t)1 << 26);
+        collect_begin(c);
+        mr_emitter_t *out = collect_emitter(c);
+        const uint64_t one = 1;
+        char key[32];
+        const unsigned n = COLLECT_SAMPLE + 1000;
+        for (unsigned i = 0; i < n; i++) {
+            int len = snprintf(key, sizeof key, "k%u", i);
+            assert_int_equal(mr_emit(out, key, (size_t)len, &one, 8), 0);
+        }
+        /* k0 again, twice, after the sample: two more pairs of it. */
+        assert_int_equal(mr_emit(out, "k0", 2, &one, 8), 0);
+        assert_int_equal(mr_emit(out, "k0", 2, &one, 8), 0);
+        proto_pairs_t p;
+        s_finish_decode(c, &p);
+        assert_int_equal(p.count, n + 2);
+        uint64_t k0 = 0;
+        for (size_t i = 0; i < p.count; i++) {
+            mr_bytes_t kb, vb;
+            proto_pairs_get(&p, i, &kb, &vb);
+            if (s_eq(kb, "k0", 2))
+                k0 += s_u64(vb);
+        }
+        assert_int_equal(k0, 3);
+        proto_pairs_fini(&p);
+
+        /* A chunk of repeats combines from the start again. */
+        collect_begin(c);
+        out = collect_emitter(c);
+        for (unsigned i = 0; i < n; i++) {
+            int len = snprintf(key, sizeof key, "r%u", i % 100);
+            assert_int_equal(mr_emit(out, key, (size_t)len, &one, 8), 0);
+        }
+        s_finish_decode(c, &p);
+        assert_int_equal(p.count, 100);
+        assert_int_equal(s_count_of(&p, "r7"), n / 100 + (7 < n % 100));
+        proto_pairs_fini(&p);
+        collect_destroy(&c);
+    }
+}
+
 /* A combiner plugin without combine means no combining. */
 static void test_combiner_without_combine(void **state)
 {
@@ -625,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_begin_resets),
         cmocka_unit_test(test_combiner_one_pair_per_key),
         cmocka_unit_test(test_sum_kind_adds_without_calls),
+        cmocka_unit_test(test_sample_stops_combining),
         cmocka_unit_test(test_combiner_without_combine),
         cmocka_unit_test(test_cap_too_small),
         cmocka_unit_test(test_combine_must_emit_once),
