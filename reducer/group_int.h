@@ -73,6 +73,9 @@ static inline mr_bytes_t group__item_value(const group_item_t *it)
  * the keys that are in both tables; NULL with e set when combine failed. */
 group_item_t *group__sorted_items(group_t *self, size_t *n_p, err_t *e);
 
+/* group_sort.c: sorts n items in bytewise key order, in place. */
+void group__sort_items(group_item_t *items, size_t n);
+
 /* The path of the next run (malloc'd). */
 char *group__run_path(group_t *self);
 
