@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 typedef struct source {
@@ -18,6 +19,7 @@ typedef struct source {
     void *src;           /* borrowed, passed to next */
     mr_bytes_t key;      /* its current record's key */
     mr_bytes_t value;    /* and value */
+    uint64_t prefix;     /* run_key_prefix of key */
 } source_t;
 
 struct kmerge {
@@ -69,7 +71,15 @@ void kmerge_add_run(kmerge_t *self, run_reader_t *run)
  * same key from an earlier source. */
 static inline bool s_before(const kmerge_t *self, size_t a, size_t b)
 {
-    int c = run_key_cmp(self->sources[a].key, self->sources[b].key);
+    const source_t *x = &self->sources[a];
+    const source_t *y = &self->sources[b];
+    /* The prefix first: on 14 runs of short keys the memcmp calls were a
+     * quarter of a spilling reducer's CPU. */
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix;
+    int c = x->key.len <= 8 && y->key.len <= 8
+                ? (x->key.len > y->key.len) - (x->key.len < y->key.len)
+                : run_key_cmp(x->key, y->key);
     return c < 0 || (c == 0 && a < b);
 }
 
@@ -102,6 +112,7 @@ static int s_start(kmerge_t *self, err_t *e)
         int rc = s->next(s->src, &s->key, &s->value, e);
         if (rc < 0)
             return rc;
+        s->prefix = rc > 0 ? run_key_prefix(s->key.ptr, s->key.len) : 0;
         if (rc > 0)
             self->heap[self->n_heap++] = i;
     }
@@ -120,6 +131,8 @@ static int s_advance(kmerge_t *self, err_t *e)
         return rc;
     if (rc == 0)
         self->heap[0] = self->heap[--self->n_heap];
+    else
+        s->prefix = run_key_prefix(s->key.ptr, s->key.len);
     s_sift_down(self, 0);
     return 0;
 }

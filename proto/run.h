@@ -27,9 +27,11 @@
 #define MR_RUN_H
 
 #include "err.h"
+#include "le64.h"
 #include "mr.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* What a writer buffers before it writes a block: large enough that a
  * block costs one write and one read, small enough that a merge of 64
@@ -88,5 +90,17 @@ void run_reader_destroy(run_reader_t **self_p);
 
 /* Bytewise order of two keys, as memcmp then length: <0, 0 or >0. */
 int run_key_cmp(mr_bytes_t a, mr_bytes_t b);
+
+/* The first 8 bytes of a key (zero-padded) as a number that orders as
+ * run_key_cmp does whenever two numbers differ: sorts and merges decide
+ * most comparisons with it, without a memcmp call.  When they are equal,
+ * keys of at most 8 bytes order by length, longer ones by run_key_cmp. */
+static inline uint64_t run_key_prefix(const void *key, size_t len)
+{
+    uint64_t v = 0;
+    if (len)
+        memcpy(&v, key, len < 8 ? len : 8);
+    return __builtin_bswap64(le64(v));
+}
 
 #endif

@@ -7,19 +7,10 @@
  */
 #include "group_int.h"
 
+#include "run.h"
+
 #include <stdint.h>
 #include <string.h>
-
-/* The first 8 bytes of a key as a number that sorts as they do. */
-static inline uint64_t s_prefix(const char *key, size_t len)
-{
-    uint64_t v = 0;
-    if (len >= 8)
-        memcpy(&v, key, 8);
-    else if (len)
-        memcpy(&v, key, len);
-    return __builtin_bswap64(le64(v));
-}
 
 /* Whether item a's key sorts before b's (bytewise), most often decided
  * by the prefixes alone: sorting 5 M keys with a memcmp call for each
@@ -119,7 +110,7 @@ static void s_sort_items(group_item_t *items, size_t n, unsigned depth)
 void group__sort_items(group_item_t *items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        items[i].prefix = s_prefix(items[i].key, items[i].key_len);
+        items[i].prefix = run_key_prefix(items[i].key, items[i].key_len);
     unsigned depth = 0;
     for (size_t m = n; m > 1; m >>= 1)
         depth += 2;
