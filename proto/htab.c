@@ -229,6 +229,19 @@ static slot_t *s_probe(const htab_t *self, uint64_t h, const void *key, size_t k
     }
 }
 
+/* Makes e an entry of key with an empty inline value, which starts
+ * key_room bytes after the key (key_len rounded up to 8, or more). */
+static inline void s_entry_init(htab_entry_t *e, size_t key_room, const void *key, size_t key_len)
+{
+    e->value = e->key + key_room;
+    e->value_len = 0;
+    e->value_cap = HTAB_INLINE_VALUE;
+    e->key_len = (uint32_t)key_len;
+    e->on_heap = 0;
+    if (key_len)
+        memcpy(e->key, key, key_len);
+}
+
 htab_entry_t *htab_upsert(htab_t *self, const void *key, size_t key_len, bool *added)
 {
     uint64_t h = htab_hash(key, key_len);
@@ -243,13 +256,7 @@ htab_entry_t *htab_upsert(htab_t *self, const void *key, size_t key_len, bool *a
     }
     size_t key_room = (key_len + 7) & ~(size_t)7;
     htab_entry_t *e = s_arena_alloc(self, sizeof *e + key_room + HTAB_INLINE_VALUE);
-    e->value = e->key + key_room;
-    e->value_len = 0;
-    e->value_cap = HTAB_INLINE_VALUE;
-    e->key_len = (uint32_t)key_len;
-    e->on_heap = 0;
-    if (key_len)
-        memcpy(e->key, key, key_len);
+    s_entry_init(e, key_room, key, key_len);
     s->hash = h;
     s->entry = e;
     self->count++;
@@ -287,13 +294,7 @@ htab_entry_t *htab_entry_renew(htab_entry_t *e, size_t *room_p, const void *key,
         e = mem_alloc(sizeof *e + key_room + HTAB_INLINE_VALUE);
         *room_p = key_room;
     }
-    e->value = e->key + *room_p;
-    e->value_len = 0;
-    e->value_cap = HTAB_INLINE_VALUE;
-    e->key_len = (uint32_t)key_len;
-    e->on_heap = 0;
-    if (key_len)
-        memcpy(e->key, key, key_len);
+    s_entry_init(e, *room_p, key, key_len);
     return e;
 }
 

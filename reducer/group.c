@@ -251,6 +251,17 @@ char *group__run_path(group_t *self)
     return path;
 }
 
+int group__end_run(group_t *self, run_writer_t **w_p, int rc, err_t *e)
+{
+    if (!*w_p)
+        return rc;
+    self->spilled_bytes += run_writer_bytes(*w_p);
+    if (rc == 0)
+        return run_writer_close(w_p, e);
+    run_writer_destroy(w_p);
+    return rc;
+}
+
 void group__push_run(group_t *self, char *path)
 {
     if (self->n_runs == self->cap_runs) {
@@ -289,13 +300,7 @@ static int s_spill(group_t *self, err_t *e)
         rc = run_writer_add(w, (mr_bytes_t){ items[i].key, items[i].key_len },
                             group__item_value(&items[i]), e);
     free(items);
-    if (w) {
-        self->spilled_bytes += run_writer_bytes(w);
-        if (rc == 0)
-            rc = run_writer_close(&w, e);
-        else
-            run_writer_destroy(&w);
-    }
+    rc = group__end_run(self, &w, rc, e);
     if (rc < 0) {
         unlink(path);
         free(path);

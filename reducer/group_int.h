@@ -82,6 +82,11 @@ char *group__run_path(group_t *self);
 /* Appends path (taking it) to the runs. */
 void group__push_run(group_t *self, char *path);
 
+/* Ends the run *w_p (NULL: none was opened): closed when rc is 0, its
+ * bytes counted as spilled, else abandoned (removed).  Returns rc, or the
+ * close's error. */
+int group__end_run(group_t *self, run_writer_t **w_p, int rc, err_t *e);
+
 /* Removes runs [from, to) from the list, unlinking their files. */
 void group__remove_runs(group_t *self, size_t from, size_t to);
 

@@ -170,13 +170,7 @@ int group__compact(group_t *self, err_t *e)
         rc = s_merge(self, km, combine ? MERGE_FOLD : MERGE_STREAM, s_sink_run, w, e);
     kmerge_destroy(&km);
     s_readers_close(&rs);
-    if (w) {
-        self->spilled_bytes += run_writer_bytes(w);
-        if (rc == 0)
-            rc = run_writer_close(&w, e);
-        else
-            run_writer_destroy(&w);
-    }
+    rc = group__end_run(self, &w, rc, e);
     group__remove_runs(self, 0, n);
     if (rc < 0) {
         unlink(path);
