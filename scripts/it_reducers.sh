@@ -156,8 +156,10 @@ fi
 # travel over the two reducers' CURVE ports.
 mkdir -p "$W/keys"
 "$MR_BIN/mr-keygen" "$W/keys/master" >/dev/null 2>"$W/keygen.err" &&
-    "$MR_BIN/mr-keygen" "$W/b" >/dev/null 2>>"$W/keygen.err" && cp "$W/b.pub" "$W/keys/"
-it_status_ok "mr-keygen makes the master's and the mapper's keys" $? "$W/keygen.err"
+    "$MR_BIN/mr-keygen" "$W/b" >/dev/null 2>>"$W/keygen.err" && cp "$W/b.pub" "$W/keys/" &&
+    "$MR_BIN/mr-keygen" "$W/keys/evil" >/dev/null 2>>"$W/keygen.err"
+it_status_ok "mr-keygen makes the master's, the mapper's and an authorized forger's keys" $? \
+    "$W/keygen.err"
 port=$(it_free_port)
 "$MR_RUN" -m "$WC" -j 0 -R 2 --sort --listen "tcp://127.0.0.1:$port" \
     --server-key "$W/keys/master.key" --authorized-keys "$W/keys" --stats "$W/remote.json" \
@@ -166,6 +168,21 @@ master=$!
 IT_BG_PIDS+=("$master")
 it_check "the -R 2 master listens" \
     it_wait_for 60 grep -qsF "listening for remote mappers on tcp://127.0.0.1:$port" "$W/remote.err"
+# Before the real mapper joins: a peer with a valid key pushes RESULTs
+# under forged tokens to the second reducer's port (each reducer checks
+# tokens on its own); none may be merged (the output is compared below).
+"$MR_BIN/mr-test-peer" forge 0 1 --reducer 1 --connect "tcp://127.0.0.1:$port" -m "$WC" \
+    --key "$W/keys/evil.key" --server-pub "$W/keys/master.pub" >"$W/forge.out" 2>"$W/forge.err"
+it_status_ok "a peer with a valid key pushes 6 forged RESULTs to reducer 1's port" $? \
+    "$W/forge.err"
+welcome_port=$(sed -n 's/.*result_port=\([0-9]*\).*/\1/p' "$W/forge.out")
+forge_port=$(sed -n 's/^forged .* to tcp:.*:\([0-9]*\)$/\1/p' "$W/forge.out")
+it_check "those went to another port than reducer 0's ($forge_port, not $welcome_port)" \
+    test -n "$forge_port" -a -n "$welcome_port" -a "$forge_port" != "$welcome_port"
+forged_dropped() {
+    [ "$(grep -c "its token does not match what the master assigned" "$W/remote.err")" -ge 1 ]
+}
+it_check "reducer 1 drops them: their token does not match" it_wait_for 60 forged_dropped
 "$MR_BIN/mr-mapper" --connect "tcp://127.0.0.1:$port" -m "$WC" --key "$W/b.key" \
     --server-pub "$W/keys/master.pub" 2>"$W/remote-mapper.err" &
 rmapper=$!

@@ -90,7 +90,8 @@ static const char s_usage[] =
     "  --total N           FINISH's chunk count (default 0)\n"
     "  --push              garbage: a plain PUSH socket instead of a DEALER\n"
     "  --deadline SECONDS  how long to wait for the master (default 30)\n"
-    "  --name TEXT         the host name HELLO gives (default mr-test-peer)\n";
+    "  --name TEXT         the host name HELLO gives (default mr-test-peer)\n"
+    "  --reducer I         push results to reducer I's port (default 0)\n";
 
 static int s_secure_client(void *sock, void *arg)
 {
@@ -143,6 +144,21 @@ int peer_drain(peer_t *p, err_t *e)
 /* HELLO with the plugin's digest, then WELCOME (kept in p->welcome) or
  * REFUSE.  0, -EACCES (our key refused), -EPROTO (refused: e says why) or
  * -ETIMEDOUT. */
+void *peer_open_results(peer_t *p, char *endpoint, size_t len, err_t *e)
+{
+    uint32_t port = p->welcome.result_port;
+    if (p->opts.reducer > 0 || p->welcome.n_ports > 0) {
+        if (p->opts.reducer >= p->welcome.n_ports) {
+            err_set(e, -EINVAL, "--reducer %u: the job has %u reducers", p->opts.reducer,
+                    p->welcome.n_ports ? p->welcome.n_ports : 1);
+            return NULL;
+        }
+        port = p->welcome.ports[p->opts.reducer];
+    }
+    snprintf(endpoint, len, "tcp://%s:%u", p->host, port);
+    return peer_open(p, TRANSPORT_PUSH, endpoint, NULL, e);
+}
+
 int peer_join(peer_t *p, err_t *e)
 {
     proto_msg_t msg;
@@ -283,8 +299,7 @@ static int s_finish(peer_t *p, err_t *e)
     if (rc < 0)
         return rc;
     char endpoint[300];
-    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.result_port);
-    void *results = peer_open(p, TRANSPORT_PUSH, endpoint, NULL, e);
+    void *results = peer_open_results(p, endpoint, sizeof endpoint, e);
     if (!results)
         return e->code;
     proto_msg_t msg;
@@ -439,6 +454,7 @@ static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **
         { "push", no_argument, NULL, 'p' },
         { "deadline", required_argument, NULL, 'D' },
         { "name", required_argument, NULL, 'N' },
+        { "reducer", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -460,6 +476,13 @@ static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **
             break;
         case 'p': o->push = true; break;
         case 'N': o->name = optarg; break;
+        case 'R': {
+            uint64_t r = 0;
+            if (proc_parse_u64(optarg, &r) < 0 || r >= PROTO_REDUCERS_MAX)
+                return err_set(e, -EINVAL, "invalid --reducer '%s'", optarg);
+            o->reducer = (uint32_t)r;
+            break;
+        }
         case 'D': {
             char *end = NULL;
             o->deadline = strtod(optarg, &end);

@@ -25,6 +25,7 @@ typedef struct peer_opts {
     bool push;              /* --push */
     double deadline;        /* --deadline */
     const char *name;       /* --name: the host name HELLO gives, or NULL */
+    uint32_t reducer;       /* --reducer: whose port results go to (WELCOME's ports) */
     const char *command;    /* the command's name */
     char **args;            /* the command's arguments (borrowed from argv) */
     int n_args;             /* how many */
@@ -51,6 +52,11 @@ void *peer_open(peer_t *p, transport_kind_t kind, const char *endpoint, void **w
 
 /* Sends msg (and a payload when not NULL) on sock.  0 or -errno. */
 int peer_send(peer_t *p, void *sock, const proto_msg_t *msg, const void *payload, size_t len);
+
+/* A PUSH to the result port of reducer --reducer (WELCOME's ports), after
+ * peer_join, its endpoint written to endpoint (len bytes); owned by the
+ * caller.  NULL with e set when the job has no such reducer. */
+void *peer_open_results(peer_t *p, char *endpoint, size_t len, err_t *e);
 
 /* HELLO with the plugin's digest (and --host as the host name), then
  * WELCOME (kept in p->welcome) or REFUSE.  0 or -errno with e set. */

@@ -47,14 +47,6 @@ static int s_arg(peer_t *p, int i, uint64_t max, uint64_t *out, err_t *e)
     return 0;
 }
 
-/* A PUSH to the reducer's TCP port, which WELCOME named. */
-static void *s_results(peer_t *p, err_t *e)
-{
-    char endpoint[300];
-    snprintf(endpoint, sizeof endpoint, "tcp://%s:%u", p->host, p->welcome.result_port);
-    return peer_open(p, TRANSPORT_PUSH, endpoint, NULL, e);
-}
-
 /* Closes a PUSH after what it queued has left, or the deadline. */
 static void s_flush(peer_t *p, void **sock)
 {
@@ -69,7 +61,8 @@ int peer_forge(peer_t *p, err_t *e)
     if ((rc = s_arg(p, 0, UINT64_MAX, &chunk, e)) < 0 ||
         (rc = s_arg(p, 1, UINT32_MAX, &mapper, e)) < 0 || (rc = peer_join(p, e)) < 0)
         return rc;
-    void *results = s_results(p, e);
+    char endpoint[300];
+    void *results = peer_open_results(p, endpoint, sizeof endpoint, e);
     if (!results)
         return e->code;
     buf_t pairs;
@@ -105,8 +98,8 @@ int peer_forge(peer_t *p, err_t *e)
     s_flush(p, &results);
     if (rc < 0)
         return err_set(e, rc, "forge: %s", strerror(-rc));
-    printf("forged 6 RESULTs for chunk %llu in the name of mapper %llu\n",
-           (unsigned long long)chunk, (unsigned long long)mapper);
+    printf("forged 6 RESULTs for chunk %llu in the name of mapper %llu to %s\n",
+           (unsigned long long)chunk, (unsigned long long)mapper, endpoint);
     return 0;
 }
 
@@ -182,7 +175,8 @@ int peer_bighead(peer_t *p, err_t *e)
     for (int i = 0; i < 4; i++)
         frame[1 + i] = (unsigned char)(n >> (8 * (3 - i)));
     memset(frame + 5, 0xc0, n);
-    void *results = s_results(p, e);
+    char endpoint[300];
+    void *results = peer_open_results(p, endpoint, sizeof endpoint, e);
     if (!results) {
         free(frame);
         return e->code;
