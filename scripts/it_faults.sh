@@ -105,29 +105,6 @@ it_check "oracle: slowwc's ordered output of the input (tr, grep, sed)" \
 
 # 1. Mappers SIGKILLed mid-job.
 #
-# mapping_mapper PID FILE [RECORDS]: true when one of PID's mr-mapper
-# children has FILE mapped, with VICTIM set to its pid.  A local mapper maps
-# an input file when its first TASK comes (docs/architecture.md, "Input:
-# who reads the bytes"), so it has said READY and is at work: killing it is
-# a crash mid-job, never one before READY (which fails a job at once).
-# With RECORDS, the mapper must also have slept that many times
-# (voluntary context switches of its main thread): slowwc sleeps once per
-# record, so it has mapped that many records, some chunks' worth, and
-# delivered results.  Also true, with VICTIM empty, once PID has ended.
-mapping_mapper() {
-    VICTIM=
-    it_alive "$1" || return 0
-    local c switches
-    for c in $(ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "mr-mapper" {print $1}'); do
-        grep -qF -- "$2" "/proc/$c/maps" 2>/dev/null || continue
-        switches=$(awk '$1 == "voluntary_ctxt_switches:" {print $2}' "/proc/$c/status" 2>/dev/null)
-        if [ "${switches:-0}" -ge "${3:-0}" ]; then
-            VICTIM=$c
-            return 0
-        fi
-    done
-    return 1
-}
 
 # run_shooting KILLS INPUT ARGS...: runs mr-run ARGS in the background and
 # SIGKILLs KILLS of its mappers, one at a time: each one at work on INPUT
@@ -144,7 +121,7 @@ run_shooting() {
     IT_BG_PIDS+=("$pid")
     shot=0
     while [ "$shot" -lt "$kills" ]; do
-        it_wait_for 60 mapping_mapper "$pid" "$input" 500 || break
+        it_wait_for 60 it_mapping_mapper "$pid" "$input" 500 || break
         if [ -z "$VICTIM" ] || ! kill -KILL "$VICTIM" 2>/dev/null; then
             break
         fi
@@ -426,7 +403,7 @@ IT_BG_PIDS+=("$pid")
 # work; sets REDUCER.
 reducer_of() {
     REDUCER=$(ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "mr-reducer" {print $1}')
-    [ -n "$REDUCER" ] && mapping_mapper "$1" "$W/text.txt" && [ -n "$VICTIM" ]
+    [ -n "$REDUCER" ] && it_mapping_mapper "$1" "$W/text.txt" && [ -n "$VICTIM" ]
 }
 if it_wait_for 60 reducer_of $pid; then
     kids=$(it_children $pid)

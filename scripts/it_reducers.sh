@@ -71,23 +71,6 @@ it_check "--stats: each reducer held some of the keys" \
     test "$(json "$W/r2.json" 'min(r["keys"] for r in d["reducers"])')" -gt 0
 
 # --- 4. mappers SIGKILLed with -R 3 --------------------------------------------
-# mapping_mapper PID FILE RECORDS: true when one of PID's mr-mapper children
-# has FILE mapped and has slept RECORDS times (slowwc sleeps per record), with
-# VICTIM set to it; also true, VICTIM empty, once PID has ended.
-mapping_mapper() {
-    VICTIM=
-    it_alive "$1" || return 0
-    local c switches
-    for c in $(ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "mr-mapper" {print $1}'); do
-        grep -qF -- "$2" "/proc/$c/maps" 2>/dev/null || continue
-        switches=$(awk '$1 == "voluntary_ctxt_switches:" {print $2}' "/proc/$c/status" 2>/dev/null)
-        if [ "${switches:-0}" -ge "${3:-0}" ]; then
-            VICTIM=$c
-            return 0
-        fi
-    done
-    return 1
-}
 it_gen_text 7 3000000 "$W/text.txt" 1
 (set -o pipefail && it_count_words "$W/text.txt" >"$W/text.tsv")
 "$MR_RUN" -q -m "$SLOW" --arg 40 -j 2 -R 3 --chunk-size 16k --sort --max-attempts 10 \
@@ -96,7 +79,7 @@ pid=$!
 IT_BG_PIDS+=("$pid")
 shot=0
 while [ $shot -lt 3 ]; do
-    it_wait_for 60 mapping_mapper "$pid" "$W/text.txt" 500 || break
+    it_wait_for 60 it_mapping_mapper "$pid" "$W/text.txt" 500 || break
     if [ -z "$VICTIM" ] || ! kill -KILL "$VICTIM" 2>/dev/null; then
         break
     fi
@@ -122,7 +105,7 @@ IT_BG_PIDS+=("$pid")
 reducer_of() {
     REDUCER=$(ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "mr-reducer" {print $1}' |
         sed -n 2p)
-    [ -n "$REDUCER" ] && mapping_mapper "$1" "$W/text.txt" 1 && [ -n "$VICTIM" ]
+    [ -n "$REDUCER" ] && it_mapping_mapper "$1" "$W/text.txt" 1 && [ -n "$VICTIM" ]
 }
 if it_wait_for 60 reducer_of $pid; then
     kids=$(it_children $pid)

@@ -361,6 +361,30 @@ it_wait_for() {
     done
 }
 
+# it_mapping_mapper PID FILE [RECORDS]: true when one of PID's mr-mapper
+# children has FILE mapped, with VICTIM set to its pid.  A local mapper maps
+# an input file when its first TASK comes (docs/architecture.md, "Input:
+# who reads the bytes"), so it has said READY and is at work: killing it is
+# a crash mid-job, never one before READY (which fails a job at once).
+# With RECORDS, the mapper must also have slept that many times
+# (voluntary context switches of its main thread): slowwc sleeps once per
+# record, so it has mapped that many records, some chunks' worth, and
+# delivered results.  Also true, with VICTIM empty, once PID has ended.
+it_mapping_mapper() {
+    VICTIM=
+    it_alive "$1" || return 0
+    local c switches
+    for c in $(ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "mr-mapper" {print $1}'); do
+        grep -qF -- "$2" "/proc/$c/maps" 2>/dev/null || continue
+        switches=$(awk '$1 == "voluntary_ctxt_switches:" {print $2}' "/proc/$c/status" 2>/dev/null)
+        if [ "${switches:-0}" -ge "${3:-0}" ]; then
+            VICTIM=$c
+            return 0
+        fi
+    done
+    return 1
+}
+
 # it_free_port: a TCP port that nothing listens on now, picked by the kernel.
 it_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
