@@ -7,12 +7,13 @@
 #include "command.h"
 
 #include "buf.h"
-#include "proc.h"
+#include "proc_child.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mem.h"
 #include "proc.h"
+#include "proc_child.h"
 #include "transport.h"
 
 #include <errno.h>

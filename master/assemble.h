@@ -3,7 +3,7 @@
  * calls it after every reducer said DONE, with the parts in partition order
  * (<scratch>/part-<i>) and, for --sort, each part's key index
  * (<scratch>/index-<i>, a run file of (key, u64le output bytes of that
- * key), keys ascending: proto/run.h).
+ * key), keys ascending: proto/fold/run.h).
  *
  * Without --sort the output is the parts one after another.  With it, each
  * part is sorted but the keys of the partitions interleave: a streaming
@@ -32,7 +32,7 @@ int assemble_concat(const char *const *parts, size_t n, int out_fd, err_t *e);
  * their indexes (indexes[i] describes parts[i]).  cb (may be NULL) is
  * called with arg as the bytes go.  Checks that the indexes account for
  * every byte of every part, exactly: -EBADMSG otherwise.  0 or a negative
- * code with e naming the part or index (an index's damage: proto/run.h). */
+ * code with e naming the part or index (an index's damage: proto/fold/run.h). */
 int assemble_merge(const char *const *parts, const char *const *indexes, size_t n, int out_fd,
                    assemble_progress_fn cb, void *arg, err_t *e);
 

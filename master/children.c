@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "proc_child.h"
 #include "spawn.h"
 
 #include <errno.h>

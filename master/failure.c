@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "proc_child.h"
 #include "spawn.h"
 
 #include <errno.h>

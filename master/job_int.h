@@ -151,7 +151,7 @@ typedef struct job {
     timeline_t *timeline;              /* owned --timeline recorder, NULL when off */
     uint64_t bytes_done;               /* input bytes of merged chunks */
     struct remote *remote;             /* owned --listen state, NULL without --listen */
-    token_secret_t secret;             /* the key of every attempt's token (proto/token.h) */
+    token_secret_t secret;             /* the key of every attempt's token (proto/wire/token.h) */
 } job_t;
 
 /* Ends the job as failed with a message (the first failure wins); returns

@@ -3,7 +3,7 @@
  * or a remote mapper, as BASENAME.key (secret, mode 0600) and BASENAME.pub
  * (public, mode 0644), and nothing else.  The .pub of each mapper goes into
  * the master's --authorized-keys directory; the master's .pub goes to the
- * mappers.  The file format is described in proto/keys.h.
+ * mappers.  The file format is described in proto/net/keys.h.
  */
 #include "cleanup.h"
 #include "keys.h"

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
-#include "proc.h"
+#include "proc_child.h"
 #include "spawn.h"
 #include "split.h"
 #include "stats.h"

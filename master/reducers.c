@@ -177,7 +177,7 @@ void job__on_done(job_t *job, const proto_msg_t *msg)
 
 /* A merge of minutes must stay interruptible, and assemble.h's calls run
  * to the end: so a SIGINT, SIGTERM or SIGHUP read from the signalfd here
- * ends mr-run as a fatal signal does (proto/cleanup.h: the temporary output
+ * ends mr-run as a fatal signal does (proto/util/cleanup.h: the temporary output
  * and the scratch directory are removed, then the signal's default action,
  * exit 128 + N).  Every child is already reaped.  (Unblocking the signals
  * instead would lose them where they are ignored: a background job of a

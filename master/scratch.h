@@ -8,10 +8,10 @@
  *
  *     part-<i>   reducer i's part of the output (-R N, N > 1); the
  *                assembly (master/assemble.h) builds -o from them
- *     index-<i>  with --sort: reducer i's key index (a run file, proto/run.h)
+ *     index-<i>  with --sort: reducer i's key index (a run file, proto/fold/run.h)
  *     r<i>/      reducer i's spill directory (--spill-dir): its runs
  *
- * The directory is registered with proto/cleanup.h (which empties one level
+ * The directory is registered with proto/util/cleanup.h (which empties one level
  * of subdirectories), so it is removed on success, on failure, and when
  * mr-run dies of a signal.
  */

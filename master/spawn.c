@@ -4,6 +4,7 @@
 #include "spawn.h"
 
 #include "proc.h"
+#include "proc_child.h"
 
 #include <errno.h>
 #include <fcntl.h>

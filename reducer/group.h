@@ -8,8 +8,8 @@
  *
  * Under a memory budget (group_set_budget), a group that holds more than
  * its budget writes what it holds, sorted by key, as a run file
- * (proto/run.h) in its spill directory, and starts afresh.  group_write
- * then merges the runs and what is held in key order (proto/kmerge.h):
+ * (proto/fold/run.h) in its spill directory, and starts afresh.  group_write
+ * then merges the runs and what is held in key order (proto/fold/kmerge.h):
  * combine across runs and reduce once per key; without combine, a key's
  * values are gathered across runs for reduce.  docs/architecture.md,
  * "Spilling", says where the memory goes.

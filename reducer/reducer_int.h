@@ -85,7 +85,7 @@ typedef struct reducer {
     uint64_t records;      /* input records of merged chunks */
     reporter_t *reporter;  /* --reduce-cmd: its stderr, counters for DONE; owned */
     uint64_t reduce_lines; /* lines fed to --reduce-cmd */
-    token_secret_t secret; /* checks every RESULT's token (proto/token.h) */
+    token_secret_t secret; /* checks every RESULT's token (proto/wire/token.h) */
     uint64_t forged;       /* RESULTs dropped for a token that does not match */
     double merge_seconds;  /* the final merge and write, at FINISH */
 } reducer_t;

@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "partition.h"
 #include "proc.h"
+#include "proc_child.h"
 #include "taskenv.h"
 
 #include <errno.h>

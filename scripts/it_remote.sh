@@ -318,7 +318,7 @@ for n in (1, 10, 64, 1000, 70000):
     s.close()
 PY
 it_equal "garbage can be thrown at the listening port" 0 $?
-# The .pub file's key, whole (proto/keys.h: `public-key = <40 chars of Z85>`;
+# The .pub file's key, whole (proto/net/keys.h: `public-key = <40 chars of Z85>`;
 # Z85 has '=' among its characters).
 rogue=$(sed -n 's/^[[:space:]]*public-key[[:space:]]*=[[:space:]]*\([^[:space:]]*\)[[:space:]]*$/\1/p' \
     "$W/other/rogue.pub")

@@ -1,5 +1,5 @@
 /*
- * test_afile.c - tests proto/afile.c: every file mr writes for a user is
+ * test_afile.c - tests proto/util/afile.c: every file mr writes for a user is
  * written whole or not at all, never through a file it did not create.
  *
  * Each test works in a fresh directory.  Checked: a new file and a

@@ -1,5 +1,5 @@
 /*
- * test_buf.c - tests proto/buf.c, the capped growing byte buffer.
+ * test_buf.c - tests proto/util/buf.c, the capped growing byte buffer.
  *
  * Appends keep every byte, reserve makes room without changing the contents,
  * the cap is exact (max bytes fit, max + 1 do not, and a refused append

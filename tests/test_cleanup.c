@@ -1,5 +1,5 @@
 /*
- * test_cleanup.c - tests proto/cleanup.c: a process that dies of a fatal
+ * test_cleanup.c - tests proto/util/cleanup.c: a process that dies of a fatal
  * signal (abort, as on out-of-memory; a segfault; SIGTERM) removes the
  * files and directories it registered, and still dies of that signal; a
  * forgotten path is left; a child that inherited the table (fork without

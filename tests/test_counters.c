@@ -1,5 +1,5 @@
 /*
- * test_counters.c - tests proto/counters.c: sums per (group, name), the
+ * test_counters.c - tests proto/host/counters.c: sums per (group, name), the
  * encoded form and its strict decoder, and Hadoop's limits.
  */
 #include "counters.h"

@@ -1,5 +1,5 @@
 /*
- * test_counts.c - tests proto/counts.c, the short-key sum table of the
+ * test_counts.c - tests proto/fold/counts.c, the short-key sum table of the
  * word-count hot path.
  *
  * Sums and iteration against a reference (htab) over 100000 keys of every

@@ -1,5 +1,5 @@
 /*
- * test_fmap.c - tests proto/fmap.c: a mapped file that is truncated under
+ * test_fmap.c - tests proto/util/fmap.c: a mapped file that is truncated under
  * us reads as zeros past its new end and says so (fmap_lost), instead of
  * killing the process with SIGBUS; a mapping never touched stays clean;
  * a SIGBUS that is not about a mapping goes to the handler before ours.

@@ -1,5 +1,5 @@
 /*
- * test_frame.c - tests proto/frame.c, the structural gate every msgpack frame
+ * test_frame.c - tests proto/wire/frame.c, the structural gate every msgpack frame
  * passes before msgpack-c unpacks it.
  *
  * Valid objects of every msgpack format are built with msgpack-c's own packer

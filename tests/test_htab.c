@@ -1,5 +1,5 @@
 /*
- * test_htab.c - tests proto/htab.c, the byte-string hash table of the
+ * test_htab.c - tests proto/fold/htab.c, the byte-string hash table of the
  * word-count hot path.
  *
  * Upsert, find, count and iteration over 100000 keys (which forces many

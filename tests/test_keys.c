@@ -1,5 +1,5 @@
 /*
- * test_keys.c - tests proto/keys.c: key pairs, key files, allow-lists and the
+ * test_keys.c - tests proto/net/keys.c: key pairs, key files, allow-lists and the
  * CURVE socket options, plus the mr-keygen tool built on them.
  *
  * Every test works in its own fresh directory under /tmp.  Good files must

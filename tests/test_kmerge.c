@@ -1,5 +1,5 @@
 /*
- * test_kmerge.c - tests proto/kmerge.c, the k-way merge: records of
+ * test_kmerge.c - tests proto/fold/kmerge.c, the k-way merge: records of
  * sorted runs and in-memory arrays come out in key order, equal keys in
  * the order their sources were added; empty sources, one source, many
  * sources; and a damaged run's error comes back from kmerge_next.

@@ -1,5 +1,5 @@
 /*
- * test_partition.c - proto/partition.c: which reducer owns a key.
+ * test_partition.c - proto/fold/partition.c: which reducer owns a key.
  */
 #include <setjmp.h>
 #include <stdarg.h>

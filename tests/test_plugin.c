@@ -1,5 +1,5 @@
 /*
- * test_plugin.c - tests proto/plugin.c, loading a user's plugin: the
+ * test_plugin.c - tests proto/host/plugin.c, loading a user's plugin: the
  * example word count (built against this header) and a word count built as
  * ABI version 1 plugins were (tests/plugins/abi1.c) both load, and the
  * engine calls the version-1 one correctly (its combine_kind, a field it

@@ -1,5 +1,5 @@
 /*
- * test_plugin_fail.c - tests proto/plugin_fail.c, the reason a plugin gives
+ * test_plugin_fail.c - tests proto/host/plugin_fail.c, the reason a plugin gives
  * with mr_fail(): a callback's message comes out of plugin_fail_why quoted
  * after "map() returned 1", once (the slot is then empty); without a
  * message, or after plugin_fail_clear, only the return code is told; the

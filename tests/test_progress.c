@@ -1,5 +1,5 @@
 /*
- * test_progress.c - tests proto/progress.c's status: the map command's
+ * test_progress.c - tests proto/host/progress.c's status: the map command's
  * last reporter:status, published by a mapper and read by the master.
  */
 #include "progress.h"

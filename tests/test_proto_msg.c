@@ -1,5 +1,5 @@
 /*
- * test_proto_msg.c - tests proto/proto_msg.c, the codec of every message
+ * test_proto_msg.c - tests proto/wire/proto_msg.c, the codec of every message
  * header [PROTO_VERSION, type, fields...].
  *
  * Every type in PROTO_MSG_TYPES round-trips with all its fields set (maximum

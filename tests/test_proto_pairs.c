@@ -1,5 +1,5 @@
 /*
- * test_proto_pairs.c - tests proto/proto_pairs.c, the codec of a RESULT's
+ * test_proto_pairs.c - tests proto/wire/proto_pairs.c, the codec of a RESULT's
  * payload (one array32 of key, value binaries).
  *
  * begin/add/end then decode round-trips 0, 1 and 10000 pairs, empty and

@@ -1,5 +1,5 @@
 /*
- * test_reporter.c - tests proto/reporter.c: reporter:counter and
+ * test_reporter.c - tests proto/host/reporter.c: reporter:counter and
  * reporter:status lines on a command's stderr are taken and never echoed,
  * every other byte passes through, in whatever pieces the pipe gives them.
  */

@@ -1,5 +1,5 @@
 /*
- * test_run.c - tests proto/run.c, the sorted run file: records come back as
+ * test_run.c - tests proto/fold/run.c, the sorted run file: records come back as
  * written, across blocks and in blocks of their own; the writer refuses
  * keys out of order; and a damaged run (truncated anywhere, a flipped
  * byte, a length over the cap, keys out of order, a wrong count) fails

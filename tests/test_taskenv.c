@@ -1,5 +1,5 @@
 /*
- * test_taskenv.c - tests proto/taskenv.c: the environment of a map or
+ * test_taskenv.c - tests proto/host/taskenv.c: the environment of a map or
  * reduce command, with Hadoop Streaming's task variables and --cmdenv's.
  */
 #include "taskenv.h"

@@ -1,5 +1,5 @@
 /*
- * test_token.c - proto/token.c: the MAC that binds a chunk attempt to the
+ * test_token.c - proto/wire/token.c: the MAC that binds a chunk attempt to the
  * mapper (and the peer key) it was given to.
  */
 #include <setjmp.h>

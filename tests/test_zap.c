@@ -1,5 +1,5 @@
 /*
- * test_zap.c - tests proto/zap.c, the ZAP handler, over real TCP sockets.
+ * test_zap.c - tests proto/net/zap.c, the ZAP handler, over real TCP sockets.
  *
  * Each test makes a context, starts the handler with an allow-list holding
  * one client key, binds a CURVE PULL server on tcp://127.0.0.1:* (the port

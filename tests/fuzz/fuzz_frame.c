@@ -1,5 +1,5 @@
 /*
- * fuzz_frame.c - libFuzzer harness for proto/frame.c: frame_check, the gate
+ * fuzz_frame.c - libFuzzer harness for proto/wire/frame.c: frame_check, the gate
  * every msgpack frame passes before msgpack-c sees it.
  *
  * Properties, for any bytes: frame_check returns 0 or -EBADMSG with the

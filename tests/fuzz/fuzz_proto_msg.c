@@ -1,5 +1,5 @@
 /*
- * fuzz_proto_msg.c - libFuzzer harness for proto/proto_msg.c: the header
+ * fuzz_proto_msg.c - libFuzzer harness for proto/wire/proto_msg.c: the header
  * codec every process decodes its peers' bytes with.
  *
  * Properties.  Decoding any bytes returns 0, -EBADMSG or -EPROTO (then with

@@ -1,5 +1,5 @@
 /*
- * fuzz_proto_pairs.c - libFuzzer harness for proto/proto_pairs.c: the
+ * fuzz_proto_pairs.c - libFuzzer harness for proto/wire/proto_pairs.c: the
  * RESULT payload the reducer walks in place, without copying.
  *
  * Properties.  proto_pairs_decode of any bytes returns 0 or -EBADMSG (then

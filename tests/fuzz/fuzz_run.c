@@ -1,5 +1,5 @@
 /*
- * fuzz_run.c - libFuzzer harness for proto/run.c: the reader of the run
+ * fuzz_run.c - libFuzzer harness for proto/fold/run.c: the reader of the run
  * files a reducer spills and reads back, and of the key indexes mr-run
  * merges.
  *

@@ -91,7 +91,7 @@ def frame_seeds():
     write(c, "c1", b"\xc1")
 
 
-# Every type's fields in the canonical wire order of proto/proto_msg.h.
+# Every type's fields in the canonical wire order of proto/wire/proto_msg.h.
 DIGEST = Bin(bytes(range(32)))
 TOKEN = Bin(bytes(range(100, 116)))
 MESSAGES = {

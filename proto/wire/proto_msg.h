@@ -25,13 +25,13 @@
 
 /* Bumped on any incompatible change of the wire format. */
 /* 2: RESULT and ACK carry emits (the guided chunk sizes of master/split.c). */
-/* 3: TASK, RESULT and FAIL carry the attempt's token (proto/token.h). */
+/* 3: TASK, RESULT and FAIL carry the attempt's token (proto/wire/token.h). */
 /* 4: key-grouped jobs may have several reducers (mr-run -R): a key's
  *    reducer is partition.h's function of htab_hash, now read little-endian
  *    on every host; ACK, DONE and LISTEN name their reducer, DONE carries
  *    its statistics, WELCOME every reducer's port.  TASK carries source
  *    (the task environment), RESULT, ACK and DONE carry counters
- *    (reporter:counter lines, proto/counters.h). */
+ *    (reporter:counter lines, proto/host/counters.h). */
 #define PROTO_VERSION 4
 
 /* The largest header frame any message needs (a TASK with a full skip list
@@ -81,11 +81,11 @@
 #define PROTO_DIGEST_LEN 32
 
 /* The most bytes of counters one RESULT, ACK or DONE carries (the encoded
- * form of proto/counters.h): an ACK must fit the master's 4 KiB control
+ * form of proto/host/counters.h): an ACK must fit the master's 4 KiB control
  * messages.  About 50 counters of Hadoop-sized names. */
 #define PROTO_CTRS_MAX 2048
 
-/* Bytes of an attempt's token (a MAC: proto/token.h). */
+/* Bytes of an attempt's token (a MAC: proto/wire/token.h). */
 #define PROTO_TOKEN_LEN 16
 
 /* WELCOME.mode values. */

@@ -150,7 +150,7 @@ int keys_write(const keys_pair_t *pair, const char *basename, bool overwrite, er
 
     /* The texts are fixed but for the keys, checked above, so they fit. */
     int n = snprintf(text, sizeof text,
-                     "# mr CURVE key pair (format: proto/keys.h).  SECRET: keep this file\n"
+                     "# mr CURVE key pair (format: proto/net/keys.h).  SECRET: keep this file\n"
                      "# mode 0600 and never copy it; hand out the .pub file instead.\n"
                      "public-key = %s\n"
                      "secret-key = %s\n",
@@ -161,7 +161,7 @@ int keys_write(const keys_pair_t *pair, const char *basename, bool overwrite, er
         return e->code;
 
     n = snprintf(text, sizeof text,
-                 "# mr CURVE public key (format: proto/keys.h).  Copy this file into the\n"
+                 "# mr CURVE public key (format: proto/net/keys.h).  Copy this file into the\n"
                  "# master's authorized keys directory to let its holder attach.\n"
                  "public-key = %s\n",
                  pair->public_z85);

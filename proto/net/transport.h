@@ -135,7 +135,7 @@ const char *transport_msg_peer(transport_msg_t *m, int i, char *buf, size_t len)
 #define TRANSPORT_USER_MAX 64
 
 /* The peer key of the connection part i of m came over: the user id the
- * ZAP handler gave it (the CURVE public key in Z85, proto/zap.h), or "" on a
+ * ZAP handler gave it (the CURVE public key in Z85, proto/net/zap.h), or "" on a
  * connection no ZAP handler was asked about (ipc, plain TCP); into buf
  * (TRANSPORT_USER_MAX bytes). */
 const char *transport_msg_user(transport_msg_t *m, int i, char *buf, size_t len);

@@ -132,7 +132,7 @@ int keys_curve_server(void *sock, const keys_pair_t *server, err_t *e);
 
 /* Like keys_curve_server, for a socket that only the client whose public
  * key is peer_z85 may reach: its ZAP domain is KEYS_ZAP_DOMAIN_FOR followed
- * by peer_z85, which the ZAP handler enforces (proto/zap.h).  0 or -errno
+ * by peer_z85, which the ZAP handler enforces (proto/net/zap.h).  0 or -errno
  * (-EINVAL: peer_z85 is not a Z85 key). */
 int keys_curve_server_for(void *sock, const keys_pair_t *server, const char *peer_z85, err_t *e);
 

@@ -6,7 +6,7 @@
  * and every reducer checks that what it is sent is its own: it is a wire
  * contract (PROTO_VERSION 4), the same on every host.  The definition:
  *
- *     h = htab_hash(key, len)          (proto/htab.c, keys read as
+ *     h = htab_hash(key, len)          (proto/fold/htab.c, keys read as
  *                                       little-endian words on every host)
  *     partition = (uint32_t)(((h >> 32) * n) >> 32)
  *

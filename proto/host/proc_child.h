@@ -1,16 +1,18 @@
 /*
- * proc.h - process-level helpers shared by the three programs: dying with
- * the parent, EINTR-safe whole reads and writes, and parsing numbers from
- * the command line without atoi's silent failures.
+ * proc_child.h - the children of a process: dying with the parent, the
+ * setup of a forked child, spawning a shell command, wording how a child
+ * ended, and keeping a plugin's printf out of the job's output.  Host
+ * layer (docs/architecture.md): the three programs start mappers, reducers
+ * and map or reduce commands through it.  Its half of the old proc module
+ * keeps the proc_ prefix; this process's own I/O, numbers and clock are
+ * proc.h, in the utility layer.
  */
-#ifndef MR_PROC_H
-#define MR_PROC_H
+#ifndef MR_PROC_CHILD_H
+#define MR_PROC_CHILD_H
 
 #include "err.h"
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 /* In a child of mr-run: ask the kernel for SIGKILL when the parent dies, and
@@ -58,26 +60,5 @@ int proc_guard_stdout(void);
  * goes to stderr) and moves saved back to descriptor 1, closing saved (for
  * -EBADF, closes descriptor 1 again, as it was). */
 void proc_restore_stdout(int saved);
-
-/* Writes all len bytes, retrying on EINTR and short writes.  0 or -errno. */
-int proc_write_all(int fd, const void *data, size_t len);
-
-/* Reads up to len bytes, retrying on EINTR and short reads; stops at EOF.
- * Returns the bytes read or -errno. */
-ssize_t proc_read_full(int fd, void *data, size_t len);
-
-/* Parses a whole decimal unsigned integer.  0 or -EINVAL / -ERANGE. */
-int proc_parse_u64(const char *s, uint64_t *out);
-
-/* Drops the pages of a file mapping map[0..map_len) that reading bytes
- * [off, off + len) may have brought into our resident set: the page cache
- * keeps them, and a later read faults them in again.  The kernel maps up to
- * 64 KiB around each page fault ("fault-around"), so the range released
- * reaches that far past the bytes read; without that, a process scanning a
- * 2 GB input kept 64 MB of it resident. */
-void proc_release_pages(const char *map, size_t map_len, size_t off, size_t len);
-
-/* Monotonic clock in seconds. */
-double proc_now(void);
 
 #endif
