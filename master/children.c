@@ -30,8 +30,8 @@ static bool s_children_left(const job_t *job)
     for (uint32_t i = 0; i < job->n_reducers; i++)
         if (job->reducers[i].pid)
             return true;
-    for (size_t i = 0; i < job->n_mappers; i++)
-        if (job->mappers[i].pid)
+    for (size_t i = 0; i < mappers_size(job->mappers); i++)
+        if (mappers_at(job->mappers, i)->pid)
             return true;
     return false;
 }
@@ -105,9 +105,9 @@ static void s_reap(job_t *job)
             s_on_reducer_exit(job, r, status);
             continue;
         }
-        for (size_t i = 0; i < job->n_mappers; i++) {
-            if (job->mappers[i].pid == pid) {
-                job__on_mapper_exit(job, &job->mappers[i], status);
+        for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+            if (mappers_at(job->mappers, i)->pid == pid) {
+                job__on_mapper_exit(job, mappers_at(job->mappers, i), status);
                 break;
             }
         }
@@ -128,8 +128,8 @@ static void s_reap_stopping(job_t *job, bool block)
         reducer_t *r = s_reducer(job, pid);
         if (r)
             s_on_reducer_exit(job, r, status);
-        for (size_t i = 0; i < job->n_mappers; i++) {
-            mapper_t *m = &job->mappers[i];
+        for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+            mapper_t *m = mappers_at(job->mappers, i);
             if (m->pid != pid)
                 continue;
             m->pid = 0;
@@ -163,9 +163,9 @@ static void s_kill_all(job_t *job, int sig)
     for (uint32_t i = 0; i < job->n_reducers; i++)
         if (job->reducers[i].pid)
             kill(-job->reducers[i].pid, sig); /* its group: --reduce-cmd too */
-    for (size_t i = 0; i < job->n_mappers; i++)
-        if (job->mappers[i].pid)
-            kill(-job->mappers[i].pid, sig); /* its group: commands too */
+    for (size_t i = 0; i < mappers_size(job->mappers); i++)
+        if (mappers_at(job->mappers, i)->pid)
+            kill(-mappers_at(job->mappers, i)->pid, sig); /* its group: commands too */
 }
 
 /* Stops every child: STOP to ready mappers on success, SIGTERM otherwise,
@@ -177,8 +177,8 @@ void job__shutdown(job_t *job)
     proto_msg_init(&msg, PROTO_STOP);
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        mapper_t *m = &job->mappers[i];
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        mapper_t *m = mappers_at(job->mappers, i);
         m->stopping = job->state == JOB_SUCCEEDED && m->pid && m->sock && m->ready &&
                       transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT) == 0;
         if (!m->stopping && m->pid)
@@ -216,9 +216,9 @@ void job__shutdown(job_t *job)
     for (uint32_t i = 0; i < job->n_reducers; i++)
         if (job->reducers[i].group)
             kill(-job->reducers[i].group, SIGKILL);
-    for (size_t i = 0; i < job->n_mappers; i++)
-        if (job->mappers[i].group)
-            kill(-job->mappers[i].group, SIGKILL);
+    for (size_t i = 0; i < mappers_size(job->mappers); i++)
+        if (mappers_at(job->mappers, i)->group)
+            kill(-mappers_at(job->mappers, i)->group, SIGKILL);
 #ifdef MR_SANITIZE
     if (job->state == JOB_SUCCEEDED && job->st->unclean_exits)
         job__fail(job, -ECHILD,

@@ -141,14 +141,14 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
     /* Only the attempt's own mapper (or the reducer, refusing that
      * mapper's result, with the token the result carried) can fail it: a
      * FAIL in another mapper's name would charge an innocent chunk. */
-    mapper_t *m = job__mapper(job, msg->mapper);
+    mapper_t *m = mappers_find(job->mappers, msg->mapper);
     if (!m || !token_check(&job->secret, msg, m->peer)) {
         log_warn("dropped a FAIL for chunk %llu in the name of mapper %u: its token does not "
                  "match the attempt",
                  (unsigned long long)msg->chunk, msg->mapper);
         return;
     }
-    if (!job__answered(m, msg->chunk, msg->attempt))
+    if (!mappers_answered(m, msg->chunk, msg->attempt))
         return; /* a replay, or an attempt already taken back: nothing to charge */
     m->last_change = proc_now();
     timeline_end(job->timeline, msg->mapper, msg->chunk, msg->attempt, TIMELINE_FAILED, proc_now());
@@ -263,8 +263,8 @@ void job__check_timeouts(job_t *job)
     if (limit <= 0)
         return;
     double now = proc_now();
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        mapper_t *m = &job->mappers[i];
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        mapper_t *m = mappers_at(job->mappers, i);
         if (!m->pid || !m->progress || m->timed_out)
             continue;
         progress_slot_t *slot = progress_slot(m->progress);

@@ -1,7 +1,7 @@
 /*
  * feed.c - handing chunks to mappers and taking their answers: the next
  * chunk (a re-queued one first, lowest index, then a new cut while the
- * window has room), each mapper's credit of JOB_CREDIT unanswered attempts
+ * window has room), each mapper's credit of MAPPERS_CREDIT unanswered attempts
  * (held, so that an answer counts once and only for an attempt the mapper
  * holds), the ACKs that close chunks, and FINISH to the reducer once every
  * chunk is merged.  Part of the master's event loop (job.c); failures of
@@ -33,32 +33,6 @@ unsigned job__requeue(job_t *job, mapper_t *m)
     }
     m->inflight = 0;
     return held;
-}
-
-bool job__answered_by(job_t *job, mapper_t *m, uint64_t chunk, uint32_t attempt, uint32_t reducer)
-{
-    for (unsigned i = 0; i < m->inflight; i++) {
-        attempt_t *a = &m->held[i];
-        if (a->chunk != chunk || a->attempt != attempt)
-            continue;
-        a->acked |= (uint64_t)1 << reducer;
-        if (a->acked != job->all_reducers)
-            return false; /* credit comes back when every reducer has answered */
-        *a = m->held[--m->inflight];
-        return true;
-    }
-    return false;
-}
-
-bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt)
-{
-    for (unsigned i = 0; i < m->inflight; i++) {
-        if (m->held[i].chunk == chunk && m->held[i].attempt == attempt) {
-            m->held[i] = m->held[--m->inflight];
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Sends chunk c to mapper m. */
@@ -145,9 +119,9 @@ void job__feed(job_t *job)
     bool progress = true;
     while (progress && job->state == JOB_RUNNING) {
         progress = false;
-        for (size_t i = 0; i < job->n_mappers && job->state == JOB_RUNNING; i++) {
-            mapper_t *m = &job->mappers[i];
-            if (!m->sock || !m->ready || m->inflight >= JOB_CREDIT)
+        for (size_t i = 0; i < mappers_size(job->mappers) && job->state == JOB_RUNNING; i++) {
+            mapper_t *m = mappers_at(job->mappers, i);
+            if (!m->sock || !m->ready || m->inflight >= MAPPERS_CREDIT)
                 continue;
             chunk_t *c = s_next_chunk(job);
             if (!c)
@@ -220,14 +194,15 @@ void job__on_ack(job_t *job, const proto_msg_t *msg)
         log_warn("ACK refused: from reducer %u of %u", msg->reducer, job->n_reducers);
         return;
     }
-    mapper_t *m = job__mapper(job, msg->mapper);
+    mapper_t *m = mappers_find(job->mappers, msg->mapper);
     /* Credit and progress come back only for an attempt the mapper held: a
      * result replayed by its sender (the reducer ACKs every copy) must not
      * buy it more chunks or keep a stuck map() from --task-timeout. */
     bool held = false;
     for (unsigned i = 0; m && i < m->inflight; i++)
         held |= m->held[i].chunk == msg->chunk && m->held[i].attempt == msg->attempt;
-    bool answered = held && job__answered_by(job, m, msg->chunk, msg->attempt, msg->reducer);
+    bool answered =
+        held && mappers_answered_by(m, msg->chunk, msg->attempt, msg->reducer, job->all_reducers);
     if (answered)
         m->last_change = proc_now();
     chunk_t *c = chunks_get(job->chunks, msg->chunk);

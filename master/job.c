@@ -3,7 +3,7 @@
  * message flow; in short:
  *
  *   master --TASK--> mapper k (one PUSH socket per mapper, at most
- *                              JOB_CREDIT tasks outstanding per mapper)
+ *                              MAPPERS_CREDIT tasks outstanding per mapper)
  *   mapper --RESULT--> reducer (one PULL socket per reducer, shared by all
  *                               mappers; with -R N each reducer gets its
  *                               partition's part of every chunk)
@@ -17,8 +17,9 @@
  * SIGTERM, SIGHUP) arrive through a signalfd polled with the control socket, so
  * every event is handled on one thread, in one loop.
  *
- * The loop's state is job_t (job_int.h); handing chunks out and taking
- * their answers is in feed.c, failed attempts in failure.c, the child
+ * The loop's state is job_t (job_int.h); the table of mappers and their
+ * credit is mappers.c, handing chunks out and taking their answers is in
+ * feed.c, failed attempts in failure.c, the child
  * processes in children.c, the reducers in reducers.c, remote mappers in
  * remote.c.
  */
@@ -28,6 +29,7 @@
 #include "chunks.h"
 #include "cleanup.h"
 #include "log.h"
+#include "mappers.h"
 #include "mem.h"
 #include "proc.h"
 #include "progress.h"
@@ -68,13 +70,6 @@ const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, s
     else
         snprintf(buf, len, "reducer %u/%u", r->index, job->n_reducers);
     return buf;
-}
-
-mapper_t *job__mapper(job_t *job, uint32_t id)
-{
-    if (id == 0 || id > job->n_mappers)
-        return NULL;
-    return &job->mappers[id - 1];
 }
 
 static int s_setup(job_t *job)
@@ -148,21 +143,14 @@ static int s_setup(job_t *job)
 
 mapper_t *job__add_mapper(job_t *job)
 {
-    if (job->n_mappers == job->cap_mappers) {
-        job->cap_mappers = job->cap_mappers ? job->cap_mappers * 2 : 8;
-        job->mappers = mem_realloc(job->mappers, job->cap_mappers * sizeof *job->mappers);
-        job->st->mapper_chunks =
-            mem_realloc(job->st->mapper_chunks, job->cap_mappers * sizeof *job->st->mapper_chunks);
-        job->st->mapper_hosts =
-            mem_realloc(job->st->mapper_hosts, job->cap_mappers * sizeof *job->st->mapper_hosts);
-    }
-    mapper_t *m = &job->mappers[job->n_mappers];
-    memset(m, 0, sizeof *m);
-    m->id = (uint32_t)job->n_mappers + 1;
-    job->st->mapper_chunks[job->n_mappers] = 0;
-    job->st->mapper_hosts[job->n_mappers] = NULL;
-    job->n_mappers++;
-    job->st->n_mappers = (uint32_t)job->n_mappers;
+    mapper_t *m = mappers_add(job->mappers);
+    size_t n = mappers_size(job->mappers);
+    job->st->mapper_chunks =
+        mem_realloc(job->st->mapper_chunks, n * sizeof *job->st->mapper_chunks);
+    job->st->mapper_hosts = mem_realloc(job->st->mapper_hosts, n * sizeof *job->st->mapper_hosts);
+    job->st->mapper_chunks[n - 1] = 0;
+    job->st->mapper_hosts[n - 1] = NULL;
+    job->st->n_mappers = (uint32_t)n;
     return m;
 }
 
@@ -267,7 +255,7 @@ void job__on_message(job_t *job, const proto_msg_t *msg)
 {
     switch (msg->type) {
     case PROTO_READY: {
-        mapper_t *m = job__mapper(job, msg->mapper);
+        mapper_t *m = mappers_find(job->mappers, msg->mapper);
         if (m && m->sock)
             m->ready = true;
         break;
@@ -318,10 +306,8 @@ void job__drain_control(job_t *job, long wait_ms)
 
 static void s_cleanup(job_t *job)
 {
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        transport_close(&job->mappers[i].sock, 0);
-        progress_destroy(&job->mappers[i].progress);
-    }
+    size_t n_mappers = job->mappers ? mappers_size(job->mappers) : 0;
+    mappers_destroy(&job->mappers); /* its sockets close before the context */
     err_t e;
     err_init(&e);
     if (job->bad_file && afile_commit(&job->bad_file, &e) < 0)
@@ -339,8 +325,8 @@ static void s_cleanup(job_t *job)
             unlink(job->reducers[i].results_ep + strlen("ipc://"));
         snprintf(path, sizeof path, "%s/secret", job->dir);
         unlink(path);
-        for (size_t i = 0; i < job->n_mappers; i++) {
-            snprintf(path, sizeof path, "%s/m%u", job->dir, job->mappers[i].id);
+        for (size_t id = 1; id <= n_mappers; id++) {
+            snprintf(path, sizeof path, "%s/m%zu", job->dir, id);
             unlink(path);
         }
         rmdir(job->dir);
@@ -356,7 +342,6 @@ static void s_cleanup(job_t *job)
     meter_destroy(&job->meter);
     timeline_destroy(&job->timeline);
     buf_fini(&job->header);
-    free(job->mappers);
     free(job->reducers);
 }
 
@@ -381,13 +366,12 @@ static void s_show_progress(job_t *job)
     };
     char status[PROGRESS_STATUS_MAX + 1] = "";
     uint64_t newest = 0; /* the latest reporter:status of any mapper */
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        s.mappers_alive += job->mappers[i].sock != NULL;
+    s.mappers_alive = mappers_alive(job->mappers);
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        const mapper_t *m = mappers_at(job->mappers, i);
         char text[sizeof status];
         uint64_t at =
-            job->mappers[i].progress
-                ? progress_status(progress_slot(job->mappers[i].progress), text, sizeof text)
-                : 0;
+            m->progress ? progress_status(progress_slot(m->progress), text, sizeof text) : 0;
         if (at > newest && text[0]) {
             newest = at;
             memcpy(status, text, sizeof status);
@@ -429,13 +413,14 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     buf_init(&job.header, JOB_HEADER_MAX);
     /* The window: enough chunks that every mapper's credit is full while a
      * few finished ones wait to be merged in order. */
-    size_t window = (size_t)cfg->args->jobs * (JOB_CREDIT + 2);
+    size_t window = (size_t)cfg->args->jobs * (MAPPERS_CREDIT + 2);
     /* Remote mappers join later and are not counted in -j: leave room for
      * 32 of them at full credit. */
     if (cfg->args->listen && window < 128)
         window = 128;
     job.window = window < 16 ? 16 : window;
     job.chunks = chunks_new(job.window);
+    job.mappers = mappers_new();
 
     split_set_nonblocking(cfg->split, true);
     job.meter =

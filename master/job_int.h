@@ -4,7 +4,8 @@
  * (failed attempts), children.c (reaping and stopping the processes),
  * reducers.c (the -R reducers, their DONEs and the assembly of their parts)
  * and remote.c (mappers on other hosts, --listen).  Internal: names are
- * job__ and remote__.
+ * job__ and remote__.  The mappers and their credit are a table of their
+ * own (mappers.h), which job_t owns.
  */
 #ifndef MR_JOB_INT_H
 #define MR_JOB_INT_H
@@ -13,6 +14,7 @@
 #include "buf.h"
 #include "chunks.h"
 #include "job.h"
+#include "mappers.h"
 #include "meter.h"
 #include "partition.h"
 #include "progress.h"
@@ -26,11 +28,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
-
-/* Tasks a mapper may hold at once: one it maps, one queued so it never
- * waits for the master between chunks.  More would only grow what a dead
- * mapper takes with it and let a slow mapper hoard work. */
-#define JOB_CREDIT 2
 
 /* Largest control message: headers only, a few hundred bytes. */
 #define JOB_CONTROL_MAX 4096
@@ -58,21 +55,15 @@ _Static_assert(JOB_HEADER_MAX <= PROTO_HEADER_MAX, "every header we send must be
 #define JOB_RESPAWNS_PER_MAPPER 64
 
 /* An ipc:// endpoint is a Unix socket path, which the kernel limits to 107
- * bytes; the runtime directory must leave room for the socket names. */
+ * bytes; the runtime directory must leave room for the socket names.  The
+ * reducers' endpoints and the mappers' (mappers.h) are the same size. */
 #define JOB_DIR_MAX 96
-#define JOB_ENDPOINT_MAX 128
+#define JOB_ENDPOINT_MAX MAPPERS_ENDPOINT_MAX
 
 /* Timeline lanes past every mapper's: one per reducer (FINISH to its DONE)
  * and one for the final merge of their parts. */
 #define JOB_TIMELINE_REDUCER(i) (UINT32_MAX - 1 - PARTITION_MAX + (uint32_t)(i))
 #define JOB_TIMELINE_MERGE (UINT32_MAX - 1)
-
-/* An attempt handed to a mapper and not answered yet. */
-typedef struct attempt {
-    uint64_t chunk;   /* its chunk */
-    uint32_t attempt; /* its attempt number (TASK.attempt) */
-    uint64_t acked;   /* reducers (bit i: reducer i) that ACKed it; answered when all did */
-} attempt_t;
 
 /* One reducer process: the keys of partition `index` (partition.h). */
 typedef struct reducer {
@@ -84,31 +75,6 @@ typedef struct reducer {
     uint32_t port;                     /* --listen: its TCP port (LISTEN), 0 until known */
     bool done;                         /* its DONE said the part is written */
 } reducer_t;
-
-typedef struct mapper {
-    uint32_t id;                     /* 1-based, never reused within a job */
-    pid_t pid;                       /* process id, 0 once reaped */
-    pid_t group;                     /* its process group (local: its pid), kept after reaping */
-    void *sock;                      /* owned PUSH socket bound to endpoint, NULL when dead */
-    char endpoint[JOB_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
-    bool ready;                      /* READY received: may get tasks */
-    unsigned inflight;               /* tasks sent and not yet answered: entries of held */
-    attempt_t held[JOB_CREDIT];      /* those tasks: an answer counts once, for one of them */
-    progress_t *progress;            /* owned shared progress slot (local mappers) */
-    uint64_t last_calls;             /* progress calls counter at the last change */
-    double last_change;              /* when it last changed, or the mapper went busy */
-    bool timed_out;                  /* we killed it for --task-timeout */
-    bool remote;                     /* attached over --listen from another host */
-    char rid[TRANSPORT_ID_MAX];      /* remote: its routing id on the --listen socket */
-    size_t rid_len;                  /* remote: bytes in rid */
-    char host[64];                   /* remote: the host name it gave, escaped for printing */
-    char peer[TRANSPORT_USER_MAX];   /* remote: the CURVE key it joined with ("" insecure) */
-    double last_seen;                /* remote: when we last heard from it */
-    double joined;                   /* remote: when it said HELLO */
-    bool dropped;                    /* remote: declared dead (silent or stuck), not merely done */
-    bool uncombined; /* remote: maps a grouped job without combining (-r is not its -m) */
-    bool stopping;   /* sent STOP at the end of a successful job: it must exit 0 */
-} mapper_t;
 
 typedef enum job_state {
     JOB_RUNNING,
@@ -130,9 +96,7 @@ typedef struct job {
     chunks_t *chunks;                  /* chunks in flight */
     bool input_done;                   /* the splitter has no more chunks */
     bool finish_sent;                  /* FINISH went to the reducer */
-    mapper_t *mappers;                 /* owned array indexed by id - 1 */
-    size_t n_mappers;                  /* entries used in mappers */
-    size_t cap_mappers;                /* entries allocated */
+    mappers_t *mappers;                /* owned table of every mapper, by id */
     unsigned respawns_left;            /* replacement mappers we may still start */
     reducer_t *reducers;               /* owned array of n_reducers, by partition */
     uint32_t n_reducers;               /* -R: 1, or the partitions of a key-grouped job */
@@ -158,11 +122,9 @@ typedef struct job {
  * code. */
 int job__fail(job_t *job, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* The mapper with id, or NULL. */
-mapper_t *job__mapper(job_t *job, uint32_t id);
-
-/* A new mapper slot with the next id, its socket and process still to be
- * made.  The pointer is valid until the next call (the array may move). */
+/* A new mapper (mappers_add) with a row in the job's statistics, its
+ * socket and process still to be made.  The pointer is valid until the
+ * next call (the table may move). */
 mapper_t *job__add_mapper(job_t *job);
 
 /* "the reducer" with one reducer, else "reducer I/N", into buf. */
@@ -222,18 +184,6 @@ void job__on_ack(job_t *job, const proto_msg_t *msg);
 
 /* Puts every chunk m holds back in the queue, uncharged; returns how many. */
 unsigned job__requeue(job_t *job, mapper_t *m);
-
-/* An answer (ACK or FAIL) from m for an attempt: true, and the attempt no
- * longer counts against m's credit, when m held it unanswered; false for
- * anything else (a replay, an attempt m was never given, one already
- * answered or taken back), which then frees no credit and shows no
- * progress for --task-timeout. */
-bool job__answered(mapper_t *m, uint64_t chunk, uint32_t attempt);
-
-/* feed.c: reducer `reducer` ACKed m's attempt: true, and the attempt is
- * answered (as job__answered), when every reducer has now ACKed it; false
- * while some have not, or for an attempt m does not hold. */
-bool job__answered_by(job_t *job, mapper_t *m, uint64_t chunk, uint32_t attempt, uint32_t reducer);
 
 /* The --listen side, in remote.c.  Each is a no-op without --listen. */
 

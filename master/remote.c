@@ -188,10 +188,7 @@ static void s_hex(const unsigned char *d, char *out)
  * remote mappers join and go. */
 static void s_count_workers(job_t *job)
 {
-    unsigned alive = 0;
-    for (size_t i = 0; i < job->n_mappers; i++)
-        alive += job->mappers[i].sock != NULL;
-    split_set_workers(job->cfg->split, alive);
+    split_set_workers(job->cfg->split, mappers_alive(job->mappers));
 }
 
 static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_msg_t *hello,
@@ -227,8 +224,8 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     unsigned pending = 0;
     unsigned pending_key = 0;
     unsigned joins = 0;
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        const mapper_t *x = &job->mappers[i];
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        const mapper_t *x = mappers_at(job->mappers, i);
         remote_live += x->remote && x->sock;
         pending += x->remote && x->sock && !x->ready;
         pending_key += x->remote && x->sock && !x->ready && strcmp(x->peer, key) == 0;
@@ -323,7 +320,7 @@ static void s_on_join(job_t *job, const char *rid, size_t rid_len, transport_msg
         s_welcome(job, rid, rid_len, &msg, peer, key);
         return;
     }
-    mapper_t *m = job__mapper(job, msg.mapper);
+    mapper_t *m = mappers_find(job->mappers, msg.mapper);
     /* Every message after HELLO must come from the key that joined as that
      * mapper, and READY and FAIL from the very connection (heartbeats have
      * a connection of their own, in the mapper's heartbeat thread): another
@@ -410,14 +407,14 @@ static void s_lost(job_t *job, mapper_t *m, const char *why, bool stuck, double 
     job->st->mappers_lost++;
     if (stuck)
         job->st->timeouts++;
-    chunk_t *charge[JOB_CREDIT];
+    chunk_t *charge[MAPPERS_CREDIT];
     unsigned n_charge = 0;
     size_t pos = 0;
     chunk_t *c;
     while ((c = chunks_iter(job->chunks, &pos))) {
         if (c->state != CHUNK_ASSIGNED || c->mapper != m->id)
             continue;
-        if ((stuck || ++c->lost >= 2) && n_charge < JOB_CREDIT)
+        if ((stuck || ++c->lost >= 2) && n_charge < MAPPERS_CREDIT)
             charge[n_charge++] = c;
     }
     unsigned held = job__requeue(job, m);
@@ -444,8 +441,8 @@ void remote__tick(job_t *job)
     proto_msg_t msg;
     proto_msg_init(&msg, PROTO_HEARTBEAT);
     unsigned live = 0;
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        mapper_t *m = &job->mappers[i];
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        mapper_t *m = mappers_at(job->mappers, i);
         if (!m->sock)
             continue;
         if (!m->remote) {
@@ -505,8 +502,8 @@ void remote__shutdown(job_t *job)
     proto_msg_init(&msg, PROTO_STOP);
     buf_reset(&job->header);
     proto_msg_encode(&msg, &job->header);
-    for (size_t i = 0; i < job->n_mappers; i++) {
-        mapper_t *m = &job->mappers[i];
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        mapper_t *m = mappers_at(job->mappers, i);
         if (m->remote && m->sock) {
             transport_send(m->sock, &job->header, NULL, 0, TRANSPORT_DONTWAIT);
             transport_close(&m->sock, REMOTE_LINGER_MS);

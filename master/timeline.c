@@ -38,7 +38,7 @@
 #define SVG_MIN_BAR 1 /* a bar of a few microseconds still shows */
 #define SVG_GAP 1     /* bars end short, so back-to-back chunks on a row stay apart */
 
-/* Rows of overlapping bars per lane.  Two is the normal case (JOB_CREDIT);
+/* Rows of overlapping bars per lane.  Two is the normal case (MAPPERS_CREDIT);
  * a mapper answering late for re-sent work may need a third; past four the
  * last row is shared rather than the lane growing without bound. */
 #define SVG_ROWS_MAX 4
