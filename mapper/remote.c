@@ -214,13 +214,8 @@ static int s_session(mapper_t *m, err_t *e)
     session_t s;
     memset(&s, 0, sizeof s);
     s.m = m;
-    if (strncmp(m->opts.connect, "tcp://", 6) != 0)
+    if (transport_endpoint_host(m->opts.connect, s.host, sizeof s.host) < 0)
         return err_set(e, -EINVAL, "--connect %s: expected tcp://HOST:PORT", m->opts.connect);
-    const char *start = m->opts.connect + 6;
-    const char *colon = strrchr(start, ':');
-    if (!colon || colon == start)
-        return err_set(e, -EINVAL, "--connect %s: expected tcp://HOST:PORT", m->opts.connect);
-    snprintf(s.host, sizeof s.host, "%.*s", (int)(colon - start), start);
     if (m->opts.key) {
         if (keys_read_secret(m->opts.key, &s.client, e) < 0 ||
             keys_read_public(m->opts.server_pub, s.server_pub, e) < 0)

@@ -10,6 +10,7 @@
 #include "plugin.h"
 #include "proc.h"
 #include "taskenv.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -451,7 +452,8 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                      "remote mappers do the work");
     if (!a->listen && (a->server_key || a->authorized || a->insecure))
         return err_set(e, -EINVAL, "--server-key, --authorized-keys and --insecure need --listen");
-    if (a->listen && strncmp(a->listen, "tcp://", 6) != 0)
+    char listen_host[256];
+    if (a->listen && transport_endpoint_host(a->listen, listen_host, sizeof listen_host) < 0)
         return s_bad(e, "--listen", a->listen, "expected tcp://HOST:PORT");
     if (!a->server_key != !a->authorized)
         return err_set(e, -EINVAL, "--server-key and --authorized-keys go together");

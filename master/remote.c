@@ -98,19 +98,6 @@ static int s_secure_task(void *sock, void *arg)
     return keys_curve_server_for(sock, &t->r->server, t->peer, &e);
 }
 
-/* Splits "tcp://HOST:PORT" into HOST; 0 or -EINVAL. */
-static int s_host(const char *endpoint, char *host, size_t len)
-{
-    const char *start = endpoint + 6;
-    const char *colon = strrchr(start, ':');
-    if (strncmp(endpoint, "tcp://", 6) != 0 || !colon || colon == start ||
-        (size_t)(colon - start) >= len)
-        return -EINVAL;
-    memcpy(host, start, (size_t)(colon - start));
-    host[colon - start] = '\0';
-    return 0;
-}
-
 int remote__setup(job_t *job)
 {
     const args_t *a = job->cfg->args;
@@ -120,7 +107,7 @@ int remote__setup(job_t *job)
     job->remote = r;
     err_t e;
     err_init(&e);
-    if (s_host(a->listen, r->host, sizeof r->host) < 0)
+    if (transport_endpoint_host(a->listen, r->host, sizeof r->host) < 0)
         return job__fail(job, -EINVAL, "--listen %s: expected tcp://HOST:PORT", a->listen);
     if (plugin_digest(a->mapper, r->digest, &e) < 0)
         return job__fail(job, e.code, "%s", e.text);

@@ -372,6 +372,12 @@ static void test_listen_needs_keys_or_insecure(void **state)
     EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://[::1]:7070");
     EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://localhost:7070");
     EXPECT_ERROR("--insecure", "-m", "x.so", "--listen", "tcp://0.0.0.0:7070");
+    /* One form of endpoint (transport_endpoint_host): a port is needed. */
+    EXPECT_ERROR("expected tcp://HOST:PORT", "-m", "x.so", "--listen", "tcp://127.0.0.1",
+                 "--insecure");
+    EXPECT_ERROR("expected tcp://HOST:PORT", "-m", "x.so", "--listen", "tcp://:7070", "--insecure");
+    EXPECT_ERROR("expected tcp://HOST:PORT", "-m", "x.so", "--listen", "tcp://h:70000",
+                 "--insecure");
     args_t a;
     err_t e;
     assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--listen", "tcp://127.0.0.1:7070", "--insecure"),

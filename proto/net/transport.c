@@ -154,6 +154,25 @@ int transport_port(void *sock)
     return (int)strtol(colon + 1, NULL, 10);
 }
 
+int transport_endpoint_host(const char *endpoint, char *host, size_t len)
+{
+    if (strncmp(endpoint, "tcp://", 6) != 0)
+        return -EINVAL;
+    const char *start = endpoint + 6;
+    const char *colon = strrchr(start, ':');
+    if (!colon || colon == start || (size_t)(colon - start) >= len)
+        return -EINVAL;
+    const char *port = colon + 1;
+    if (strcmp(port, "*") != 0) {
+        size_t digits = strspn(port, "0123456789");
+        if (digits == 0 || digits > 5 || port[digits] != '\0' || strtol(port, NULL, 10) > 65535)
+            return -EINVAL;
+    }
+    memcpy(host, start, (size_t)(colon - start));
+    host[colon - start] = '\0';
+    return 0;
+}
+
 int transport_send_to(void *router, const void *id, size_t id_len, const buf_t *header,
                       const void *payload, size_t payload_len)
 {

@@ -87,6 +87,13 @@ bool transport_auth_failed(void *watch);
 /* The TCP port a socket was last bound to, or 0. */
 int transport_port(void *sock);
 
+/* Splits "tcp://HOST:PORT", the one form of a --listen or --connect
+ * endpoint, and copies HOST (an IPv6 address keeps its brackets, as a
+ * later "tcp://HOST:*" needs them) into host, len bytes.  PORT is digits
+ * or "*".  0, or -EINVAL for another scheme, an empty HOST or PORT, a PORT
+ * that is not a number up to 65535, or a HOST of len bytes or more. */
+int transport_endpoint_host(const char *endpoint, char *host, size_t len);
+
 /* Sends a header (and optional payload) to the ROUTER peer with routing id
  * id.  0 or -errno (-EHOSTUNREACH when the peer is gone). */
 int transport_send_to(void *router, const void *id, size_t id_len, const buf_t *header,
