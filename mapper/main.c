@@ -72,7 +72,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
     };
     memset(o, 0, sizeof *o);
     o->delim = '\n';
-    o->mode = "ordered";
+    o->mode = PROTO_MODE_ORDERED;
     o->jobs = 1;
     o->heartbeat = 5;
     o->key_fields = 1;
@@ -95,7 +95,10 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
                 return err_set(e, -EINVAL, "invalid --id '%s'", optarg);
             o->id = (uint32_t)n;
             break;
-        case 'M': o->mode = optarg; break;
+        case 'M':
+            if (proto_mode_parse(optarg, &o->mode) < 0)
+                return err_set(e, -EINVAL, "unknown --mode '%s'", optarg);
+            break;
         case 'a': o->arg = optarg; break;
         case 'P': o->progress = optarg; break;
         case 'i':
@@ -163,7 +166,7 @@ static int s_start(mapper_t *m, err_t *e)
         if (!m->progress)
             return e->code;
     }
-    bool grouped = strcmp(m->opts.mode, "grouped") == 0;
+    bool grouped = m->opts.mode == PROTO_MODE_GROUPED;
     if (mapper__load(m, grouped ? m->opts.combiner : NULL, e) < 0)
         return e->code;
     m->maps = mem_calloc(m->opts.n_inputs + 1, sizeof *m->maps);

@@ -34,7 +34,7 @@ typedef struct mapper_opts {
     const char *combiner;   /* -c: plugin whose combine merges per chunk */
     unsigned key_fields;    /* --key-fields: a command line's key is this many fields (1) */
     const char *field_sep;  /* --field-separator: between those fields ("\t") */
-    const char *mode;       /* grouped, ordered, unordered */
+    proto_mode_t mode;      /* --mode, or WELCOME.mode: what to collect */
     const char *arg;        /* --arg */
     const char *progress;   /* --progress: the master's progress slot file, or NULL */
     const char **inputs;    /* --input paths in the master's order, "-" for streams; owned array */

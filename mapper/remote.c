@@ -173,9 +173,7 @@ static int s_join(session_t *s, err_t *e)
             break;
     }
     m->opts.id = msg.mapper;
-    m->opts.mode = msg.mode == PROTO_MODE_GROUPED     ? "grouped"
-                   : msg.mode == PROTO_MODE_UNORDERED ? "unordered"
-                                                      : "ordered";
+    m->opts.mode = (proto_mode_t)msg.mode; /* the decoder took 0..PROTO_MODE_UNORDERED */
     m->opts.delim = (msg.flags & PROTO_FLAG_NUL) ? '\0' : '\n';
     snprintf(s->arg, sizeof s->arg, "%s", msg.text);
     m->opts.arg = (msg.flags & PROTO_FLAG_ARG) ? s->arg : NULL;

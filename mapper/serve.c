@@ -55,7 +55,7 @@ int mapper__load(mapper_t *m, const char *combiner, err_t *e)
      * read as a count of 0. */
     m->text_counts = m->opts.map_cmd && comb && plugin_desc(comb)->combine &&
                      plugin_combine_kind(plugin_desc(comb)) == MR_COMBINE_SUM_U64;
-    if (strcmp(m->opts.mode, "grouped") == 0)
+    if (m->opts.mode == PROTO_MODE_GROUPED)
         m->collect = collect_new(comb ? plugin_desc(comb) : NULL, comb ? plugin_state(comb) : NULL,
                                  MAPPER_MAX_MSG);
     else
@@ -236,7 +236,7 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
      * has printed nothing for that long, not on a long chunk. */
     progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
     atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
-    if (strcmp(m->opts.mode, "grouped") != 0)
+    if (m->opts.mode != PROTO_MODE_GROUPED)
         return mr_emit_value(out, line, len);
     size_t value_at = 0;
     size_t key_len = command_split_key(line, len, m->opts.field_sep, strlen(m->opts.field_sep),

@@ -102,7 +102,7 @@ static int s_setup(job_t *job)
     /* Parts, indexes and spills of a key-grouped job live in a private
      * directory under --tmpdir, made now: an unwritable one fails the job
      * before any process starts. */
-    if (job->cfg->mode == ARGS_MODE_GROUPED) {
+    if (job->cfg->mode == PROTO_MODE_GROUPED) {
         const char *tmpdir =
             job->cfg->args->tmpdir ? job->cfg->args->tmpdir : scratch_default_tmpdir();
         job->scratch = scratch_new(tmpdir, job->n_reducers, job->n_reducers > 1, &e);
@@ -195,7 +195,7 @@ int job__spawn_mapper(job_t *job)
     argv[n++] = "--progress";
     argv[n++] = progress;
     argv[n++] = "--mode";
-    argv[n++] = (char *)args_mode_name(job->cfg->mode);
+    argv[n++] = (char *)proto_mode_name(job->cfg->mode);
     char key_fields[16];
     if (a->map_cmd) {
         argv[n++] = "--map-cmd";
@@ -378,7 +378,7 @@ static void s_show_progress(job_t *job)
         }
     }
     s.status = status;
-    if (job->finish_sent && job->state == JOB_RUNNING && job->cfg->mode == ARGS_MODE_GROUPED)
+    if (job->finish_sent && job->state == JOB_RUNNING && job->cfg->mode == PROTO_MODE_GROUPED)
         snprintf(s.stage, sizeof s.stage, "reduce: %u/%u reducers done", job->reducers_done,
                  job->n_reducers);
     meter_update(job->meter, &s, proc_now());

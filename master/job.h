@@ -9,13 +9,14 @@
 #include "args.h"
 #include "counters.h"
 #include "err.h"
+#include "proto_msg.h"
 #include "split.h"
 
 #include <stdint.h>
 
 typedef struct job_config {
     const args_t *args;       /* the command line */
-    args_mode_t mode;         /* resolved mode, never AUTO */
+    proto_mode_t mode;        /* the job mode args asked for, AUTO resolved */
     const char *reducer_path; /* plugin of the reducer, NULL unless grouped */
     const char *output_path;  /* file the reducer writes, NULL for stdout */
     const char *bin_dir;      /* directory holding mr-mapper and mr-reducer */

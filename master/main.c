@@ -292,7 +292,10 @@ int main(int argc, char **argv)
     }
     job_config_t cfg = {
         .args = &a,
-        .mode = mode,
+        /* Where the command line's choice becomes the job's mode. */
+        .mode = mode == ARGS_MODE_GROUPED     ? PROTO_MODE_GROUPED
+                : mode == ARGS_MODE_UNORDERED ? PROTO_MODE_UNORDERED
+                                              : PROTO_MODE_ORDERED,
         .reducer_path = reducer_path,
         .output_path = out ? afile_write_path(out) : NULL,
         .bin_dir = bin_dir,

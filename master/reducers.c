@@ -45,7 +45,7 @@ int job__spawn_reducer(job_t *job, reducer_t *r)
     argv[n++] = "--control";
     argv[n++] = job->control_ep;
     argv[n++] = "--mode";
-    argv[n++] = (char *)args_mode_name(job->cfg->mode);
+    argv[n++] = (char *)proto_mode_name(job->cfg->mode);
     argv[n++] = "--output";
     /* One reducer writes the output itself; several write their parts,
      * which mr-run assembles once every one is DONE. */

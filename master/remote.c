@@ -265,15 +265,13 @@ static void s_welcome(job_t *job, const char *rid, size_t rid_len, const proto_m
     for (uint32_t i = 0; i < job->n_reducers; i++)
         msg.ports[i] = job->reducers[i].port;
     msg.result_port = msg.ports[0];
-    msg.mode = job->cfg->mode == ARGS_MODE_GROUPED     ? PROTO_MODE_GROUPED
-               : job->cfg->mode == ARGS_MODE_UNORDERED ? PROTO_MODE_UNORDERED
-                                                       : PROTO_MODE_ORDERED;
+    msg.mode = job->cfg->mode;
     if (a->delim == '\0')
         msg.flags |= PROTO_FLAG_NUL;
     if (job->cfg->reducer_path && strcmp(job->cfg->reducer_path, a->mapper) == 0)
         msg.flags |= PROTO_FLAG_COMBINE;
     else
-        m->uncombined = job->cfg->mode == ARGS_MODE_GROUPED;
+        m->uncombined = job->cfg->mode == PROTO_MODE_GROUPED;
     if (a->arg) {
         msg.flags |= PROTO_FLAG_ARG;
         snprintf(msg.text, sizeof msg.text, "%s", a->arg);

@@ -55,7 +55,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
     };
     memset(o, 0, sizeof *o);
     o->partitions = 1;
-    o->mode = REDUCER_ORDERED;
+    o->mode = PROTO_MODE_ORDERED;
     o->term = '\n';
     const char *mode = "ordered";
     int c;
@@ -110,20 +110,16 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
                            argv[optind - 1]);
         }
     }
-    if (strcmp(mode, "grouped") == 0)
-        o->mode = REDUCER_GROUPED;
-    else if (strcmp(mode, "unordered") == 0)
-        o->mode = REDUCER_UNORDERED;
-    else if (strcmp(mode, "ordered") != 0)
+    if (proto_mode_parse(mode, &o->mode) < 0)
         return err_set(e, -EINVAL, "unknown --mode '%s'", mode);
     if (!o->results || !o->control || !o->output || !o->secret ||
-        (o->mode == REDUCER_GROUPED && !o->plugin && !o->reduce_cmd))
+        (o->mode == PROTO_MODE_GROUPED && !o->plugin && !o->reduce_cmd))
         return err_set(e, -EINVAL,
                        "needs --results, --control, --output, --secret (and -r when "
                        "grouped); mr-reducer is started by mr-run");
     if (o->memory && !o->spill_dir)
         return err_set(e, -EINVAL, "--memory needs --spill-dir");
-    if (o->index && (o->mode != REDUCER_GROUPED || o->reduce_cmd))
+    if (o->index && (o->mode != PROTO_MODE_GROUPED || o->reduce_cmd))
         return err_set(e, -EINVAL, "--index needs a grouped job with a plugin (-r)");
     return 0;
 }

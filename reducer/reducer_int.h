@@ -30,16 +30,10 @@
 /* Forged RESULTs named one by one in the log; the rest are counted. */
 #define REDUCER_FORGED_LOGGED 64
 
-typedef enum reducer_mode {
-    REDUCER_GROUPED,
-    REDUCER_ORDERED,
-    REDUCER_UNORDERED,
-} reducer_mode_t;
-
 typedef struct reducer_opts {
     const char *results;     /* endpoint to bind */
     const char *control;     /* master's control endpoint */
-    reducer_mode_t mode;     /* what to do with results */
+    proto_mode_t mode;       /* what to do with results */
     const char *output;      /* path or "-" */
     const char *plugin;      /* -r: the reducer plugin (grouped) */
     const char *arg;         /* --arg */

@@ -107,9 +107,9 @@ int reducer__start(reducer_t *r, err_t *e)
     if (!r->out)
         return e->code;
     out_set_terminator(r->out, r->opts.term);
-    if (r->opts.mode == REDUCER_GROUPED && r->opts.reduce_cmd) {
+    if (r->opts.mode == PROTO_MODE_GROUPED && r->opts.reduce_cmd) {
         r->group = group_new(NULL, NULL);
-    } else if (r->opts.mode == REDUCER_GROUPED) {
+    } else if (r->opts.mode == PROTO_MODE_GROUPED) {
         r->plugin = plugin_open(r->opts.plugin, e);
         if (!r->plugin)
             return e->code;
@@ -131,7 +131,7 @@ int reducer__start(reducer_t *r, err_t *e)
         if (!r->index)
             return err_prefix(e, "--index: ");
     }
-    if (r->opts.mode == REDUCER_ORDERED)
+    if (r->opts.mode == PROTO_MODE_ORDERED)
         r->reorder =
             reorder_new(r->opts.window ? r->opts.window : REDUCER_REORDER_CAP, s_result_free);
     else
@@ -172,7 +172,7 @@ static int s_check_result(reducer_t *r, result_t *item, err_t *why)
     if (item->tm.n_parts != 2)
         return err_set(why, -EBADMSG, "RESULT without a payload");
     bool lines = (item->header.flags & PROTO_RESULT_LINES) != 0;
-    if (lines != (r->opts.mode != REDUCER_GROUPED))
+    if (lines != (r->opts.mode != PROTO_MODE_GROUPED))
         return err_set(why, -EBADMSG, "RESULT of %s where %s were expected",
                        lines ? "lines" : "pairs", lines ? "pairs" : "lines");
     if (lines)

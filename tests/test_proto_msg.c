@@ -1238,10 +1238,33 @@ static void test_type_has_payload(void **state)
     assert_false(proto_type_has_payload((proto_type_t)1000));
 }
 
+/* The job mode's names, the --mode of mr-mapper and mr-reducer, and
+ * their values, a wire contract (WELCOME.mode). */
+static void test_mode_names(void **state)
+{
+    (void)state;
+    const char *names[] = { "grouped", "ordered", "unordered" };
+    for (proto_mode_t m = PROTO_MODE_GROUPED; m <= PROTO_MODE_UNORDERED; m++) {
+        assert_string_equal(proto_mode_name(m), names[m]);
+        proto_mode_t back = PROTO_MODE_UNORDERED - m;
+        assert_int_equal(proto_mode_parse(names[m], &back), 0);
+        assert_int_equal(back, m);
+    }
+    assert_int_equal(PROTO_MODE_GROUPED, 0);
+    assert_int_equal(PROTO_MODE_ORDERED, 1);
+    assert_int_equal(PROTO_MODE_UNORDERED, 2);
+    proto_mode_t m = PROTO_MODE_ORDERED;
+    assert_int_equal(proto_mode_parse("auto", &m), -EINVAL);
+    assert_int_equal(proto_mode_parse("Grouped", &m), -EINVAL);
+    assert_int_equal(proto_mode_parse("", &m), -EINVAL);
+    assert_int_equal(m, PROTO_MODE_ORDERED); /* untouched on failure */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_task_usage),
+        cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_every_field_is_described),
         cmocka_unit_test(test_round_trip_every_type),
         cmocka_unit_test(test_empty_text_round_trip),

@@ -50,6 +50,27 @@ const char *proto_type_name(uint32_t type)
     return info ? info->name : "UNKNOWN";
 }
 
+const char *proto_mode_name(proto_mode_t mode)
+{
+    switch (mode) {
+    case PROTO_MODE_GROUPED: return "grouped";
+    case PROTO_MODE_ORDERED: return "ordered";
+    case PROTO_MODE_UNORDERED: return "unordered";
+    }
+    return "?";
+}
+
+int proto_mode_parse(const char *name, proto_mode_t *mode)
+{
+    for (proto_mode_t m = PROTO_MODE_GROUPED; m <= PROTO_MODE_UNORDERED; m++) {
+        if (strcmp(name, proto_mode_name(m)) == 0) {
+            *mode = m;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
 static int s_write(void *data, const char *bytes, size_t len)
 {
     return buf_append(data, bytes, len) < 0 ? -1 : 0;

@@ -88,10 +88,15 @@
 /* Bytes of an attempt's token (a MAC: proto/wire/token.h). */
 #define PROTO_TOKEN_LEN 16
 
-/* WELCOME.mode values. */
-#define PROTO_MODE_GROUPED 0
-#define PROTO_MODE_ORDERED 1
-#define PROTO_MODE_UNORDERED 2
+/* The job's mode, the one form every process uses: how the reducer treats
+ * results and what a mapper collects.  WELCOME.mode carries it to a remote
+ * mapper, and `--mode NAME` to a local mapper and the reducers
+ * (proto_mode_name, proto_mode_parse).  The values are a wire contract. */
+typedef enum proto_mode {
+    PROTO_MODE_GROUPED = 0,   /* key-grouped reduce: pairs, combined */
+    PROTO_MODE_ORDERED = 1,   /* output lines in input order */
+    PROTO_MODE_UNORDERED = 2, /* output lines as chunks complete */
+} proto_mode_t;
 
 /* FAIL.offset when the failure belongs to the whole chunk, not a record. */
 #define PROTO_OFFSET_NONE UINT64_MAX
@@ -235,5 +240,12 @@ bool proto_type_has_payload(proto_type_t type);
 
 /* The type's name ("TASK"), or "UNKNOWN"; static storage. */
 const char *proto_type_name(uint32_t type);
+
+/* "grouped", "ordered" or "unordered": a mode's name on a command line. */
+const char *proto_mode_name(proto_mode_t mode);
+
+/* The mode named by name (proto_mode_name's words) into *mode; 0, or
+ * -EINVAL for any other name. */
+int proto_mode_parse(const char *name, proto_mode_t *mode);
 
 #endif
