@@ -4,7 +4,10 @@
  *
  * With the plugin's combine, each key holds one value, merged as chunks
  * arrive, so memory grows with the distinct keys only.  Without combine,
- * each key keeps all its values until reduce sees them together.
+ * each key keeps all its values until reduce sees them together.  The
+ * plain store (no plugin: --reduce-cmd) keeps each distinct key<TAB>value
+ * line with a count, ordered as `LC_ALL=C sort` orders the lines, or by a
+ * key comparator first (group_set_order; group_int.h says how).
  *
  * Under a memory budget (group_set_budget), a group that holds more than
  * its budget writes what it holds, sorted by key, as a run file
@@ -18,6 +21,7 @@
 #define MR_GROUP_H
 
 #include "err.h"
+#include "keycmp.h"
 #include "mr.h"
 #include "out.h"
 #include "run.h"
@@ -51,6 +55,12 @@ typedef struct group group_t;
  * state, or with plugin NULL a plain store of every pair, written back as
  * key<TAB>value lines (for --reduce-cmd).  Owned by the caller. */
 group_t *group_new(const mr_plugin_t *plugin, void *state);
+
+/* The plain store's order (group_new with plugin NULL): keys in the order
+ * of the comparator k (copied; keycmp.h), ties and equal keys' lines
+ * bytewise.  Without it, lines reach the command in `LC_ALL=C sort` order.
+ * Call before the first group_add. */
+void group_set_order(group_t *self, const keycmp_t *k);
 
 /* Frees the group and removes its run files, if any; accepts NULL; NULLs
  * *self_p. */
