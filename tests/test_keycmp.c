@@ -53,10 +53,12 @@ static void s_check_order(const char *options, const char *const *lines, size_t 
         assert_int_equal(buf_append(&items[i].enc, lines[i], strlen(lines[i])), 0);
     }
     qsort(items, n, sizeof *items, s_cmp);
-    char got[1024] = "";
+    char got[1024];
+    size_t used = 0;
     for (size_t i = 0; i < n; i++) {
-        strncat(got, items[i].line, sizeof got - strlen(got) - 2);
-        strcat(got, "|");
+        int w = snprintf(got + used, sizeof got - used, "%s|", items[i].line);
+        assert_true(w > 0 && (size_t)w < sizeof got - used);
+        used += (size_t)w;
         buf_fini(&items[i].enc);
     }
     free(items);
