@@ -157,6 +157,8 @@ void hsargs_usage(FILE *f)
         "  mapreduce.task.timeout (mapred.task.timeout)      ms; mr-run --task-timeout\n"
         "  mapreduce.input.fileinputformat.split.maxsize (mapred.max.split.size)\n"
         "                                                    bytes; mr-run --chunk-size\n"
+        "  mapreduce.local.map.tasks.maximum                 maps at once; mr-run -j\n"
+        "  mapreduce.reduce.memory.mb                        MB per reducer; mr-run --memory\n"
         "  mapreduce.job.output.key.comparator.class=...KeyFieldBasedComparator with\n"
         "  mapreduce.partition.keycomparator.options         (mapred.text.key.comparator.\n"
         "                                                    options) -kF[,L] n r, -n -r:\n"
@@ -353,6 +355,16 @@ static int s_define(hsargs_t *a, const char *def, int *reduces_d, err_t *e)
             return err_set(e, -EINVAL, "-D %s='%s': expected bytes from 1 to 1073741824", key,
                            value);
         a->split_max = n;
+        break;
+    case HK_LOCAL_MAPS:
+        if (proc_parse_u64(value, &n) < 0 || n == 0 || n > 1024)
+            return err_set(e, -EINVAL, "-D %s='%s': expected a number from 1 to 1024", key, value);
+        a->local_maps = (unsigned)n;
+        break;
+    case HK_REDUCE_MB:
+        if (proc_parse_u64(value, &n) < 0 || n == 0 || n > (1u << 20))
+            return err_set(e, -EINVAL, "-D %s='%s': expected MB from 1 to 1048576", key, value);
+        a->reduce_mb = (unsigned)n;
         break;
     case HK_FALSE_ONLY:
         if (strcmp(value, "false") != 0)

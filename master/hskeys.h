@@ -31,6 +31,8 @@ typedef enum hs_key {
     HK_CMP_CLASS,
     HK_PART_CLASS,
     HK_KEY_FIELD_SEP,
+    HK_LOCAL_MAPS, /* LocalJobRunner's concurrent maps: mr-run's -j */
+    HK_REDUCE_MB,  /* a reduce task's memory: mr-run's --memory, times the reducers */
     HK_UNSUPPORTED,
 } hs_key_t;
 

@@ -323,6 +323,17 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
         s_add(v, "--task-timeout");
         s_add(v, number);
     }
+    if (a->local_maps) {
+        snprintf(number, sizeof number, "%u", a->local_maps);
+        s_add(v, "-j");
+        s_add(v, number);
+    }
+    if (a->reduce_mb && a->reduces > 0) {
+        snprintf(number, sizeof number, "%lluM",
+                 (unsigned long long)a->reduce_mb * (unsigned)a->reduces);
+        s_add(v, "--memory");
+        s_add(v, number);
+    }
     if (a->split_max) {
         snprintf(number, sizeof number, "%llu", (unsigned long long)a->split_max);
         s_add(v, "--chunk-size");

@@ -416,10 +416,11 @@ import random, sys
 rnd = random.Random(13)
 with open(sys.argv[1], "w") as w:
     for i in range(60000):
-        w.write("%d %d\n" % (1901 + rnd.randrange(40), rnd.randrange(-400, 400)))
+        w.write("%d %d st%d\n" % (1901 + rnd.randrange(40), rnd.randrange(-400, 400),
+                                   rnd.randrange(30)))
 PY
 cat >"$W/ss_map.awk" <<'AWK'
-{ print $1 "\t" $2 "\t" NR % 7 }
+{ print $1 "\t" $2 "\t" $3 }
 AWK
 cat >"$W/ss_reduce.awk" <<'AWK'
 BEGIN { FS = OFS = "\t" }
@@ -476,18 +477,18 @@ it_same "and gives LC_ALL=C sort -t TAB -k1,1nr's order" "$W/nr.expected" "$W/nr
 cat >"$W/vo_map.py" <<'PY'
 #!/usr/bin/env python3
 import sys
-for n, line in enumerate(sys.stdin):
+for line in sys.stdin:
     words = line.split()
     if len(words) >= 2:
-        key = words[0] + ("\x01" if n % 3 == 0 else "")
-        print("%s\t%s" % (key, " ".join(words[1:3])))
+        key = words[0] + ("\x01" if len(line) % 3 == 0 else "")
+        print("%s\t%s" % (key, " ".join(words[1:])))
 PY
 chmod +x "$W/vo_map.py"
-./vo_map.py <a.txt | LC_ALL=C sort >"$W/vo.expected"
+cat a.txt b.txt | ./vo_map.py | LC_ALL=C sort >"$W/vo.expected"
 for r in 1 3; do
     mkdir -p "$W/vo.$r/parts"
     "$MR_BIN/mr-run" --map-cmd ./vo_map.py --reduce-cmd cat -R $r --chunk-size 65536 \
-        --memory 1M --stats "$W/vo.$r.stats" --output-parts "$W/vo.$r/parts" a.txt \
+        --memory 1M --stats "$W/vo.$r.stats" --output-parts "$W/vo.$r/parts" a.txt b.txt \
         2>"$W/vo.$r.err"
     it_status_ok "mr-run --map-cmd --reduce-cmd -R $r --memory 1M runs" $? "$W/vo.$r.err"
     it_check "and spilled runs" grep -q '"runs": [1-9]' "$W/vo.$r.stats"
