@@ -203,7 +203,6 @@ static int s_join(session_t *s, err_t *e)
         m->n_results = i + 1;
     }
     collect_set_partitions(m->collect, m->n_results);
-    collect_set_partition_fields(m->collect, &m->opts.part_fields);
     log_info("joined the job at %s as mapper %u", m->opts.connect, m->opts.id);
     return 0;
 }

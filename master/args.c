@@ -469,6 +469,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL, "--key-compare orders what --reduce-cmd reads: give one");
     if (a->partition_fields && a->mode != ARGS_MODE_AUTO)
         return err_set(e, -EINVAL, "--partition-fields splits the keys of a key-grouped job");
+    if (a->partition_fields && a->listen)
+        return err_set(e, -EINVAL,
+                       "--partition-fields with --listen is not supported yet: remote mappers "
+                       "split by the whole key, and the reducers would refuse their results");
     if (a->output_parts && a->output)
         return err_set(e, -EINVAL, "-o and --output-parts exclude each other");
     if (a->map_cmd && a->skip_bad)
