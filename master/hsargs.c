@@ -177,12 +177,12 @@ void hsargs_usage(FILE *f)
           "stream.non.zero.exit.is.failure=true,\n"
           "  stream.reduce.input.field.separator=\\t\n"
           "Without -partitioner or the comparator class, their options do nothing, as in\n"
-          "Hadoop.  A reduce command reads keys in comparator order, else bytewise, and\n"
-          "its lines in LC_ALL=C sort order otherwise.\n"
+          "Hadoop.  A reduce command reads its key<TAB>value lines in LC_ALL=C sort order,\n"
+          "or keys in the comparator's order first.\n"
           "Not supported yet (an error): other partitioner and comparator classes,\n"
-          "mapreduce.job.output.group.comparator.class, -archives, -cacheFile, -cacheArchive, -io, "
-          "-inputreader, -mapdebug, -reducedebug,\n"
-          "-background, -conf.  A key of your own (-D my.limit=5) reaches the commands as\n"
+          "mapreduce.job.output.group.comparator.class, -archives, -cacheFile,\n"
+          "-cacheArchive, -io, -inputreader, -mapdebug, -reducedebug, -background,\n"
+          "-conf.  A key of your own (-D my.limit=5) reaches the commands as\n"
           "my_limit=5, as in Hadoop; other keys of Hadoop's are refused.\n",
           f);
 }

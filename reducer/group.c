@@ -477,7 +477,8 @@ int group__write_lines(group_t *self, mr_bytes_t entry_key, mr_bytes_t value, gr
     const char *key = (const char *)entry_key.ptr + order_len;
     const char *val = key + key_len + 1;
     size_t val_len = entry_key.len - order_len - key_len - 1;
-    if (!x->have_last || x->last_key.len != key_len || memcmp(x->last_key.data, key, key_len)) {
+    if (!x->have_last || x->last_key.len != key_len ||
+        (key_len && memcmp(x->last_key.data, key, key_len) != 0)) {
         self->keys_written++;
         buf_reset(&x->last_key);
         if (buf_append(&x->last_key, key, key_len) < 0)

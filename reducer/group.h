@@ -53,7 +53,8 @@ typedef struct group group_t;
 
 /* A group using plugin (borrowed; it must have combine or reduce) and its
  * state, or with plugin NULL a plain store of every pair, written back as
- * key<TAB>value lines (for --reduce-cmd).  Owned by the caller. */
+ * key<TAB>value lines in `LC_ALL=C sort` order (for --reduce-cmd).  Owned
+ * by the caller. */
 group_t *group_new(const mr_plugin_t *plugin, void *state);
 
 /* The plain store's order (group_new with plugin NULL): keys in the order
@@ -87,7 +88,8 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e);
 
 /* Writes the result of every key to out, in bytewise key order when sort
  * (or when runs were spilled, or index is given): reduce's pairs, or
- * key<TAB>value without reduce.  With index (a run writer, borrowed; the
+ * key<TAB>value without reduce.  The plain store writes its lines in its
+ * order always (group_set_order), each as many times as it came.  With index (a run writer, borrowed; the
  * caller closes it), adds one record per key: (key, u64 little-endian
  * count of the output bytes that key produced).  Once: it merges the
  * values of a key that came in two sizes as it writes, and reads back and
