@@ -28,6 +28,7 @@ struct collect {
     uint32_t n_parts;     /* reducers the pairs are split for (partition.h); 1: no split */
     buf_t *parts;         /* owned; partitions 1..n_parts-1's payloads, NULL when n_parts 1 */
     uint64_t *part_pairs; /* owned; pairs in each partition's payload, NULL when n_parts 1 */
+    keycmp_t fields;      /* the key fields partitions hash (no specs: the whole key) */
     size_t max_bytes;     /* the cap on one payload */
     uint64_t n_emits;     /* pairs emitted in this chunk, before combining */
     bool plain;           /* this chunk stopped combining: its sample did not combine */
@@ -57,7 +58,9 @@ static buf_t *s_part(collect_t *self, uint32_t i)
 static int s_emit_plain(collect_t *self, const void *key, size_t key_len, const void *value,
                         size_t value_len)
 {
-    uint32_t p = self->n_parts > 1 ? partition_of(key, key_len, self->n_parts) : 0;
+    uint32_t p = self->n_parts <= 1 ? 0
+                 : self->fields.n   ? keycmp_partition(&self->fields, key, key_len, self->n_parts)
+                                    : partition_of(key, key_len, self->n_parts);
     int rc = proto_pairs_add(s_part(self, p), key, key_len, value, value_len);
     if (rc < 0)
         return s_set_error(self, rc, "the chunk's output is larger than the cap on one result");
@@ -180,6 +183,11 @@ void collect_set_partitions(collect_t *self, uint32_t n)
     self->part_pairs = mem_calloc(self->n_parts, sizeof *self->part_pairs);
     for (uint32_t i = 1; i < self->n_parts; i++)
         buf_init(&self->parts[i - 1], self->max_bytes);
+}
+
+void collect_set_partition_fields(collect_t *self, const keycmp_t *k)
+{
+    self->fields = *k;
 }
 
 uint32_t collect_partitions(const collect_t *self)

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "keycmp.h"
 #include "mr.h"
 
 #include <stdbool.h>
@@ -67,6 +68,11 @@ int collect_finish(collect_t *self, const buf_t **payload, err_t *e);
  * by partition_of (partition.h), each with the cap of one result.  n 1 (the
  * default) is no split; lines mode ignores it.  Call between chunks. */
 void collect_set_partitions(collect_t *self, uint32_t n);
+
+/* Partitions by the key fields k selects (copied; keycmp_partition), as
+ * KeyFieldBasedPartitioner does; k without specs: the whole key, the
+ * default.  Call between chunks. */
+void collect_set_partition_fields(collect_t *self, const keycmp_t *k);
 
 /* The partitions pairs are split into (1: none). */
 uint32_t collect_partitions(const collect_t *self);

@@ -61,6 +61,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "connect", required_argument, NULL, 'X' },
         { "map-cmd", required_argument, NULL, 'M' + 256 },
         { "key-fields", required_argument, NULL, 'K' + 256 },
+        { "partition-fields", required_argument, NULL, 'p' + 256 },
+        { "key-field-separator", required_argument, NULL, 't' + 256 },
         { "field-separator", required_argument, NULL, 'F' + 256 },
         { "jobs", required_argument, NULL, 'j' },
         { "key", required_argument, NULL, 'k' },
@@ -79,6 +81,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
     o->field_sep = "\t";
     int c;
     uint64_t n = 0;
+    const char *partition_fields = NULL;
+    char key_sep = '\t';
     opterr = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":m:c:0j:h", options, NULL)) != -1) {
@@ -120,6 +124,12 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             o->key_fields = (unsigned)n;
             break;
         case 'F' + 256: o->field_sep = *optarg ? optarg : "\t"; break;
+        case 'p' + 256: partition_fields = optarg; break;
+        case 't' + 256:
+            if (strlen(optarg) != 1)
+                return err_set(e, -EINVAL, "invalid --key-field-separator '%s': one byte", optarg);
+            key_sep = optarg[0];
+            break;
         case 'c': o->combiner = optarg; break;
         case '0': o->delim = '\0'; break;
         case 'X': o->connect = optarg; break;
@@ -142,6 +152,8 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         default: return err_set(e, -EINVAL, "bad option '%s' (see --help)", argv[optind - 1]);
         }
     }
+    if (keycmp_parse(&o->part_fields, partition_fields, key_sep, e) < 0)
+        return e->code;
     if (o->connect) {
         if (!o->plugin)
             return err_set(e, -EINVAL,
@@ -187,6 +199,7 @@ static int s_start(mapper_t *m, err_t *e)
         m->n_results = i + 1;
     }
     collect_set_partitions(m->collect, m->n_results);
+    collect_set_partition_fields(m->collect, &m->opts.part_fields);
     return 0;
 }
 

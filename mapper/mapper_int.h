@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "collect.h"
 #include "err.h"
+#include "keycmp.h"
 #include "plugin.h"
 #include "progress.h"
 #include "proto_msg.h"
@@ -34,6 +35,7 @@ typedef struct mapper_opts {
     const char *combiner;   /* -c: plugin whose combine merges per chunk */
     unsigned key_fields;    /* --key-fields: a command line's key is this many fields (1) */
     const char *field_sep;  /* --field-separator: between those fields ("\t") */
+    keycmp_t part_fields;   /* --partition-fields: the key fields partitions hash (keycmp.h) */
     proto_mode_t mode;      /* --mode, or WELCOME.mode: what to collect */
     const char *arg;        /* --arg */
     const char *progress;   /* --progress: the master's progress slot file, or NULL */

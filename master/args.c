@@ -6,6 +6,7 @@
 
 #include "afile.h"
 #include "hsargs.h"
+#include "keycmp.h"
 #include "mem.h"
 #include "plugin.h"
 #include "proc.h"
@@ -52,6 +53,9 @@ enum {
     OPT_KEY_FIELDS,
     OPT_FIELD_SEP,
     OPT_OUTPUT_PARTS,
+    OPT_KEY_COMPARE,
+    OPT_PARTITION_FIELDS,
+    OPT_KEY_FIELD_SEP,
 };
 
 static const struct option s_options[] = {
@@ -87,6 +91,9 @@ static const struct option s_options[] = {
     { "key-fields", required_argument, NULL, OPT_KEY_FIELDS },
     { "field-separator", required_argument, NULL, OPT_FIELD_SEP },
     { "output-parts", required_argument, NULL, OPT_OUTPUT_PARTS },
+    { "key-compare", required_argument, NULL, OPT_KEY_COMPARE },
+    { "partition-fields", required_argument, NULL, OPT_PARTITION_FIELDS },
+    { "key-field-separator", required_argument, NULL, OPT_KEY_FIELD_SEP },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, OPT_VERSION },
@@ -115,6 +122,15 @@ void args_usage(FILE *f)
           "      --field-separator SEP\n"
           "                         what separates those fields (default TAB), as\n"
           "                         stream.map.output.field.separator\n"
+          "      --key-compare OPTS the order in which --reduce-cmd reads keys: sort(1)'s\n"
+          "                         -kF[,L] with n and r, and -n, -r ('-k1,1n -k2,2nr'), as\n"
+          "                         KeyFieldBasedComparator; ties, and a key's lines, in\n"
+          "                         LC_ALL=C sort order (without it: all in that order)\n"
+          "      --partition-fields OPTS\n"
+          "                         with -R N, a key's reducer is a hash of these fields only\n"
+          "                         ('-k1,1'), as KeyFieldBasedPartitioner\n"
+          "      --key-field-separator C\n"
+          "                         the byte between the fields those two see (default TAB)\n"
           "  -i, --input FILE       input file, repeatable; '-' is stdin (the default);\n"
           "                         FILE.gz, FILE.bz2, FILE.xz are read decompressed; a\n"
           "                         directory stands for its files (not recursive, no\n"
@@ -375,6 +391,13 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                              "expected 1 to 64 bytes, without a newline");
             a->field_sep = optarg;
             break;
+        case OPT_KEY_COMPARE: a->key_compare = optarg; break;
+        case OPT_PARTITION_FIELDS: a->partition_fields = optarg; break;
+        case OPT_KEY_FIELD_SEP:
+            if (strlen(optarg) != 1)
+                return s_bad(e, "--key-field-separator", optarg, "expected one byte");
+            a->key_field_sep = optarg;
+            break;
         case OPT_OUTPUT_PARTS:
             if (!*optarg)
                 return s_bad(e, "--output-parts", optarg, "expected a directory");
@@ -438,6 +461,19 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--key-fields and --field-separator split a --map-cmd's lines into key "
                        "and value in a key-grouped job");
+    keycmp_t k;
+    char sep = a->key_field_sep ? a->key_field_sep[0] : '\t';
+    if (keycmp_parse(&k, a->key_compare, sep, e) < 0 ||
+        keycmp_parse(&k, a->partition_fields, sep, e) < 0)
+        return e->code;
+    if (a->key_compare && !a->reduce_cmd)
+        return err_set(e, -EINVAL, "--key-compare orders what --reduce-cmd reads: give one");
+    if (a->partition_fields && a->mode != ARGS_MODE_AUTO)
+        return err_set(e, -EINVAL, "--partition-fields splits the keys of a key-grouped job");
+    if (a->partition_fields && a->listen)
+        return err_set(e, -EINVAL,
+                       "--partition-fields with --listen is not supported yet: remote mappers "
+                       "split by the whole key, and the reducers would refuse their results");
     if (a->output_parts && a->output)
         return err_set(e, -EINVAL, "-o and --output-parts exclude each other");
     if (a->map_cmd && a->skip_bad)

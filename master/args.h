@@ -55,6 +55,9 @@ typedef struct args {
     unsigned key_fields;   /* --key-fields: a --map-cmd line's key is this many fields; 0: 1 */
     const char *field_sep; /* --field-separator: between those fields, NULL: TAB */
     const char *output_parts; /* --output-parts DIR: DIR/part-00000... one per reducer, or NULL */
+    const char *key_compare;  /* --key-compare: the reduce command's key order, or NULL */
+    const char *partition_fields; /* --partition-fields: the key fields partitions hash, or NULL */
+    const char *key_field_sep; /* --key-field-separator: one byte between those fields, NULL: TAB */
 } args_t;
 
 /* Parses argv into a (which must be args_fini'd).  Returns 0 to run, 1 when

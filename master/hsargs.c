@@ -9,6 +9,8 @@
  */
 #include "hsargs.h"
 
+#include "hskeys.h"
+#include "keycmp.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -37,6 +39,7 @@ typedef enum hs_opt {
     HS_LAZY,
     HS_FS,
     HS_VERSION,
+    HS_PARTITIONER,
     HS_UNSUPPORTED, /* Hadoop has it, mr-streaming does not (yet) */
 } hs_opt_t;
 
@@ -68,7 +71,7 @@ static const struct {
     { "-lazyOutput", false, HS_LAZY, NULL },
     { "-fs", true, HS_FS, NULL },
     { "-jt", true, HS_FS, NULL },
-    { "-partitioner", true, HS_UNSUPPORTED, "keys are partitioned by a hash of the whole key" },
+    { "-partitioner", true, HS_PARTITIONER, NULL },
     { "-archives", true, HS_UNSUPPORTED, "unpack the archive and give its paths" },
     { "-cacheArchive", true, HS_UNSUPPORTED, "unpack the archive and give its paths" },
     { "-cacheFile", true, HS_UNSUPPORTED, "give the local path" },
@@ -111,169 +114,77 @@ int hsargs_misread(const char *arg, err_t *e)
                    arg);
 }
 
-/* -D keys and what each does. */
-typedef enum hs_key {
-    HK_REDUCES,
-    HK_KEY_FIELDS,
-    HK_FIELD_SEP,
-    HK_OUT_KEY_FIELDS,
-    HK_OUT_FIELD_SEP,
-    HK_TEXT_SEP,
-    HK_TAB_ONLY, /* only its default, a TAB */
-    HK_JOB_NAME,
-    HK_MAX_ATTEMPTS,
-    HK_TIMEOUT_MS,
-    HK_SPLIT_MAX,  /* the largest split: mr-run's --chunk-size */
-    HK_FALSE_ONLY, /* only false: true would change the output's form */
-    HK_TRUE_ONLY,  /* only true */
-    HK_NO_CHANGE,  /* accepted: it does not change the answer */
-    HK_UNSUPPORTED,
-} hs_key_t;
-
-static const struct {
-    const char *key;
-    hs_key_t what;
-} s_keys[] = {
-    { "mapreduce.job.reduces", HK_REDUCES },
-    { "mapred.reduce.tasks", HK_REDUCES },
-    { "stream.num.map.output.key.fields", HK_KEY_FIELDS },
-    { "stream.map.output.field.separator", HK_FIELD_SEP },
-    { "stream.num.reduce.output.key.fields", HK_OUT_KEY_FIELDS },
-    { "stream.reduce.output.field.separator", HK_OUT_FIELD_SEP },
-    { "mapreduce.output.textoutputformat.separator", HK_TEXT_SEP },
-    { "mapred.textoutputformat.separator", HK_TEXT_SEP },
-    { "stream.reduce.input.field.separator", HK_TAB_ONLY },
-    { "stream.map.input.field.separator", HK_TAB_ONLY },
-    { "mapreduce.job.name", HK_JOB_NAME },
-    { "mapred.job.name", HK_JOB_NAME },
-    { "mapreduce.map.maxattempts", HK_MAX_ATTEMPTS },
-    { "mapred.map.max.attempts", HK_MAX_ATTEMPTS },
-    { "mapreduce.task.timeout", HK_TIMEOUT_MS },
-    { "mapred.task.timeout", HK_TIMEOUT_MS },
-    { "mapreduce.output.fileoutputformat.compress", HK_FALSE_ONLY },
-    { "mapred.output.compress", HK_FALSE_ONLY },
-    { "stream.non.zero.exit.is.failure", HK_TRUE_ONLY },
-    { "mapreduce.map.output.compress", HK_NO_CHANGE },
-    { "mapred.compress.map.output", HK_NO_CHANGE },
-    { "mapreduce.map.output.compress.codec", HK_NO_CHANGE },
-    { "mapred.map.output.compression.codec", HK_NO_CHANGE },
-    { "mapreduce.output.fileoutputformat.compress.codec", HK_NO_CHANGE },
-    { "mapreduce.output.fileoutputformat.compress.type", HK_NO_CHANGE },
-    { "mapreduce.job.maps", HK_NO_CHANGE },
-    { "mapred.map.tasks", HK_NO_CHANGE },
-    { "mapreduce.map.memory.mb", HK_NO_CHANGE },
-    { "mapreduce.reduce.memory.mb", HK_NO_CHANGE },
-    { "mapreduce.map.java.opts", HK_NO_CHANGE },
-    { "mapreduce.reduce.java.opts", HK_NO_CHANGE },
-    { "mapred.child.java.opts", HK_NO_CHANGE },
-    { "mapreduce.map.cpu.vcores", HK_NO_CHANGE },
-    { "mapreduce.reduce.cpu.vcores", HK_NO_CHANGE },
-    { "mapreduce.task.io.sort.mb", HK_NO_CHANGE },
-    { "io.sort.mb", HK_NO_CHANGE },
-    { "mapreduce.task.io.sort.factor", HK_NO_CHANGE },
-    { "io.sort.factor", HK_NO_CHANGE },
-    { "mapreduce.map.speculative", HK_NO_CHANGE },
-    { "mapreduce.reduce.speculative", HK_NO_CHANGE },
-    { "mapred.map.tasks.speculative.execution", HK_NO_CHANGE },
-    { "mapred.reduce.tasks.speculative.execution", HK_NO_CHANGE },
-    { "mapreduce.job.queuename", HK_NO_CHANGE },
-    { "mapred.job.queue.name", HK_NO_CHANGE },
-    { "mapreduce.job.priority", HK_NO_CHANGE },
-    { "mapred.job.priority", HK_NO_CHANGE },
-    { "mapreduce.reduce.maxattempts", HK_NO_CHANGE },
-    { "mapreduce.job.reduce.slowstart.completedmaps", HK_NO_CHANGE },
-    { "mapreduce.input.fileinputformat.split.minsize", HK_NO_CHANGE },
-    { "mapreduce.input.fileinputformat.split.maxsize", HK_SPLIT_MAX },
-    { "mapred.min.split.size", HK_NO_CHANGE },
-    { "mapred.max.split.size", HK_SPLIT_MAX },
-    { "mapreduce.job.jvm.numtasks", HK_NO_CHANGE },
-    { "mapred.job.reuse.jvm.num.tasks", HK_NO_CHANGE },
-    { "mapreduce.job.user.classpath.first", HK_NO_CHANGE },
-    { "dfs.replication", HK_NO_CHANGE },
-    { "dfs.blocksize", HK_NO_CHANGE },
-    { "dfs.block.size", HK_NO_CHANGE },
-    { "mapreduce.partition.keypartitioner.options", HK_UNSUPPORTED },
-    { "mapred.text.key.partitioner.options", HK_UNSUPPORTED },
-    { "mapreduce.partition.keycomparator.options", HK_UNSUPPORTED },
-    { "mapred.text.key.comparator.options", HK_UNSUPPORTED },
-    { "mapreduce.job.output.key.comparator.class", HK_UNSUPPORTED },
-    { "mapred.output.key.comparator.class", HK_UNSUPPORTED },
-    { "mapreduce.job.output.group.comparator.class", HK_UNSUPPORTED },
-    { "num.key.fields.for.partition", HK_UNSUPPORTED },
-    { "mapreduce.job.partitioner.class", HK_UNSUPPORTED },
-};
-
-/* Key prefixes of Hadoop's own settings: a key there that s_keys does not
- * list may change the answer, so it is refused.  Any other key is the
- * job's own (`-D my.limit=5`), exported to the commands as Hadoop does. */
-static const char *const s_hadoop_prefixes[] = { "mapreduce.", "mapred.", "stream.", "dfs.",
-                                                 "yarn.",      "io.",     "fs.",     "hadoop.",
-                                                 "ipc.",       "file.",   "map.",    "reduce." };
-
 void hsargs_usage(FILE *f)
 {
-    fputs("usage: mr-streaming [-D KEY=VALUE]... [-files A,B] [-libjars J]\n"
-          "                    -input PATH... -output DIR -mapper CMD\n"
-          "                    [-reducer CMD|NONE] [-combiner CMD] [-numReduceTasks N]\n"
-          "                    [-file PATH]... [-cmdenv NAME=VALUE]... [-verbose] [-lazyOutput]\n"
-          "\n"
-          "Runs a Hadoop Streaming job on this machine with mr-run: the arguments of\n"
-          "`hadoop jar hadoop-streaming.jar ARGS`, unchanged.\n"
-          "\n"
-          "  -input PATH          a file, a directory (its files, not _* or .*), a glob or a\n"
-          "                       comma list of them; repeatable; .gz .bz2 .xz decompressed\n"
-          "  -output DIR          made by the job (an existing one is refused): part-00000...\n"
-          "                       one per reducer, and _SUCCESS once the job succeeded\n"
-          "  -mapper CMD          the map command, run by /bin/sh once per chunk\n"
-          "  -reducer CMD|NONE    the reduce command (default: identity); NONE: map-only\n"
-          "  -combiner CMD        run on each chunk's sorted map output: map | sort | CMD\n"
-          "  -numReduceTasks N    reducers, 0 to 64 (0: map-only; default 1)\n"
-          "  -file PATH, -files A,B\n"
-          "                       accepted: local files are already there (a command word\n"
-          "                       naming a shipped file's base name is given its path)\n"
-          "  -cmdenv NAME=VALUE   a variable for every command (repeatable)\n"
-          "  -inputformat, -outputformat\n"
-          "                       only TextInputFormat and TextOutputFormat\n"
-          "  -libjars J, -fs local, -jt local\n"
-          "                       accepted; no effect\n"
-          "  -lazyOutput          no empty part files\n"
-          "  -verbose             print the mr-run command line that runs the job\n"
-          "  -info, -help         this text\n"
-          "\n"
-          "-D KEY=VALUE (also -DKEY=VALUE, -jobconf KEY=VALUE) honours:\n"
-          "  mapreduce.job.reduces (mapred.reduce.tasks)       reducers, as -numReduceTasks\n"
-          "  stream.num.map.output.key.fields                  fields of a map line's key\n"
-          "  stream.map.output.field.separator                 between those fields (\\t: TAB)\n"
-          "  stream.num.reduce.output.key.fields, stream.reduce.output.field.separator,\n"
-          "  mapreduce.output.textoutputformat.separator       the output lines' key and TAB\n"
-          "  mapreduce.job.name (mapred.job.name)              the job's name\n"
-          "  mapreduce.map.maxattempts (mapred.map.max.attempts)  mr-run --max-attempts\n"
-          "  mapreduce.task.timeout (mapred.task.timeout)      ms; mr-run --task-timeout\n"
-          "  mapreduce.input.fileinputformat.split.maxsize (mapred.max.split.size)\n"
-          "                                                    bytes; mr-run --chunk-size\n"
-          "and accepts, as they do not change the answer:\n",
-          f);
-    int col = 0;
-    for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0]; i++) {
-        if (s_keys[i].what != HK_NO_CHANGE)
-            continue;
-        int len = (int)strlen(s_keys[i].key);
-        if (col && col + len + 1 > 76) {
-            fputc('\n', f);
-            col = 0;
-        }
-        col += fprintf(f, "%s%s", col ? " " : "  ", s_keys[i].key);
-    }
     fputs(
-        "\n  mapreduce.output.fileoutputformat.compress=false, "
-        "stream.non.zero.exit.is.failure=true,\n"
-        "  stream.reduce.input.field.separator=\\t\n"
-        "Not supported yet (an error): -partitioner, mapreduce.partition.keypartitioner.options,\n"
-        "mapreduce.partition.keycomparator.options, mapreduce.job.output.key.comparator.class,\n"
-        "-archives, -cacheFile, -cacheArchive, -io, -inputreader, -mapdebug, -reducedebug,\n"
-        "-background, -conf.  A key of your own (-D my.limit=5) reaches the commands as\n"
-        "my_limit=5, as in Hadoop; other keys of Hadoop's are refused.\n",
+        "usage: mr-streaming [-D KEY=VALUE]... [-files A,B] [-libjars J]\n"
+        "                    -input PATH... -output DIR -mapper CMD\n"
+        "                    [-reducer CMD|NONE] [-combiner CMD] [-numReduceTasks N]\n"
+        "                    [-file PATH]... [-cmdenv NAME=VALUE]... [-verbose] [-lazyOutput]\n"
+        "                    [-partitioner org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner]\n"
+        "\n"
+        "Runs a Hadoop Streaming job on this machine with mr-run: the arguments of\n"
+        "`hadoop jar hadoop-streaming.jar ARGS`, unchanged.\n"
+        "\n"
+        "  -input PATH          a file, a directory (its files, not _* or .*), a glob or a\n"
+        "                       comma list of them; repeatable; .gz .bz2 .xz decompressed\n"
+        "  -output DIR          made by the job (an existing one is refused): part-00000...\n"
+        "                       one per reducer, and _SUCCESS once the job succeeded\n"
+        "  -mapper CMD          the map command, run by /bin/sh once per chunk\n"
+        "  -reducer CMD|NONE    the reduce command (default: identity); NONE: map-only\n"
+        "  -combiner CMD        run on each chunk's sorted map output: map | sort | CMD\n"
+        "  -numReduceTasks N    reducers, 0 to 64 (0: map-only; default 1)\n"
+        "  -file PATH, -files A,B\n"
+        "                       accepted: local files are already there (a command word\n"
+        "                       naming a shipped file's base name is given its path)\n"
+        "  -cmdenv NAME=VALUE   a variable for every command (repeatable)\n"
+        "  -inputformat, -outputformat\n"
+        "                       only TextInputFormat and TextOutputFormat\n"
+        "  -libjars J, -fs local, -jt local\n"
+        "                       accepted; no effect\n"
+        "  -lazyOutput          no empty part files\n"
+        "  -verbose             print the mr-run command line that runs the job\n"
+        "  -info, -help         this text\n"
+        "\n"
+        "-D KEY=VALUE (also -DKEY=VALUE, -jobconf KEY=VALUE) honours:\n"
+        "  mapreduce.job.reduces (mapred.reduce.tasks)       reducers, as -numReduceTasks\n"
+        "  stream.num.map.output.key.fields                  fields of a map line's key\n"
+        "  stream.map.output.field.separator                 between those fields (\\t: TAB)\n"
+        "  stream.num.reduce.output.key.fields, stream.reduce.output.field.separator,\n"
+        "  mapreduce.output.textoutputformat.separator       the output lines' key and TAB\n"
+        "  mapreduce.job.name (mapred.job.name)              the job's name\n"
+        "  mapreduce.map.maxattempts (mapred.map.max.attempts)  mr-run --max-attempts\n"
+        "  mapreduce.task.timeout (mapred.task.timeout)      ms; mr-run --task-timeout\n"
+        "  mapreduce.input.fileinputformat.split.maxsize (mapred.max.split.size)\n"
+        "                                                    bytes; mr-run --chunk-size\n"
+        "  mapreduce.local.map.tasks.maximum                 maps at once; mr-run -j\n"
+        "  mapreduce.reduce.memory.mb                        MB per reducer; mr-run --memory\n"
+        "  mapreduce.job.output.key.comparator.class=...KeyFieldBasedComparator with\n"
+        "  mapreduce.partition.keycomparator.options         (mapred.text.key.comparator.\n"
+        "                                                    options) -kF[,L] n r, -n -r:\n"
+        "                                                    mr-run --key-compare\n"
+        "  -partitioner ...KeyFieldBasedPartitioner (mapreduce.job.partitioner.class) with\n"
+        "  mapreduce.partition.keypartitioner.options        (mapred.text.key.partitioner.\n"
+        "                                                    options) -kF[,L], or\n"
+        "  num.key.fields.for.partition                      N: mr-run --partition-fields\n"
+        "  mapreduce.map.output.key.field.separator          (map.output.key.field.\n"
+        "                                                    separator) one byte between\n"
+        "                                                    the fields those two see\n"
+        "and accepts, as they do not change the answer:\n",
         f);
+    hskeys_print(f, HK_NO_CHANGE);
+    fputs("\n  mapreduce.output.fileoutputformat.compress=false, "
+          "stream.non.zero.exit.is.failure=true,\n"
+          "  stream.reduce.input.field.separator=\\t\n"
+          "Without -partitioner or the comparator class, their options do nothing, as in\n"
+          "Hadoop.  A reduce command reads its key<TAB>value lines in LC_ALL=C sort order,\n"
+          "or keys in the comparator's order first.\n"
+          "Not supported yet (an error): other partitioner and comparator classes,\n"
+          "mapreduce.job.output.group.comparator.class, -archives, -cacheFile,\n"
+          "-cacheArchive, -io, -inputreader, -mapdebug, -reducedebug, -background,\n"
+          "-conf.  A key of your own (-D my.limit=5) reaches the commands as\n"
+          "my_limit=5, as in Hadoop; other keys of Hadoop's are refused.\n",
+          f);
 }
 
 static void s_push(char ***list, size_t *n, const char *s, size_t len)
@@ -344,6 +255,30 @@ static void s_export(hsargs_t *a, const char *key, size_t key_len, const char *v
     free(var);
 }
 
+/* Hadoop's Java class names for the key-field comparator and partitioner
+ * (under mapred.lib, or mapreduce.lib.partition): *on set when value is
+ * one, false for the default HashPartitioner; any other class is refused. */
+static int s_class(const char *what, const char *value, const char *name, bool *on, err_t *e)
+{
+    static const char *const packages[] = { "org.apache.hadoop.mapred.lib.",
+                                            "org.apache.hadoop.mapreduce.lib.partition." };
+    for (size_t i = 0; i < 2; i++) {
+        size_t len = strlen(packages[i]);
+        if (strncmp(value, packages[i], len) != 0)
+            continue;
+        if (strcmp(value + len, name) == 0) {
+            *on = true;
+            return 0;
+        }
+        if (strcmp(name, "KeyFieldBasedPartitioner") == 0 &&
+            strcmp(value + len, "HashPartitioner") == 0) {
+            *on = false;
+            return 0;
+        }
+    }
+    return err_set(e, -EINVAL, "%s %s: not supported yet: only %s", what, value, name);
+}
+
 static int s_define(hsargs_t *a, const char *def, int *reduces_d, err_t *e)
 {
     const char *eq = strchr(def, '=');
@@ -356,18 +291,14 @@ static int s_define(hsargs_t *a, const char *def, int *reduces_d, err_t *e)
     memcpy(key, def, key_len);
     key[key_len] = '\0';
     const char *value = eq + 1;
-    int what = -1;
-    for (size_t i = 0; i < sizeof s_keys / sizeof s_keys[0] && what < 0; i++)
-        if (strcmp(s_keys[i].key, key) == 0)
-            what = (int)s_keys[i].what;
+    int what = hskeys_find(key);
     if (what < 0) {
-        for (size_t i = 0; i < sizeof s_hadoop_prefixes / sizeof s_hadoop_prefixes[0]; i++)
-            if (strncmp(key, s_hadoop_prefixes[i], strlen(s_hadoop_prefixes[i])) == 0)
-                return err_set(e, -EINVAL,
-                               "-D %s: a Hadoop setting mr-streaming does not know, so it "
-                               "cannot tell whether it changes the answer (see -help for "
-                               "the keys it takes)",
-                               key);
+        if (hskeys_hadoops(key))
+            return err_set(e, -EINVAL,
+                           "-D %s: a Hadoop setting mr-streaming does not know, so it "
+                           "cannot tell whether it changes the answer (see -help for "
+                           "the keys it takes)",
+                           key);
     }
     uint64_t n = 0;
     switch (what) {
@@ -425,6 +356,16 @@ static int s_define(hsargs_t *a, const char *def, int *reduces_d, err_t *e)
                            value);
         a->split_max = n;
         break;
+    case HK_LOCAL_MAPS:
+        if (proc_parse_u64(value, &n) < 0 || n == 0 || n > 1024)
+            return err_set(e, -EINVAL, "-D %s='%s': expected a number from 1 to 1024", key, value);
+        a->local_maps = (unsigned)n;
+        break;
+    case HK_REDUCE_MB:
+        if (proc_parse_u64(value, &n) < 0 || n == 0 || n > (1u << 20))
+            return err_set(e, -EINVAL, "-D %s='%s': expected MB from 1 to 1048576", key, value);
+        a->reduce_mb = (unsigned)n;
+        break;
     case HK_FALSE_ONLY:
         if (strcmp(value, "false") != 0)
             return err_set(e, -EINVAL,
@@ -439,10 +380,35 @@ static int s_define(hsargs_t *a, const char *def, int *reduces_d, err_t *e)
                            "fails its task",
                            key, value);
         break;
+    case HK_CMP_OPTIONS: a->key_compare = value; break;
+    case HK_PART_OPTIONS: a->part_options = value; break;
+    case HK_PART_FIELDS:
+        if (proc_parse_u64(value, &n) < 0 || n == 0 || n > 1000)
+            return err_set(e, -EINVAL, "-D %s='%s': expected a number of fields from 1 to 1000",
+                           key, value);
+        snprintf(a->part_fields, sizeof a->part_fields, "-k1,%u", (unsigned)n);
+        break;
+    case HK_CMP_CLASS:
+        if (s_class(key, value, "KeyFieldBasedComparator", &a->key_comparator, e) < 0)
+            return e->code;
+        break;
+    case HK_PART_CLASS:
+        if (s_class(key, value, "KeyFieldBasedPartitioner", &a->key_partitioner, e) < 0)
+            return e->code;
+        break;
+    case HK_KEY_FIELD_SEP: {
+        const char *sep = s_separator(key, value, e);
+        if (!sep)
+            return e->code;
+        if (strlen(sep) != 1)
+            return err_set(e, -EINVAL, "-D %s='%s': not supported yet: only one byte", key, value);
+        a->key_field_sep = sep;
+        break;
+    }
     case HK_UNSUPPORTED:
         return err_set(e, -EINVAL,
-                       "-D %s: not supported yet: mr-streaming partitions by a hash of the "
-                       "whole key and sorts keys bytewise",
+                       "-D %s: not supported yet: keys are grouped by their bytes (or by "
+                       "KeyFieldBasedComparator)",
                        key);
     default: break; /* HK_NO_CHANGE, or the job's own key */
     }
@@ -470,6 +436,7 @@ int hsargs_parse(hsargs_t *a, int argc, char **argv, err_t *e)
     a->out_key_fields = 1;
     a->out_field_sep = "\t";
     a->text_sep = "\t";
+    a->key_field_sep = "\t";
     int reduces_d = -1; /* -D mapreduce.job.reduces; -numReduceTasks wins, as in Hadoop */
     uint64_t n = 0;
     for (int i = 1; i < argc; i++) {
@@ -534,6 +501,10 @@ int hsargs_parse(hsargs_t *a, int argc, char **argv, err_t *e)
                                "files (give local or file:///)",
                                arg, value);
             break;
+        case HS_PARTITIONER:
+            if (s_class(arg, value, "KeyFieldBasedPartitioner", &a->key_partitioner, e) < 0)
+                return e->code;
+            break;
         case HS_UNSUPPORTED:
             return err_set(e, -EINVAL, "option %s is not supported yet: %s", arg, why);
         default:
@@ -555,6 +526,12 @@ int hsargs_parse(hsargs_t *a, int argc, char **argv, err_t *e)
         a->reduces = reduces_d >= 0 ? reduces_d : 1;
     if (a->reducer && strcmp(a->reducer, "NONE") == 0)
         a->reduces = 0;
+    /* The options now, not when mr-run starts, so the error names the key. */
+    keycmp_t k;
+    if (a->key_comparator && keycmp_parse(&k, a->key_compare, a->key_field_sep[0], e) < 0)
+        return err_prefix(e, "-D mapreduce.partition.keycomparator.options: ");
+    if (a->key_partitioner && keycmp_parse(&k, a->part_options, a->key_field_sep[0], e) < 0)
+        return err_prefix(e, "-D mapreduce.partition.keypartitioner.options: ");
     if (a->combiner && strcmp(a->field_sep, "\t") != 0)
         return err_set(e, -EINVAL,
                        "-combiner with stream.map.output.field.separator='%s' is not "

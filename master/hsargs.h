@@ -44,6 +44,14 @@ typedef struct hsargs {
     unsigned max_attempts;     /* mapreduce.map.maxattempts, 0: mr-run's default */
     double task_timeout;       /* mapreduce.task.timeout in seconds, 0: none */
     uint64_t split_max;        /* mapreduce.input.fileinputformat.split.maxsize, 0: mr-run's */
+    unsigned local_maps;       /* mapreduce.local.map.tasks.maximum: -j, 0: mr-run's */
+    unsigned reduce_mb;        /* mapreduce.reduce.memory.mb, 0: mr-run's --memory default */
+    const char *key_compare;   /* keycomparator.options, with KeyFieldBasedComparator; or NULL */
+    const char *part_options;  /* keypartitioner.options, with KeyFieldBasedPartitioner; or NULL */
+    char part_fields[32];      /* "-k1,N" of num.key.fields.for.partition, or "" */
+    const char *key_field_sep; /* mapreduce.map.output.key.field.separator ("\t") */
+    bool key_comparator;       /* the comparator class is KeyFieldBasedComparator */
+    bool key_partitioner;      /* the partitioner is KeyFieldBasedPartitioner */
     bool verbose;              /* -verbose: print the mr-run command line */
     bool lazy_output;          /* -lazyOutput: no empty part files */
 } hsargs_t;

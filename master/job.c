@@ -223,6 +223,14 @@ int job__spawn_mapper(job_t *job)
     }
     if (a->delim == '\0')
         argv[n++] = "-0";
+    if (a->partition_fields) {
+        argv[n++] = "--partition-fields";
+        argv[n++] = (char *)a->partition_fields;
+    }
+    if (a->key_field_sep) {
+        argv[n++] = "--key-field-separator";
+        argv[n++] = (char *)a->key_field_sep;
+    }
     /* A local mapper maps the input files itself: chunk bytes never cross
      * a socket, and the master never touches them. */
     size_t n_inputs = split_inputs(job->cfg->split);

@@ -103,6 +103,18 @@ int job__spawn_reducer(job_t *job, reducer_t *r)
         argv[n++] = "--reduce-cmd";
         argv[n++] = (char *)a->reduce_cmd;
     }
+    if (a->key_compare) {
+        argv[n++] = "--key-compare";
+        argv[n++] = (char *)a->key_compare;
+    }
+    if (a->partition_fields) {
+        argv[n++] = "--partition-fields";
+        argv[n++] = (char *)a->partition_fields;
+    }
+    if (a->key_field_sep) {
+        argv[n++] = "--key-field-separator";
+        argv[n++] = (char *)a->key_field_sep;
+    }
     char host[256];
     if (a->listen) {
         /* Remote mappers push results straight to the reducer's TCP port. */

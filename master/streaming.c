@@ -12,6 +12,12 @@
  *                              --ordered, map-only)
  *   stream.num.map.output.key.fields, stream.map.output.field.separator
  *                              --key-fields, --field-separator
+ *   KeyFieldBasedComparator and mapreduce.partition.keycomparator.options
+ *                              --key-compare
+ *   -partitioner KeyFieldBasedPartitioner and its options
+ *                              --partition-fields
+ *   mapreduce.map.output.key.field.separator
+ *                              --key-field-separator
  *   -cmdenv, -D KEY=VALUE      --cmdenv (every -D key as Hadoop exports it)
  *   -input (globs expanded here; directories by mr-run)   the inputs
  *   -output DIR                --output-parts DIR/_temporary, committed by
@@ -218,24 +224,16 @@ static char *s_command(const char *flag, const char *cmd, const hsargs_t *a, err
     return out;
 }
 
-/* A command whose input or output goes through `LC_ALL=C sort`:
- * `{ before } | LC_ALL=C sort | { after }`, either may be NULL.  bash's
- * pipefail fails the task when any part fails, not only the last.  Owned.
- *
- * The map command with a combiner is map | sort | combiner: the combiner
- * reads the chunk's pairs grouped by key, as Hadoop's does.  The reduce
- * command is sort | reducer: mr-run hands a reduce command every key in
- * bytewise order but a key's values in the order they arrived, which
- * changes from run to run; sorted whole lines give every run the answer of
- * `map | LC_ALL=C sort | reduce`.  (Sorting whole key<TAB>value lines keeps
- * each key's lines together: a line between two that start with KEY<TAB>
- * starts with it too.) */
+/* The map command with a combiner, `{ map } | LC_ALL=C sort | { combiner }`:
+ * the combiner reads the chunk's pairs grouped by key, as Hadoop's does.
+ * bash's pipefail fails the task when any part fails, not only the last.
+ * Owned.  (The reduce command needs no sort: mr-run's reducer hands it its
+ * lines in `LC_ALL=C sort` order, or keys in comparator order.) */
 static char *s_sorted(const char *before, const char *after)
 {
-    size_t len = (before ? strlen(before) : 0) + (after ? strlen(after) : 0) + 64;
+    size_t len = strlen(before) + strlen(after) + 64;
     char *pipeline = mem_alloc(len);
-    snprintf(pipeline, len, "%s%s%sLC_ALL=C sort%s%s%s", before ? "{ " : "", before ? before : "",
-             before ? "\n} | " : "", after ? " | { " : "", after ? after : "", after ? "\n}" : "");
+    snprintf(pipeline, len, "{ %s\n} | LC_ALL=C sort | { %s\n}", before, after);
     char *quoted = s_quote(pipeline);
     free(pipeline);
     len = strlen(quoted) + 32;
@@ -274,10 +272,8 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
          * order, are one part in input order. */
         s_add(v, "--ordered");
     } else {
-        char *reduce_cmd = s_sorted(NULL, reduce); /* no -reducer: Hadoop's identity */
         s_add(v, "--reduce-cmd");
-        s_add(v, reduce_cmd);
-        free(reduce_cmd);
+        s_add(v, reduce ? reduce : "cat"); /* no -reducer: Hadoop's identity */
         snprintf(number, sizeof number, "%d", a->reduces);
         s_add(v, "-R");
         s_add(v, number);
@@ -289,6 +285,25 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
         if (strcmp(a->field_sep, "\t") != 0) {
             s_add(v, "--field-separator");
             s_add(v, a->field_sep);
+        }
+        /* The options count only with their classes, and num.key.fields.for.partition
+         * wins over the partitioner's options, as in Hadoop. */
+        bool cmp = a->key_comparator && a->key_compare && *a->key_compare;
+        const char *part = a->part_fields[0] ? a->part_fields
+                           : a->part_options ? a->part_options
+                                             : "";
+        bool split = a->key_partitioner && *part && a->reduces > 1;
+        if (cmp) {
+            s_add(v, "--key-compare");
+            s_add(v, a->key_compare);
+        }
+        if (split) {
+            s_add(v, "--partition-fields");
+            s_add(v, part);
+        }
+        if ((cmp || split) && strcmp(a->key_field_sep, "\t") != 0) {
+            s_add(v, "--key-field-separator");
+            s_add(v, a->key_field_sep);
         }
     }
     free(map);
@@ -306,6 +321,17 @@ static int s_mr_run_argv(const hsargs_t *a, const char *bin_dir, const char *par
     if (a->task_timeout > 0) {
         snprintf(number, sizeof number, "%.3f", a->task_timeout);
         s_add(v, "--task-timeout");
+        s_add(v, number);
+    }
+    if (a->local_maps) {
+        snprintf(number, sizeof number, "%u", a->local_maps);
+        s_add(v, "-j");
+        s_add(v, number);
+    }
+    if (a->reduce_mb && a->reduces > 0) {
+        snprintf(number, sizeof number, "%lluM",
+                 (unsigned long long)a->reduce_mb * (unsigned)a->reduces);
+        s_add(v, "--memory");
         s_add(v, number);
     }
     if (a->split_max) {

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static int s_check(group_t *self, err_t *e);
+
 static int s_writer_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                          size_t value_len)
 {
@@ -38,6 +40,7 @@ group_t *group_new(const mr_plugin_t *plugin, void *state)
     self->plugin = plugin;
     self->state = state;
     self->table = htab_new();
+    buf_init(&self->line, GROUP_MAX_LINE);
     if (plugin && plugin->combine)
         merge_init(&self->merge, plugin, state, (size_t)1 << 30);
     /* Sums of short keys in the one-cache-line table, as in the mapper
@@ -61,6 +64,7 @@ void group_destroy(group_t **self_p)
     free(self->spill_dir);
     htab_destroy(&self->table);
     counts_destroy(&self->counts);
+    buf_fini(&self->line);
     if (self->plugin && self->plugin->combine)
         merge_fini(&self->merge);
     free(self);
@@ -83,6 +87,11 @@ void group_set_budget(group_t *self, size_t bytes, const char *spill_dir)
         max *= 2;
     self->max_sums = max;
     counts_set_max_keys(self->counts, max);
+}
+
+void group_set_order(group_t *self, const keycmp_t *k)
+{
+    self->order = *k;
 }
 
 void group_set_max_sums(group_t *self, size_t keys)
@@ -122,6 +131,41 @@ uint64_t group_spilled_bytes(const group_t *self)
 double group_merge_seconds(const group_t *self)
 {
     return self->merge_seconds;
+}
+
+/* The plain store's add (group_int.h, group_line_t): one entry per
+ * distinct line, counted.  A word count through --reduce-cmd holds each
+ * word<TAB>1 once; a job of distinct values holds an entry per pair, as
+ * it held a value per pair before. */
+static __attribute__((noinline)) int s_add_line(group_t *self, mr_bytes_t key, mr_bytes_t value,
+                                                err_t *e)
+{
+    buf_t *b = &self->line;
+    buf_reset(b);
+    int rc = keycmp_encode(&self->order, key.ptr, key.len, b);
+    size_t order_len = b->len;
+    if (rc == 0 && (rc = buf_append(b, key.ptr, key.len)) == 0 &&
+        (rc = buf_append(b, "\t", 1)) == 0)
+        rc = buf_append(b, value.ptr, value.len);
+    if (rc < 0)
+        return err_set(e, rc, "a pair of %zu + %zu bytes is over the reducer's cap on one line",
+                       key.len, value.len);
+    bool added = false;
+    htab_entry_t *entry = htab_upsert(self->table, b->data, b->len, &added);
+    size_t before = htab_entry_heap_bytes(entry);
+    group_line_t line;
+    if (added) {
+        line = (group_line_t){ le32((uint32_t)order_len), le32((uint32_t)key.len), le64(1) };
+        htab_value_set(entry, &line, sizeof line);
+    } else {
+        memcpy(&line, entry->value, sizeof line);
+        line.count = le64(le64(line.count) + 1);
+        memcpy(entry->value, &line, sizeof line);
+    }
+    if (!self->budget)
+        return 0;
+    self->value_bytes += htab_entry_heap_bytes(entry) - before;
+    return s_check(self, e);
 }
 
 /* Merges value into the key's htab entry, new (added) or not. */
@@ -371,6 +415,8 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
         if (rc < 0)
             return rc;
     }
+    if (!self->plugin)
+        return s_add_line(self, key, value, e);
     if (__builtin_expect(self->budget != 0, 0))
         return s_add_budgeted(self, key, value, e);
     return s_add_entry(self, key, value, e);
@@ -407,25 +453,48 @@ void group__write_init(group_write_t *x, out_t *out, run_writer_t *index)
     x->w.base.failure = plugin_fail_note;
     x->w.out = out;
     err_init(&x->w.err);
+    buf_init(&x->last_key, GROUP_MAX_LINE);
 }
 
 void group__write_fini(group_write_t *x)
 {
     free(x->values);
+    buf_fini(&x->last_key);
+}
+
+int group__write_lines(group_t *self, mr_bytes_t entry_key, mr_bytes_t value, group_write_t *x,
+                       err_t *e)
+{
+    group_line_t line;
+    if (value.len != sizeof line)
+        return err_set(e, -EBADMSG, "a line of the reduce input has a %zu-byte count", value.len);
+    memcpy(&line, value.ptr, sizeof line);
+    size_t order_len = le32(line.order_len);
+    size_t key_len = le32(line.key_len);
+    uint64_t count = le64(line.count);
+    if (order_len + key_len + 1 > entry_key.len)
+        return err_set(e, -EBADMSG, "a line of the reduce input is cut past its end");
+    const char *key = (const char *)entry_key.ptr + order_len;
+    const char *val = key + key_len + 1;
+    size_t val_len = entry_key.len - order_len - key_len - 1;
+    if (!x->have_last || x->last_key.len != key_len ||
+        (key_len && memcmp(x->last_key.data, key, key_len) != 0)) {
+        self->keys_written++;
+        buf_reset(&x->last_key);
+        if (buf_append(&x->last_key, key, key_len) < 0)
+            return err_set(e, -EMSGSIZE, "a key of %zu bytes is over the cap", key_len);
+        x->have_last = true;
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        int rc = out_line(x->out, key, key_len, val, val_len, e);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 int group__write_result(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x, err_t *e)
 {
-    if (!self->plugin) {
-        /* --reduce-cmd: every pair, as a line for the command. */
-        size_t n_values = s_split_values(value, &x->values, &x->values_cap);
-        for (size_t v = 0; v < n_values; v++) {
-            int rc = out_line(x->out, key.ptr, key.len, x->values[v].ptr, x->values[v].len, e);
-            if (rc < 0)
-                return rc;
-        }
-        return 0;
-    }
     if (!self->plugin->reduce)
         return out_line(x->out, key.ptr, key.len, value.ptr, value.len, e);
     size_t n_values = 1;
@@ -447,6 +516,8 @@ int group__write_result(group_t *self, mr_bytes_t key, mr_bytes_t value, group_w
 
 int group__write_key(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x, err_t *e)
 {
+    if (!self->plugin)
+        return group__write_lines(self, key, value, x, e);
     self->keys_written++;
     if (!x->index)
         return group__write_result(self, key, value, x, e);
@@ -494,8 +565,10 @@ int group_write(group_t *self, bool sort, out_t *out, run_writer_t *index, err_t
 {
     group_write_t x;
     group__write_init(&x, out, index);
-    int rc =
-        self->n_runs ? group__write_merged(self, &x, e) : s_write_held(self, sort || index, &x, e);
+    /* The plain store is always sorted: its order is the reduce command's
+     * input order, and its keys are counted as they change. */
+    sort = sort || index || !self->plugin;
+    int rc = self->n_runs ? group__write_merged(self, &x, e) : s_write_held(self, sort, &x, e);
     group__write_fini(&x);
     return rc;
 }

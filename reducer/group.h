@@ -4,7 +4,10 @@
  *
  * With the plugin's combine, each key holds one value, merged as chunks
  * arrive, so memory grows with the distinct keys only.  Without combine,
- * each key keeps all its values until reduce sees them together.
+ * each key keeps all its values until reduce sees them together.  The
+ * plain store (no plugin: --reduce-cmd) keeps each distinct key<TAB>value
+ * line with a count, ordered as `LC_ALL=C sort` orders the lines, or by a
+ * key comparator first (group_set_order; group_int.h says how).
  *
  * Under a memory budget (group_set_budget), a group that holds more than
  * its budget writes what it holds, sorted by key, as a run file
@@ -18,6 +21,7 @@
 #define MR_GROUP_H
 
 #include "err.h"
+#include "keycmp.h"
 #include "mr.h"
 #include "out.h"
 #include "run.h"
@@ -49,8 +53,15 @@ typedef struct group group_t;
 
 /* A group using plugin (borrowed; it must have combine or reduce) and its
  * state, or with plugin NULL a plain store of every pair, written back as
- * key<TAB>value lines (for --reduce-cmd).  Owned by the caller. */
+ * key<TAB>value lines in `LC_ALL=C sort` order (for --reduce-cmd).  Owned
+ * by the caller. */
 group_t *group_new(const mr_plugin_t *plugin, void *state);
+
+/* The plain store's order (group_new with plugin NULL): keys in the order
+ * of the comparator k (copied; keycmp.h), ties and equal keys' lines
+ * bytewise.  Without it, lines reach the command in `LC_ALL=C sort` order.
+ * Call before the first group_add. */
+void group_set_order(group_t *self, const keycmp_t *k);
 
 /* Frees the group and removes its run files, if any; accepts NULL; NULLs
  * *self_p. */
@@ -77,7 +88,8 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e);
 
 /* Writes the result of every key to out, in bytewise key order when sort
  * (or when runs were spilled, or index is given): reduce's pairs, or
- * key<TAB>value without reduce.  With index (a run writer, borrowed; the
+ * key<TAB>value without reduce.  The plain store writes its lines in its
+ * order always (group_set_order), each as many times as it came.  With index (a run writer, borrowed; the
  * caller closes it), adds one record per key: (key, u64 little-endian
  * count of the output bytes that key produced).  Once: it merges the
  * values of a key that came in two sizes as it writes, and reads back and

@@ -8,8 +8,10 @@
 
 #include "group.h"
 
+#include "buf.h"
 #include "counts.h"
 #include "htab.h"
+#include "keycmp.h"
 #include "merge.h"
 
 #include <stdbool.h>
@@ -42,7 +44,24 @@ struct group {
     uint64_t spilled_bytes;    /* bytes written to runs, merged runs included */
     uint64_t keys_written;     /* distinct keys group_write wrote */
     double merge_seconds;      /* time spent merging runs */
+    keycmp_t order;            /* the plain store's key comparator (no specs: bytewise) */
+    buf_t line;                /* the plain store's entry key being built (group__line) */
 };
+
+/* The plain store (--reduce-cmd) keeps one htab entry per distinct line
+ * key<TAB>value, under the entry key ORDER LINE: ORDER is keycmp_encode of
+ * the key (empty without a comparator) and LINE the line the command will
+ * read, so that memcmp order on entry keys is the comparator's order, then
+ * `LC_ALL=C sort`'s order of the lines.  The entry's value is a
+ * group_line_t, little-endian, with how to cut the entry key back. */
+typedef struct group_line {
+    uint32_t order_len; /* bytes of ORDER */
+    uint32_t key_len;   /* bytes of the key in LINE, before its TAB */
+    uint64_t count;     /* times the line came */
+} group_line_t;
+
+/* The longest line the plain store holds (its entry keys are u32-long). */
+#define GROUP_MAX_LINE ((size_t)UINT32_MAX - 64)
 
 /* One key held: an htab entry, or a key of the sums table. */
 typedef struct group_item {
@@ -60,6 +79,8 @@ typedef struct group_write {
     writer_t w;          /* reduce's emitter */
     mr_bytes_t *values;  /* owned: a key's values, split (no combine) */
     size_t values_cap;   /* room in values */
+    buf_t last_key;      /* the plain store's last key written, to count distinct keys */
+    bool have_last;      /* last_key holds one */
 } group_write_t;
 
 /* An item's value: its entry's, or its sum's 8 bytes. */
@@ -101,6 +122,12 @@ void group__write_fini(group_write_t *x);
  * combine) its length-prefixed list of values.  0 or a negative code. */
 int group__write_result(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x,
                         err_t *e);
+
+/* The plain store: writes an entry's lines (count of them) and counts its
+ * key when it differs from the last one written.  0 or a negative code;
+ * -EBADMSG for a value that is not a group_line_t fitting the entry key. */
+int group__write_lines(group_t *self, mr_bytes_t entry_key, mr_bytes_t value, group_write_t *x,
+                       err_t *e);
 
 /* group__write_result, counting the key and adding it to the index. */
 int group__write_key(group_t *self, mr_bytes_t key, mr_bytes_t value, group_write_t *x, err_t *e);

@@ -7,7 +7,9 @@
  * last.  With combine, they fold into one accumulator entry through the
  * same merge_into as group_add (so a sum stays a sum); without, their
  * length-prefixed value lists are concatenated, in arrival order, for
- * reduce.  Each run file is unlinked as soon as its reader has it open:
+ * reduce.  The plain store's records are whole lines under their order
+ * (group_line_t), so the merge's key order is already the order in which
+ * the command reads them, values included.  Each run file is unlinked as soon as its reader has it open:
  * the space is freed when the merge closes it, and a reducer that dies in
  * the merge leaves nothing behind.
  */
@@ -190,13 +192,13 @@ static int s_sink_write(group_t *self, mr_bytes_t key, mr_bytes_t value, bool fi
     return group__write_key(self, key, value, arg, e);
 }
 
-/* The plain store's: one record's lines; the key counts once. */
+/* The plain store's: one record's lines (a line spilled in several runs
+ * comes once from each, in a row). */
 static int s_sink_stream(group_t *self, mr_bytes_t key, mr_bytes_t value, bool first, void *arg,
                          err_t *e)
 {
-    if (first)
-        self->keys_written++;
-    return group__write_result(self, key, value, arg, e);
+    (void)first;
+    return group__write_lines(self, key, value, arg, e);
 }
 
 int group__write_merged(group_t *self, group_write_t *x, err_t *e)
@@ -213,7 +215,8 @@ int group__write_merged(group_t *self, group_write_t *x, err_t *e)
     if (rc == 0) {
         kmerge_add(km, s_held_next, &held);
         /* The plain store (--reduce-cmd) needs no key's values at once:
-         * they stream to the command, and a key may have any number. */
+         * its records are lines, streamed to the command in order, and a
+         * key may have any number. */
         if (self->plugin)
             rc = s_merge(self, km, MERGE_FOLD, s_sink_write, x, e);
         else

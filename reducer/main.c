@@ -17,6 +17,7 @@
 #include "reducer_int.h"
 
 #include "counters.h"
+#include "keycmp.h"
 #include "log.h"
 #include "partition.h"
 #include "proc.h"
@@ -51,6 +52,9 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "memory", required_argument, NULL, 'm' },
         { "spill-dir", required_argument, NULL, 'T' },
         { "index", required_argument, NULL, 'I' },
+        { "key-compare", required_argument, NULL, 'k' },
+        { "partition-fields", required_argument, NULL, 'p' },
+        { "key-field-separator", required_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -58,6 +62,9 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
     o->mode = PROTO_MODE_ORDERED;
     o->term = '\n';
     const char *mode = "ordered";
+    const char *key_compare = NULL;
+    const char *partition_fields = NULL;
+    char key_sep = '\t';
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":r:o:0", options, NULL)) != -1) {
@@ -98,6 +105,13 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
             break;
         case 'T': o->spill_dir = optarg; break;
         case 'I': o->index = optarg; break;
+        case 'k': key_compare = optarg; break;
+        case 'p': partition_fields = optarg; break;
+        case 't':
+            if (strlen(optarg) != 1)
+                return err_set(e, -EINVAL, "invalid --key-field-separator '%s': one byte", optarg);
+            key_sep = optarg[0];
+            break;
         case 'W': {
             uint64_t n = 0;
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
@@ -117,6 +131,11 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "needs --results, --control, --output, --secret (and -r when "
                        "grouped); mr-reducer is started by mr-run");
+    if (keycmp_parse(&o->order, key_compare, key_sep, e) < 0 ||
+        keycmp_parse(&o->part_fields, partition_fields, key_sep, e) < 0)
+        return e->code;
+    if (o->order.n && !o->reduce_cmd)
+        return err_set(e, -EINVAL, "--key-compare needs --reduce-cmd");
     if (o->memory && !o->spill_dir)
         return err_set(e, -EINVAL, "--memory needs --spill-dir");
     if (o->index && (o->mode != PROTO_MODE_GROUPED || o->reduce_cmd))

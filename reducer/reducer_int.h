@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "err.h"
 #include "group.h"
+#include "keycmp.h"
 #include "keys.h"
 #include "out.h"
 #include "plugin.h"
@@ -50,6 +51,8 @@ typedef struct reducer_opts {
     uint64_t memory;         /* --memory: bytes the key groups may hold, 0: no bound */
     const char *spill_dir;   /* --spill-dir: where runs go past --memory */
     const char *index;       /* --index: where the key index goes (a run file), or NULL */
+    keycmp_t order;          /* --key-compare: the reduce command's key order (keycmp.h) */
+    keycmp_t part_fields;    /* --partition-fields: the key fields partitions hash */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */

@@ -12,6 +12,7 @@
 
 #include "afile.h"
 #include "cleanup.h"
+#include "keycmp.h"
 #include "log.h"
 #include "mem.h"
 #include "partition.h"
@@ -109,6 +110,7 @@ int reducer__start(reducer_t *r, err_t *e)
     out_set_terminator(r->out, r->opts.term);
     if (r->opts.mode == PROTO_MODE_GROUPED && r->opts.reduce_cmd) {
         r->group = group_new(NULL, NULL);
+        group_set_order(r->group, &r->opts.order);
     } else if (r->opts.mode == PROTO_MODE_GROUPED) {
         r->plugin = plugin_open(r->opts.plugin, e);
         if (!r->plugin)
@@ -188,7 +190,7 @@ static int s_check_result(reducer_t *r, result_t *item, err_t *why)
     mr_bytes_t k;
     mr_bytes_t v;
     while (proto_pairs_next(&walk, &k, &v)) {
-        uint32_t owner = partition_of(k.ptr, k.len, r->opts.partitions);
+        uint32_t owner = keycmp_partition(&r->opts.part_fields, k.ptr, k.len, r->opts.partitions);
         if (owner != r->opts.partition)
             return err_set(why, -EBADMSG,
                            "RESULT holds a key of partition %u/%u, and this reducer is %u/%u",

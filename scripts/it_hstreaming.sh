@@ -6,8 +6,10 @@
 # mapreduce_map_input_file, a reducer printing several lines per key), each
 # at -numReduceTasks 0, 1 and 3 and compared with
 # `cat input | map | LC_ALL=C sort | reduce`; the output directory as Hadoop
-# leaves it; refusals; and two command lines from Hadoop's own Streaming
-# documentation, run as they are printed there.
+# leaves it; refusals; two command lines from Hadoop's own Streaming
+# documentation, run as they are printed there; and the reduce input order
+# (KeyFieldBasedComparator, KeyFieldBasedPartitioner, values in
+# LC_ALL=C sort order).
 source "$(dirname "$0")/lib/it.sh"
 it_init
 W=$IT_WORK
@@ -328,15 +330,20 @@ it_mentions "-verbose prints the mr-run command line" "$W/ship.err" "--map-cmd $
 it_equal "an unknown option is an error (status 2)" 2 $?
 it_mentions "naming it" "$W/u.err" "unknown option '-frobnicate'"
 it_check "nothing is made" test ! -e "$W/u.1"
-"$HS" -D mapreduce.partition.keycomparator.options=-k2,2nr -input a.txt -output "$W/u.1" \
-    -mapper cat 2>"$W/cmp.err"
-it_equal "a comparator option is refused (status 2)" 2 $?
-it_mentions "saying it is not supported yet" "$W/cmp.err" \
-    "mapreduce.partition.keycomparator.options: not supported yet"
-"$HS" -input a.txt -output "$W/u.1" -mapper cat \
-    -partitioner org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner 2>"$W/part.err"
-it_mentions "-partitioner is refused, not ignored" "$W/part.err" \
-    "option -partitioner is not supported yet"
+"$HS" -D mapreduce.job.output.key.comparator.class=org.example.MyComparator -input a.txt \
+    -output "$W/u.1" -mapper cat 2>"$W/cmp.err"
+it_equal "a comparator class of one's own is refused (status 2)" 2 $?
+it_mentions "saying which it takes" "$W/cmp.err" \
+    "org.example.MyComparator: not supported yet: only KeyFieldBasedComparator"
+"$HS" -input a.txt -output "$W/u.1" -mapper cat -partitioner org.example.MyPartitioner \
+    2>"$W/part.err"
+it_mentions "a partitioner of one's own is refused, not ignored" "$W/part.err" \
+    "-partitioner org.example.MyPartitioner: not supported yet: only KeyFieldBasedPartitioner"
+"$HS" -D mapreduce.job.output.key.comparator.class=org.apache.hadoop.mapred.lib.KeyFieldBasedComparator \
+    -D mapreduce.partition.keycomparator.options=-k1.2n -input a.txt -output "$W/u.1" \
+    -mapper cat 2>"$W/kpos.err"
+it_mentions "a character position in -k is refused, naming the key" "$W/kpos.err" \
+    "keycomparator.options: key comparator option -k1.2n"
 "$HS" -D mapreduce.reduce.shuffle.merge.percent=0.5 -input a.txt -output "$W/u.1" -mapper cat \
     2>"$W/key.err"
 it_mentions "an unknown Hadoop key is refused, named" "$W/key.err" \
@@ -398,6 +405,99 @@ awk '{ n = split($0, f, "."); if (n <= 4) { print $0 "\t"; next }
 it_same "and its parts hold key<TAB>value, sorted by the four-field key" \
     "$W/tut2.expected" myOutputDir/part-00000
 cd "$W" || exit 1
+
+## 9. Reduce input order: every run the same.  The secondary sort (key
+# year<TAB>temp, partitioned on the year, compared -k1,1n -k2,2nr, the
+# reducer printing each year's first line: its maximum), numeric reverse,
+# and a plain `mr-run --map-cmd --reduce-cmd` whose values reach the
+# command as `LC_ALL=C sort` orders the lines, spilled too.
+python3 - "$W/years.txt" <<'PY'
+import random, sys
+rnd = random.Random(13)
+with open(sys.argv[1], "w") as w:
+    for i in range(60000):
+        w.write("%d %d st%d\n" % (1901 + rnd.randrange(40), rnd.randrange(-400, 400),
+                                   rnd.randrange(30)))
+PY
+cat >"$W/ss_map.awk" <<'AWK'
+{ print $1 "\t" $2 "\t" $3 }
+AWK
+cat >"$W/ss_reduce.awk" <<'AWK'
+BEGIN { FS = OFS = "\t" }
+$1 != y { print $1, $2; y = $1 }
+AWK
+# Hadoop's answer, without sort: each year's maximum.
+awk '{ if (!($1 in m) || $2 + 0 > m[$1]) m[$1] = $2 + 0 }
+     END { for (y in m) print y "\t" m[y] }' years.txt | LC_ALL=C sort >"$W/ss.expected"
+SS=(-D stream.num.map.output.key.fields=2
+    -D mapreduce.job.output.key.comparator.class=org.apache.hadoop.mapred.lib.KeyFieldBasedComparator
+    -D "mapreduce.partition.keycomparator.options=-k1,1n -k2,2nr"
+    -D mapreduce.partition.keypartitioner.options=-k1,1
+    -partitioner org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner $SPLIT)
+for run in 1 3 3b; do
+    r=${run%b}
+    "$HS" "${SS[@]}" -input years.txt -output "$W/ss.$run" -mapper "awk -f ss_map.awk" \
+        -reducer "awk -f ss_reduce.awk" -numReduceTasks $r 2>"$W/ss.$run.err"
+    it_status_ok "the secondary sort -numReduceTasks $r ($run) runs" $? "$W/ss.$run.err"
+    cat "$W/ss.$run"/part-* | LC_ALL=C sort >"$W/ss.$run.sorted"
+    it_same "and prints each year's maximum, Hadoop's answer (one line per year)" \
+        "$W/ss.expected" "$W/ss.$run.sorted"
+done
+it_check "two runs at 3 reducers give the same parts, byte for byte" \
+    sh -c "for p in 00000 00001 00002; do cmp -s '$W/ss.3/part-'\$p '$W/ss.3b/part-'\$p || exit 1; done"
+# The whole order, identity reducer: GNU sort's -k1,1n -k2,2nr, ties by the
+# whole line (sort's last resort), as the reducer breaks them.
+awk -f ss_map.awk years.txt | LC_ALL=C sort -t "$(printf '\t')" -k1,1n -k2,2nr | textout \
+    >"$W/ssid.expected"
+"$HS" "${SS[@]}" -input years.txt -output "$W/ssid.1" -mapper "awk -f ss_map.awk" \
+    -reducer cat 2>"$W/ssid.err"
+it_status_ok "the secondary sort with the identity reducer runs" $? "$W/ssid.err"
+it_same "and its lines are in LC_ALL=C sort -t TAB -k1,1n -k2,2nr order" "$W/ssid.expected" \
+    "$W/ssid.1/part-00000"
+# Numeric reverse on one key field (mapred's names), with negatives,
+# fractions, leading zeros and text (0 to sort -n).
+python3 - "$W/nums.txt" <<'PY'
+import random, sys
+rnd = random.Random(17)
+forms = [lambda: "%d" % rnd.randrange(-999, 999), lambda: "%.2f" % rnd.uniform(-50, 50),
+         lambda: "%05d" % rnd.randrange(999), lambda: rnd.choice(["x", "-", "", "1e3"])]
+with open(sys.argv[1], "w") as w:
+    for i in range(20000):
+        w.write("%s\tv%d\n" % (rnd.choice(forms)(), rnd.randrange(50)))
+PY
+LC_ALL=C sort -t "$(printf '\t')" -k1,1nr nums.txt | textout >"$W/nr.expected"
+"$HS" -D mapred.output.key.comparator.class=org.apache.hadoop.mapred.lib.KeyFieldBasedComparator \
+    -D mapred.text.key.comparator.options=-k1,1nr $SPLIT -input nums.txt -output "$W/nr.1" \
+    -mapper cat -reducer cat 2>"$W/nr.err"
+it_status_ok "a numeric reverse comparator (-k1,1nr) runs" $? "$W/nr.err"
+it_same "and gives LC_ALL=C sort -t TAB -k1,1nr's order" "$W/nr.expected" "$W/nr.1/part-00000"
+# mr-run's own flags: values in LC_ALL=C sort order, keys with a byte below
+# TAB (where key-then-value order is not the lines' order), at -R 1 and 3,
+# and spilled under a small --memory.
+cat >"$W/vo_map.py" <<'PY'
+#!/usr/bin/env python3
+import sys
+for line in sys.stdin:
+    words = line.split()
+    if len(words) >= 2:
+        key = words[0] + ("\x01" if len(line) % 3 == 0 else "")
+        print("%s\t%s" % (key, " ".join(words[1:])))
+PY
+chmod +x "$W/vo_map.py"
+cat a.txt b.txt | ./vo_map.py | LC_ALL=C sort >"$W/vo.expected"
+for r in 1 3; do
+    mkdir -p "$W/vo.$r/parts"
+    "$MR_BIN/mr-run" --map-cmd ./vo_map.py --reduce-cmd cat -R $r --chunk-size 65536 \
+        --memory 1M --stats "$W/vo.$r.stats" --output-parts "$W/vo.$r/parts" a.txt b.txt \
+        2>"$W/vo.$r.err"
+    it_status_ok "mr-run --map-cmd --reduce-cmd -R $r --memory 1M runs" $? "$W/vo.$r.err"
+    it_check "and spilled runs" grep -q '"runs": [1-9]' "$W/vo.$r.stats"
+    cat "$W/vo.$r/parts"/part-* | LC_ALL=C sort >"$W/vo.$r.sorted"
+    it_same "-R $r: the command read every line" "$W/vo.expected" "$W/vo.$r.sorted"
+    it_check "-R $r: each reducer's command read its lines in LC_ALL=C sort order" \
+        sh -c "for p in '$W/vo.$r/parts'/part-*; do LC_ALL=C sort -c \"\$p\" || exit 1; done"
+done
+it_same "-R 1: byte for byte map | LC_ALL=C sort" "$W/vo.expected" "$W/vo.1/parts/part-00000"
 
 it_no_runtime_dir "no runtime directory left behind"
 it_no_children "no mapper or reducer left running"

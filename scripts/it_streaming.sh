@@ -204,21 +204,24 @@ it_same "every posting names the file its word came from (doc5.txt.gz too)" "$W/
     "$W/ii.out"
 it_check "no posting says unknown_file or -" sh -c "! grep -qE '\\t(unknown_file|-)\$' '$W/ii.out'"
 
-# A reduce-side join in awk: the input file tags each record.
+# A reduce-side join in awk: the input file tags each record, and the tags
+# sort the user (0) before its orders (1), as the reducer needs: its lines
+# come in LC_ALL=C sort order, values included, as through
+# `map | LC_ALL=C sort | reduce`.
 printf '1\tada\n2\tgrace\n3\tbarbara\n' >"$W/users.tsv"
 printf '1\tbook\n3\tlamp\n1\tpen\n4\tcup\n' >"$W/orders.tsv"
 cat >"$W/join_map.sh" <<'SH'
 #!/bin/sh
 case "$map_input_file" in
-*users*) awk -F'\t' '{print $1 "\tU\t" $2}' ;;
-*) awk -F'\t' '{print $1 "\tO\t" $2}' ;;
+*users*) awk -F'\t' '{print $1 "\t0\t" $2}' ;;
+*) awk -F'\t' '{print $1 "\t1\t" $2}' ;;
 esac
 SH
 cat >"$W/join_reduce.awk" <<'AWK'
 BEGIN { FS = "\t" }
 $1 != id { id = $1; name = "" }
-$2 == "U" { name = $3 }
-$2 == "O" && name != "" { print name "\t" $3 }
+$2 == "0" { name = $3 }
+$2 == "1" && name != "" { print name "\t" $3 }
 AWK
 chmod +x "$W/join_map.sh"
 "$MR_RUN" --map-cmd "$W/join_map.sh" --reduce-cmd "awk -f $W/join_reduce.awk" -j 2 \

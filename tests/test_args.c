@@ -647,10 +647,35 @@ static void test_key_fields_and_parts(void **state)
                  "--output-parts", "d");
 }
 
+/* --key-compare, --partition-fields, --key-field-separator: checked here,
+ * before any process starts. */
+static void test_key_compare_and_partition_fields(void **state)
+{
+    (void)state;
+    args_t a;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(PARSE(&a, &e, "--map-cmd", "cat", "--reduce-cmd", "cat", "--key-fields", "2",
+                           "--key-compare", "-k1,1n -k2,2nr", "--partition-fields", "-k1,1",
+                           "--key-field-separator", ".", "-R", "3"),
+                     0);
+    assert_string_equal(a.key_compare, "-k1,1n -k2,2nr");
+    assert_string_equal(a.partition_fields, "-k1,1");
+    assert_string_equal(a.key_field_sep, ".");
+    args_fini(&a);
+    EXPECT_ERROR("-k1.2", "--map-cmd", "cat", "--reduce-cmd", "cat", "--key-compare", "-k1.2");
+    EXPECT_ERROR("--key-compare orders what --reduce-cmd reads", "-m", "x.so", "--key-compare",
+                 "-k1n");
+    EXPECT_ERROR("--key-field-separator", "--map-cmd", "cat", "--reduce-cmd", "cat",
+                 "--key-field-separator", "::");
+    EXPECT_ERROR("key-grouped", "--map-cmd", "cat", "--ordered", "--partition-fields", "-k1,1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_key_compare_and_partition_fields),
         cmocka_unit_test(test_default_input_is_stdin),
         cmocka_unit_test(test_short_flags),
         cmocka_unit_test(test_long_flags),

@@ -1214,6 +1214,116 @@ static void test_index(void **state)
     }
 }
 
+/* The reduce command's order (the plain store): lines as `LC_ALL=C sort`
+ * orders key<TAB>value, which is not key-then-value order when a key holds
+ * a byte below TAB ("a\1" sorts before "a" there: 'a' TAB > 'a' 1). */
+static int s_cmp_c(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* -k1,1n -k2,2nr on year<TAB>temp, then the whole line. */
+static int s_cmp_secondary(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a;
+    const char *y = *(char *const *)b;
+    long xy = strtol(x, NULL, 10);
+    long yy = strtol(y, NULL, 10);
+    if (xy != yy)
+        return xy < yy ? -1 : 1;
+    long xt = strtol(strchr(x, '\t') + 1, NULL, 10);
+    long yt = strtol(strchr(y, '\t') + 1, NULL, 10);
+    if (xt != yt)
+        return xt > yt ? -1 : 1;
+    return strcmp(x, y);
+}
+
+/* Adds n pairs of key<TAB>value lines made by make(i) to g (in a seeded
+ * order, a line may come several times) and checks the output is those
+ * lines sorted by cmp; returns the runs spilled. */
+static uint64_t s_check_line_order(group_t *g, unsigned n, void (*make)(unsigned, char *, size_t),
+                                   int (*cmp)(const void *, const void *))
+{
+    char **lines = calloc(n, sizeof *lines);
+    assert_non_null(lines);
+    size_t total = 1;
+    uint32_t seed = 12345;
+    for (unsigned i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        char line[64];
+        make((seed >> 8) % (n / 2 + 1), line, sizeof line);
+        lines[i] = strdup(line);
+        total += strlen(line) + 1;
+        char *tab = strrchr(line, '\t'); /* the key is all fields but the last */
+        err_t e;
+        err_init(&e);
+        assert_int_equal(group_add(g, s_bytes(line, (size_t)(tab - line)), s_str(tab + 1), &e), 0);
+    }
+    qsort(lines, n, sizeof *lines, cmp);
+    char *want = malloc(total);
+    assert_non_null(want);
+    size_t used = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t l = strlen(lines[i]);
+        memcpy(want + used, lines[i], l);
+        used += l;
+        want[used++] = '\n';
+        free(lines[i]);
+    }
+    want[used] = '\0';
+    free(lines);
+    uint64_t runs = group_runs(g);
+    size_t len = 0;
+    char *got = s_write(g, false, &len);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    return runs;
+}
+
+static void s_make_words(unsigned i, char *line, size_t len)
+{
+    static const char *const keys[] = { "a", "a\001", "a b", "b", "a\001x", "\001" };
+    snprintf(line, len, "%s\t%u%s", keys[i % 6], (i / 6) % 1500, i % 4 ? "" : "\001z");
+}
+
+static void s_make_temps(unsigned i, char *line, size_t len)
+{
+    snprintf(line, len, "%u\t%d\t%u", 1990 + i % 13, (int)((i * 7919u) % 801) - 400, i % 5);
+}
+
+static void test_plain_store_order(void **state)
+{
+    (void)state;
+    group_t *g = group_new(NULL, NULL);
+    s_check_line_order(g, 20000, s_make_words, s_cmp_c);
+    group_destroy(&g);
+
+    char dir[256];
+    s_spill_dir(dir, sizeof dir);
+    g = group_new(NULL, NULL);
+    group_set_budget(g, GROUP_MIN_BUDGET, dir);
+    assert_true(s_check_line_order(g, 40000, s_make_words, s_cmp_c) > 1);
+    assert_int_equal(group_keys_written(g), 6); /* distinct keys, not lines */
+    group_destroy(&g);
+
+    keycmp_t k;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(keycmp_parse(&k, "-k1,1n -k2,2nr", '\t', &e), 0);
+    g = group_new(NULL, NULL);
+    group_set_order(g, &k);
+    s_check_line_order(g, 20000, s_make_temps, s_cmp_secondary);
+    group_destroy(&g);
+
+    s_spill_dir(dir, sizeof dir);
+    g = group_new(NULL, NULL);
+    group_set_order(g, &k);
+    group_set_budget(g, GROUP_MIN_BUDGET, dir);
+    assert_true(s_check_line_order(g, 40000, s_make_temps, s_cmp_secondary) > 1);
+    group_destroy(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1241,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_index),
         /* Last: a sanitizer build stops the whole program if it fails. */
         cmocka_unit_test(test_empty_key),
+        cmocka_unit_test(test_plain_store_order),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

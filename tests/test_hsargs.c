@@ -118,6 +118,43 @@ static void test_key_fields(void **state)
     hsargs_fini(&a);
 }
 
+/* The Hadoop docs' KeyFieldBasedPartitioner and KeyFieldBasedComparator
+ * examples, both class names of each. */
+static void test_key_field_classes(void **state)
+{
+    (void)state;
+    hsargs_t a;
+    err_t e;
+    assert_int_equal(
+        PARSE(&a, &e, "-D", "stream.map.output.field.separator=.", "-D",
+              "stream.num.map.output.key.fields=4", "-D", "map.output.key.field.separator=.", "-D",
+              "mapreduce.partition.keypartitioner.options=-k1,2", "-D", "mapreduce.job.reduces=12",
+              "-input", "i", "-output", "o", "-mapper", "cat", "-reducer", "cat", "-partitioner",
+              "org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner"),
+        0);
+    assert_true(a.key_partitioner);
+    assert_false(a.key_comparator);
+    assert_string_equal(a.part_options, "-k1,2");
+    assert_string_equal(a.key_field_sep, ".");
+    assert_int_equal(a.reduces, 12);
+    hsargs_fini(&a);
+    assert_int_equal(PARSE(&a, &e, "-D",
+                           "mapreduce.job.output.key.comparator.class="
+                           "org.apache.hadoop.mapreduce.lib.partition.KeyFieldBasedComparator",
+                           "-D", "mapreduce.partition.keycomparator.options=-k2,2nr", "-D",
+                           "num.key.fields.for.partition=2", "-D",
+                           "mapreduce.job.partitioner.class="
+                           "org.apache.hadoop.mapreduce.lib.partition.KeyFieldBasedPartitioner",
+                           "-input", "i", "-output", "o", "-mapper", "cat"),
+                     0);
+    assert_true(a.key_comparator);
+    assert_true(a.key_partitioner);
+    assert_string_equal(a.key_compare, "-k2,2nr");
+    assert_string_equal(a.part_fields, "-k1,2");
+    assert_string_equal(a.key_field_sep, "\t");
+    hsargs_fini(&a);
+}
+
 static void test_accepted_without_effect(void **state)
 {
     (void)state;
@@ -144,13 +181,18 @@ static void test_errors(void **state)
     EXPECT_ERROR("required option -output", "-input", "i", "-mapper", "c");
     EXPECT_ERROR("required option -mapper", "-input", "i", "-output", "o");
     EXPECT_ERROR("-output needs a value", "-input", "i", "-output");
-    EXPECT_ERROR("option -partitioner is not supported yet", "-partitioner", "x");
-    EXPECT_ERROR("keycomparator.options: not supported yet", "-D",
-                 "mapreduce.partition.keycomparator.options=-k1n");
-    EXPECT_ERROR("keypartitioner.options: not supported yet", "-D",
-                 "mapreduce.partition.keypartitioner.options=-k1,1");
-    EXPECT_ERROR("comparator.class: not supported yet", "-D",
+    EXPECT_ERROR("-partitioner x: not supported yet: only KeyFieldBasedPartitioner", "-partitioner",
+                 "x");
+    EXPECT_ERROR("comparator.class x: not supported yet: only KeyFieldBasedComparator", "-D",
                  "mapreduce.job.output.key.comparator.class=x");
+    EXPECT_ERROR("group.comparator.class: not supported yet", "-D",
+                 "mapreduce.job.output.group.comparator.class=x");
+    EXPECT_ERROR("-k1.3n: expected -kF[,L]", "-input", "i", "-output", "o", "-mapper", "c", "-D",
+                 "mapreduce.job.output.key.comparator.class="
+                 "org.apache.hadoop.mapred.lib.KeyFieldBasedComparator",
+                 "-D", "mapreduce.partition.keycomparator.options=-k1.3n");
+    EXPECT_ERROR("key.field.separator='::': not supported yet: only one byte", "-D",
+                 "mapreduce.map.output.key.field.separator=::");
     EXPECT_ERROR("does not know", "-D", "mapreduce.reduce.shuffle.input.buffer.percent=0.5");
     EXPECT_ERROR("expected KEY=VALUE", "-D", "novalue");
     EXPECT_ERROR("from 0 to 64", "-numReduceTasks", "65");
@@ -167,8 +209,11 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_word_count_line), cmocka_unit_test(test_defaults_and_reduces),
-        cmocka_unit_test(test_key_fields),      cmocka_unit_test(test_accepted_without_effect),
+        cmocka_unit_test(test_word_count_line),
+        cmocka_unit_test(test_defaults_and_reduces),
+        cmocka_unit_test(test_key_fields),
+        cmocka_unit_test(test_key_field_classes),
+        cmocka_unit_test(test_accepted_without_effect),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

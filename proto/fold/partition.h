@@ -15,6 +15,10 @@
  * with the LOW bits of the same hash, and with `h % n` the keys of one
  * partition would share their low bits and crowd a fraction of its slots.
  * With the high bits a reducer's keys keep uniform low bits.
+ *
+ * With --partition-fields (Hadoop's KeyFieldBasedPartitioner) the hash is
+ * over the chosen key fields only, keycmp_partition (keycmp.h), and mappers
+ * and reducers use that instead, the same way.
  */
 #ifndef MR_PARTITION_H
 #define MR_PARTITION_H
