@@ -18,11 +18,47 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Confirms one child's exec; a failed one is reaped and forgotten. */
+static int s_confirm(job_t *job, pid_t *pid, pid_t *group, int *exec_fd, const char *program)
+{
+    if (*exec_fd < 0)
+        return 0;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", job->cfg->bin_dir, program);
+    err_t e;
+    err_init(&e);
+    int rc = spawn_confirm(*pid, *exec_fd, path, &e);
+    *exec_fd = -1;
+    if (rc == 0)
+        return 0;
+    *pid = 0;
+    *group = 0;
+    return job__fail(job, rc, "%s", e.text);
+}
+
+int job__confirm_children(job_t *job)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < job->n_reducers; i++) {
+        reducer_t *r = &job->reducers[i];
+        int one = s_confirm(job, &r->pid, &r->group, &r->exec_fd, "mr-reducer");
+        rc = rc < 0 ? rc : one;
+    }
+    for (size_t i = 0; i < job->n_mappers; i++) {
+        mapper_t *m = &job->mappers[i];
+        int one = s_confirm(job, &m->pid, &m->group, &m->exec_fd, "mr-mapper");
+        rc = rc < 0 ? rc : one;
+    }
+    return rc;
+}
 
 static bool s_children_left(const job_t *job)
 {
