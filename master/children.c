@@ -1,9 +1,10 @@
 /*
- * children.c - the master's child processes: reaping them (SIGCHLD through
- * the signalfd), acting on SIGINT/SIGTERM/SIGHUP, and stopping every child
- * at the end (STOP to ready mappers on success, SIGTERM otherwise, a
- * bounded wait, then SIGKILL and a blocking reap), so that no child
- * outlives mr-run.
+ * children.c - the master's child processes: confirming that each one
+ * started runs its program (the exec pipes of spawn.h, read once every
+ * child is forked), reaping them (SIGCHLD through the signalfd), acting on
+ * SIGINT/SIGTERM/SIGHUP, and stopping every child at the end (STOP to ready
+ * mappers on success, SIGTERM otherwise, a bounded wait, then SIGKILL and a
+ * blocking reap), so that no child outlives mr-run.
  *
  * A child told to stop after a successful job must exit 0.  One that does
  * not (LeakSanitizer's exit 23, a crash in a destructor, a hang past the
