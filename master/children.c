@@ -1,9 +1,10 @@
 /*
- * children.c - the master's child processes: reaping them (SIGCHLD through
- * the signalfd), acting on SIGINT/SIGTERM/SIGHUP, and stopping every child
- * at the end (STOP to ready mappers on success, SIGTERM otherwise, a
- * bounded wait, then SIGKILL and a blocking reap), so that no child
- * outlives mr-run.
+ * children.c - the master's child processes: confirming that each one
+ * started runs its program (the exec pipes of spawn.h, read once every
+ * child is forked), reaping them (SIGCHLD through the signalfd), acting on
+ * SIGINT/SIGTERM/SIGHUP, and stopping every child at the end (STOP to ready
+ * mappers on success, SIGTERM otherwise, a bounded wait, then SIGKILL and a
+ * blocking reap), so that no child outlives mr-run.
  *
  * A child told to stop after a successful job must exit 0.  One that does
  * not (LeakSanitizer's exit 23, a crash in a destructor, a hang past the
@@ -19,11 +20,47 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Confirms one child's exec; a failed one is reaped and forgotten. */
+static int s_confirm(job_t *job, pid_t *pid, pid_t *group, int *exec_fd, const char *program)
+{
+    if (*exec_fd < 0)
+        return 0;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", job->cfg->bin_dir, program);
+    err_t e;
+    err_init(&e);
+    int rc = spawn_confirm(*pid, *exec_fd, path, &e);
+    *exec_fd = -1;
+    if (rc == 0)
+        return 0;
+    *pid = 0;
+    *group = 0;
+    return job__fail(job, rc, "%s", e.text);
+}
+
+int job__confirm_children(job_t *job)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < job->n_reducers; i++) {
+        reducer_t *r = &job->reducers[i];
+        int one = s_confirm(job, &r->pid, &r->group, &r->exec_fd, "mr-reducer");
+        rc = rc < 0 ? rc : one;
+    }
+    for (size_t i = 0; i < mappers_size(job->mappers); i++) {
+        mapper_t *m = mappers_at(job->mappers, i);
+        int one = s_confirm(job, &m->pid, &m->group, &m->exec_fd, "mr-mapper");
+        rc = rc < 0 ? rc : one;
+    }
+    return rc;
+}
 
 static bool s_children_left(const job_t *job)
 {

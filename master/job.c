@@ -156,6 +156,12 @@ mapper_t *job__add_mapper(job_t *job)
 
 int job__spawn_mapper(job_t *job)
 {
+    int rc = job__start_mapper(job);
+    return rc < 0 ? rc : job__confirm_children(job);
+}
+
+int job__start_mapper(job_t *job)
+{
     const args_t *a = job->cfg->args;
     mapper_t *m = job__add_mapper(job);
     char label[32];
@@ -249,7 +255,7 @@ int job__spawn_mapper(job_t *job)
         }
     }
     full[n] = NULL;
-    pid_t pid = spawn_exec(full, true, &e);
+    pid_t pid = spawn_start(full, true, &m->exec_fd, &e);
     free(full);
     free(ids);
     if (pid < 0)
@@ -455,6 +461,7 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     st->reducers = mem_calloc(job.n_reducers, sizeof *st->reducers);
     for (uint32_t i = 0; i < job.n_reducers; i++) {
         job.reducers[i].index = i;
+        job.reducers[i].exec_fd = -1;
         char label[32];
         snprintf(label, sizeof label, "reducer %u/%u", i, job.n_reducers);
         timeline_mapper_name(job.timeline, JOB_TIMELINE_REDUCER(i), label);
@@ -462,10 +469,13 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     if (job.n_reducers > 1)
         timeline_mapper_name(job.timeline, JOB_TIMELINE_MERGE, "final merge");
     bool started = job.state == JOB_RUNNING && s_setup(&job) == 0 && remote__setup(&job) == 0;
+    /* Every child is started before any exec is waited for: the execs and
+     * the children's start-up overlap (issue 14). */
     for (uint32_t i = 0; started && i < job.n_reducers && job.state == JOB_RUNNING; i++)
-        job__spawn_reducer(&job, &job.reducers[i]);
+        job__start_reducer(&job, &job.reducers[i]);
     for (unsigned i = 0; started && i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
-        job__spawn_mapper(&job);
+        job__start_mapper(&job);
+    job__confirm_children(&job);
     /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
      * map() is caught within 1.25 timeouts. */
     long tick_ms = remote__tick_ms(&job);

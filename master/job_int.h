@@ -70,6 +70,7 @@ typedef struct reducer {
     uint32_t index;                    /* its partition, 0..n_reducers-1 */
     pid_t pid;                         /* process id, 0 once reaped */
     pid_t group;                       /* its process group, kept after reaping */
+    int exec_fd;                       /* its exec-error pipe until confirmed (spawn.h), else -1 */
     char results_ep[JOB_ENDPOINT_MAX]; /* its results PULL socket (it binds) */
     void *feed;                        /* owned PUSH to results_ep, for FINISH */
     uint32_t port;                     /* --listen: its TCP port (LISTEN), 0 until known */
@@ -133,8 +134,9 @@ const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, s
 /* Handles a decoded control message from a mapper or the reducer. */
 void job__on_message(job_t *job, const proto_msg_t *msg);
 
-/* reducers.c: starts reducer r; 0 or job__fail. */
-int job__spawn_reducer(job_t *job, reducer_t *r);
+/* reducers.c: starts reducer r, its exec to be confirmed by
+ * job__confirm_children; 0 or job__fail. */
+int job__start_reducer(job_t *job, reducer_t *r);
 
 /* reducers.c: a reducer's DONE; the job succeeds when every one is DONE. */
 void job__on_done(job_t *job, const proto_msg_t *msg);
@@ -143,9 +145,18 @@ void job__on_done(job_t *job, const proto_msg_t *msg);
  * successful job; a failure fails the job. */
 void job__assemble(job_t *job);
 
-/* Starts one more local mapper (a first one, or a replacement); 0 or
- * job__fail. */
+/* Starts one more local mapper (a first one, or a replacement), its exec
+ * to be confirmed by job__confirm_children; 0 or job__fail. */
+int job__start_mapper(job_t *job);
+
+/* job__start_mapper and job__confirm_children: a replacement mapper. */
 int job__spawn_mapper(job_t *job);
+
+/* children.c: waits for the exec of every child started and not yet
+ * confirmed, reducers first, then mappers, as they were started; one that
+ * could not run is reaped and fails the job ("cannot run PATH: ...", the
+ * first failure wins).  0 or job__fail. */
+int job__confirm_children(job_t *job);
 
 /* failure.c: one attempt at chunk c failed, on the record at offset (or
  * the whole chunk: PROTO_OFFSET_NONE), for the reason why.  Re-queues it,

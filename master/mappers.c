@@ -59,6 +59,7 @@ mapper_t *mappers_add(mappers_t *self)
     mapper_t *m = &self->items[self->n];
     memset(m, 0, sizeof *m);
     m->id = (uint32_t)++self->n;
+    m->exec_fd = -1;
     return m;
 }
 

@@ -42,6 +42,7 @@ typedef struct mapper {
     uint32_t id; /* 1-based, never reused within a job */
     pid_t pid;   /* process id, 0 once reaped */
     pid_t group; /* its process group (local: its pid), kept after reaping */
+    int exec_fd; /* its exec-error pipe until confirmed (spawn.h), else -1 */
     void *sock;  /* owned PUSH socket bound to endpoint, NULL when dead */
     char endpoint[MAPPERS_ENDPOINT_MAX]; /* ipc:// endpoint of sock */
     bool ready;                          /* READY received: may get tasks */

@@ -31,8 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Starts reducer r: the keys of its partition, its part of the output. */
-int job__spawn_reducer(job_t *job, reducer_t *r)
+/* Starts reducer r: the keys of its partition, its part of the output.
+ * Its exec is confirmed later (job__confirm_children). */
+int job__start_reducer(job_t *job, reducer_t *r)
 {
     const args_t *a = job->cfg->args;
     char path[PATH_MAX + 16];
@@ -133,7 +134,7 @@ int job__spawn_reducer(job_t *job, reducer_t *r)
     argv[n] = NULL;
     err_t e;
     err_init(&e);
-    pid_t pid = spawn_exec(argv, false, &e);
+    pid_t pid = spawn_start(argv, false, &r->exec_fd, &e);
     if (pid < 0)
         return job__fail(job, pid, "%s", e.text);
     r->pid = pid;

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e)
+pid_t spawn_start(char *const argv[], bool as_mapper, int *exec_fd, err_t *e)
 {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -42,15 +42,30 @@ pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e)
     }
     close(pipefd[1]);
     setpgid(pid, pid); /* also here: whichever runs first wins the race */
-    int code = 0;
-    ssize_t n = proc_read_full(pipefd[0], &code, sizeof code);
-    close(pipefd[0]);
-    if (n == (ssize_t)sizeof code) {
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        return err_set(e, -code, "cannot run %s: %s", argv[0], strerror(code));
-    }
+    *exec_fd = pipefd[0];
     return pid;
+}
+
+int spawn_confirm(pid_t pid, int exec_fd, const char *argv0, err_t *e)
+{
+    int code = 0;
+    ssize_t n = proc_read_full(exec_fd, &code, sizeof code);
+    close(exec_fd);
+    if (n != (ssize_t)sizeof code)
+        return 0; /* closed by the exec: argv0 runs */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return err_set(e, -code, "cannot run %s: %s", argv0, strerror(code));
+}
+
+pid_t spawn_exec(char *const argv[], bool as_mapper, err_t *e)
+{
+    int exec_fd = -1;
+    pid_t pid = spawn_start(argv, as_mapper, &exec_fd, e);
+    if (pid < 0)
+        return pid;
+    int rc = spawn_confirm(pid, exec_fd, argv[0], e);
+    return rc < 0 ? rc : pid;
 }
 
 int spawn_self_dir(char *buf, size_t len, err_t *e)

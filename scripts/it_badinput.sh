@@ -165,6 +165,36 @@ check_failed nodir 1 "-o into a nonexistent directory" $? "$W/no-such-dir/counts
     "no-such-dir/counts.tsv"
 it_check "-o into a nonexistent directory: the directory is not created" test ! -e "$W/no-such-dir"
 
+# mr-run beside a missing or unusable mr-mapper or mr-reducer.  A missing
+# one is found before any process starts; one that passes that check but
+# cannot be exec'd (text without #!, mode 755: ENOEXEC) fails in the child,
+# whose exec pipe mr-run reads only after starting every child (issue 14):
+# the message still names the program and the exec's error, the reducer's
+# first.
+mkdir -p "$W/bin_nomapper" "$W/bin_noreducer" "$W/bin_badmapper" "$W/bin_badboth"
+cp -p "$MR_BIN/mr-run" "$MR_BIN/mr-reducer" "$W/bin_nomapper/"
+cp -p "$MR_BIN/mr-run" "$MR_BIN/mr-mapper" "$W/bin_noreducer/"
+cp -p "$MR_BIN/mr-run" "$MR_BIN/mr-reducer" "$W/bin_badmapper/"
+cp -p "$MR_BIN/mr-run" "$W/bin_badboth/"
+for f in bin_badmapper/mr-mapper bin_badboth/mr-mapper bin_badboth/mr-reducer; do
+    printf 'not a program\n' >"$W/$f"
+    chmod 755 "$W/$f"
+done
+nobin() {
+    local name=$1 desc=$2 mention=$3
+    "$W/bin_$name/mr-run" -m "$WC" -j 2 -o "$OUTDIR/$name.out" "$IN" </dev/null \
+        >"$W/$name.stdout" 2>"$W/$name.err"
+    check_failed "$name" 1 "$desc" $? "$OUTDIR/$name.out" "$mention"
+    it_equal "$desc: one line on stderr" 1 "$(wc -l <"$W/$name.err")"
+}
+nobin nomapper "no mr-mapper beside mr-run" "$W/bin_nomapper/mr-mapper: No such file or directory"
+nobin noreducer "no mr-reducer beside mr-run" \
+    "$W/bin_noreducer/mr-reducer: No such file or directory"
+nobin badmapper "an mr-mapper that exec refuses" \
+    "cannot run $W/bin_badmapper/mr-mapper: Exec format error"
+nobin badboth "an mr-mapper and an mr-reducer that exec refuses" \
+    "cannot run $W/bin_badboth/mr-reducer: Exec format error"
+
 # A good output file survives any later failed job that names it, byte for
 # byte, and gets no temporary sibling.
 GOOD=$W/keep/good.tsv

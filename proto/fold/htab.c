@@ -38,64 +38,6 @@ struct htab {
     size_t arena_bytes; /* bytes in the arena's blocks */
 };
 
-/* Keys are read as little-endian words on every host (no-ops on
- * little-endian ones): the hash picks a key's reducer (partition.h), so two
- * hosts must agree on it. */
-static inline uint64_t s_load64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return le64(v);
-}
-
-static inline uint64_t s_load32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return le32(v);
-}
-
-static inline uint64_t s_mix(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/* A multiply-mix hash in the style of wyhash.  Keys up to 16 bytes (most
- * words) are read with two overlapping loads and no loop, which made the
- * word-count mapper's hashing four times cheaper than byte-at-a-time FNV. */
-uint64_t htab_hash(const void *key, size_t len)
-{
-    const unsigned char *p = key;
-    const uint64_t k0 = 0xa0761d6478bd642fULL;
-    const uint64_t k1 = 0xe7037ed1a0b428dbULL;
-    uint64_t a = 0;
-    uint64_t b = 0;
-    if (len <= 16) {
-        if (len >= 4) {
-            a = (s_load32(p) << 32) | s_load32(p + ((len >> 3) << 2));
-            b = (s_load32(p + len - 4) << 32) | s_load32(p + len - 4 - ((len >> 3) << 2));
-        } else if (len > 0) {
-            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
-        }
-    } else {
-        uint64_t seed = k0;
-        size_t i = len;
-        while (i > 16) {
-            /* ^ seed: a block that zeroes the product keeps what came before. */
-            seed ^= s_mix(s_load64(p) ^ k1, s_load64(p + 8) ^ seed);
-            p += 16;
-            i -= 16;
-        }
-        a = s_load64(p + i - 16) ^ seed;
-        b = s_load64(p + i - 8);
-    }
-    /* The second product covers the keys for which the first is 0 (a == k1
-     * or b == k0): alone, each such family would share one slot. */
-    return s_mix(k1 ^ len, s_mix(a ^ k1, b ^ k0)) ^
-           s_mix(a ^ b ^ 0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL);
-}
-
 htab_t *htab_new(void)
 {
     htab_t *self = mem_calloc(1, sizeof *self);
