@@ -45,12 +45,16 @@ static int up_map(void *state, mr_bytes_t record, mr_emitter_t *out)
         u->buf = buf;
         u->cap = cap;
     }
+    /* Local pointers: a store through u->buf may (for the compiler) change
+     * u->buf itself, which reloaded it every byte and kept the loop from
+     * being vectorized (3x slower than tr on short lines). */
     const unsigned char *in = record.ptr;
+    char *dst = u->buf;
     for (size_t i = 0; i < record.len; i++) {
         unsigned char c = in[i];
-        u->buf[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        dst[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
     }
-    return mr_emit_value(out, u->buf, record.len);
+    return mr_emit_value(out, dst, record.len);
 }
 
 const mr_plugin_t mr_plugin = {

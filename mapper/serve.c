@@ -205,7 +205,7 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
         /* Publish the record before calling into user code: if map()
          * crashes or hangs, the master reads exactly which record it was. */
         atomic_store_explicit(&slot->offset, at, memory_order_relaxed);
-        atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
+        progress_tick(slot);
         mr_bytes_t record = { rec, rec_len };
         int prc = p->map(state, record, out);
         if (prc != 0 || collect_error(m->collect, &e) < 0) {
@@ -235,7 +235,7 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
     /* Output is progress: --task-timeout then fires only on a command that
      * has printed nothing for that long, not on a long chunk. */
     progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
-    atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
+    progress_tick(slot);
     if (strcmp(m->opts.mode, "grouped") != 0)
         return mr_emit_value(out, line, len);
     size_t value_at = 0;
@@ -276,7 +276,7 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
                          progress_slot_t *slot, uint64_t *records, int *rc)
 {
     atomic_store_explicit(&slot->offset, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&slot->calls, 1, memory_order_release);
+    progress_tick(slot);
     err_t e;
     err_init(&e);
     err_init(&m->line_err);
