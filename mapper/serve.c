@@ -309,6 +309,34 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
     return 0;
 }
 
+/* A local job's lines go through one of our result slots (shring.h) when
+ * one is free and they fit: RESULT then carries the slot's number and the
+ * length, and the reducer writes them from there.  0 when sent that way,
+ * 1 when the caller must send the bytes (no slots, a slot too small, all
+ * of them held by the reducer), or -errno. */
+static int s_send_shared(mapper_t *m, proto_msg_t *msg, const buf_t *payload)
+{
+    if (!m->ring || m->n_results != 1 || !(msg->flags & PROTO_RESULT_LINES) ||
+        payload->len > SHRING_SLOT_BYTES)
+        return 1;
+    uint32_t slot = 0;
+    char *mem = shring_acquire(m->ring, &slot);
+    if (!mem)
+        return 1;
+    if (payload->len)
+        memcpy(mem, payload->data, payload->len);
+    unsigned char desc[SHRING_DESC_BYTES];
+    shring_desc_encode(slot, payload->len, desc);
+    msg->flags |= PROTO_RESULT_SHARED;
+    buf_reset(&m->header);
+    proto_msg_encode(msg, &m->header);
+    msg->flags &= ~PROTO_RESULT_SHARED;
+    int rc = transport_send(m->results[0], &m->header, desc, sizeof desc, 0);
+    if (rc < 0)
+        shring_release(m->ring, slot); /* not sent: the reducer will not */
+    return rc;
+}
+
 /* Maps one chunk and sends its RESULT (or a FAIL). */
 static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, size_t len)
 {
@@ -351,6 +379,11 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     }
     msg.n_counters = (uint32_t)n_counters;
     memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
+    int shared = s_send_shared(m, &msg, payload);
+    if (shared <= 0) {
+        rc = shared;
+        goto done;
+    }
     /* Every reducer gets its part, even an empty one: a chunk is merged
      * when all of them have it.  An empty payload (a chunk with no output)
      * is still a payload frame: transport_send takes NULL to mean none.

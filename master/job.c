@@ -32,6 +32,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "shring.h"
 #include "spawn.h"
 #include "transport.h"
 
@@ -166,6 +167,11 @@ mapper_t *job__add_mapper(job_t *job)
     return m;
 }
 
+bool job__shared_results(const job_t *job)
+{
+    return job->cfg->mode != ARGS_MODE_GROUPED && job->n_reducers == 1;
+}
+
 int job__spawn_mapper(job_t *job)
 {
     const args_t *a = job->cfg->args;
@@ -187,6 +193,16 @@ int job__spawn_mapper(job_t *job)
     if (!m->progress)
         return job__fail(job, e.code, "mapper %u: %s", m->id, e.text);
 
+    /* Its result slots, like its progress slot, made here in our private
+     * directory: without them (a file system that refuses a sparse file)
+     * its results go through the socket, as a remote mapper's do. */
+    char slots[JOB_ENDPOINT_MAX];
+    bool have_slots = job__shared_results(job) &&
+                      shring_path(job->dir, m->id, slots, sizeof slots) == 0 &&
+                      shring_create(slots, &e) == 0;
+    if (job__shared_results(job) && !have_slots)
+        log_warn("mapper %u sends its results through the socket: %s", m->id, e.text);
+
     char path[PATH_MAX + 16];
     char id[16];
     snprintf(path, sizeof path, "%s/mr-mapper", job->cfg->bin_dir);
@@ -206,6 +222,10 @@ int job__spawn_mapper(job_t *job)
     argv[n++] = id;
     argv[n++] = "--progress";
     argv[n++] = progress;
+    if (have_slots) {
+        argv[n++] = "--result-slots";
+        argv[n++] = slots;
+    }
     argv[n++] = "--mode";
     argv[n++] = (char *)args_mode_name(job->cfg->mode);
     char key_fields[16];
@@ -342,6 +362,8 @@ static void s_cleanup(job_t *job)
         for (size_t i = 0; i < job->n_mappers; i++) {
             snprintf(path, sizeof path, "%s/m%u", job->dir, job->mappers[i].id);
             unlink(path);
+            if (shring_path(job->dir, job->mappers[i].id, path, sizeof path) == 0)
+                unlink(path); /* a remote mapper's is not there */
         }
         rmdir(job->dir);
         cleanup_forget(job->dir);

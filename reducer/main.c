@@ -51,6 +51,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "memory", required_argument, NULL, 'm' },
         { "spill-dir", required_argument, NULL, 'T' },
         { "index", required_argument, NULL, 'I' },
+        { "result-slots", required_argument, NULL, 'I' + 256 },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -98,6 +99,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
             break;
         case 'T': o->spill_dir = optarg; break;
         case 'I': o->index = optarg; break;
+        case 'I' + 256: o->slots = optarg; break;
         case 'W': {
             uint64_t n = 0;
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
@@ -187,7 +189,10 @@ int main(int argc, char **argv)
     run_writer_destroy(&r.index); /* not closed: the job failed; no half index stays */
     group_destroy(&r.group);      /* and removes the runs not merged */
     reorder_destroy(&r.reorder);
-    seen_destroy(&r.seen);
+    seen_destroy(&r.seen); /* after the held results: they release their slots */
+    for (uint32_t i = 0; i < r.n_rings; i++)
+        shring_destroy(&r.rings[i]);
+    free(r.rings);
     transport_close(&r.results, 0);
     transport_close(&r.remote, 0);
     zap_stop(&r.zap);

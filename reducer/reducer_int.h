@@ -19,6 +19,7 @@
 #include "reporter.h"
 #include "run.h"
 #include "seen.h"
+#include "shring.h"
 #include "token.h"
 #include "transport.h"
 #include "zap.h"
@@ -56,6 +57,7 @@ typedef struct reducer_opts {
     uint64_t memory;         /* --memory: bytes the key groups may hold, 0: no bound */
     const char *spill_dir;   /* --spill-dir: where runs go past --memory */
     const char *index;       /* --index: where the key index goes (a run file), or NULL */
+    const char *slots;       /* --result-slots: the runtime directory of the mappers' rings */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -63,6 +65,11 @@ typedef struct result {
     transport_msg_t tm;  /* the message, owned */
     proto_msg_t header;  /* its decoded header */
     proto_pairs_t pairs; /* its decoded pairs, pointing into tm */
+    bool local;          /* it came over the ipc socket, from a local mapper */
+    shring_t *ring;      /* PROTO_RESULT_SHARED: the mapper's slots (borrowed), else NULL */
+    uint32_t slot;       /* the slot holding its lines, released with the result */
+    const char *lines;   /* PROTO_RESULT_SHARED: its lines, in the slot */
+    size_t lines_len;    /* their bytes */
 } result_t;
 
 /* One reducer process. */
@@ -88,7 +95,13 @@ typedef struct reducer {
     token_secret_t secret; /* checks every RESULT's token (proto/token.h) */
     uint64_t forged;       /* RESULTs dropped for a token that does not match */
     double merge_seconds;  /* the final merge and write, at FINISH */
+    shring_t **rings;      /* owned; local mappers' result slots by mapper id, opened on use */
+    uint32_t n_rings;      /* entries in rings */
 } reducer_t;
+
+/* Mapper ids whose result slots the reducer maps: mr-run numbers mappers
+ * from 1, replacements included (at most 64 per -j). */
+#define REDUCER_RINGS_MAX 65536
 
 /* Sends a control message to the master.  0 or -errno. */
 int reducer__send_control(reducer_t *r, const proto_msg_t *msg);
