@@ -160,6 +160,7 @@ mapper_t *job__add_mapper(job_t *job)
     mapper_t *m = &job->mappers[job->n_mappers];
     memset(m, 0, sizeof *m);
     m->id = (uint32_t)job->n_mappers + 1;
+    m->slots = -1;
     job->st->mapper_chunks[job->n_mappers] = 0;
     job->st->mapper_hosts[job->n_mappers] = NULL;
     job->n_mappers++;
@@ -193,13 +194,13 @@ int job__spawn_mapper(job_t *job)
     if (!m->progress)
         return job__fail(job, e.code, "mapper %u: %s", m->id, e.text);
 
-    /* Its result slots, like its progress slot, made here in our private
-     * directory: without them (a file system that refuses a sparse file)
-     * its results go through the socket, as a remote mapper's do. */
+    /* Its result slots, like its progress slot, made here and named in our
+     * private directory: without them (no memfd) its results go through
+     * the socket, as a remote mapper's do. */
     char slots[JOB_ENDPOINT_MAX];
-    bool have_slots = job__shared_results(job) &&
-                      shring_path(job->dir, m->id, slots, sizeof slots) == 0 &&
-                      shring_create(slots, &e) == 0;
+    if (job__shared_results(job) && shring_path(job->dir, m->id, slots, sizeof slots) == 0)
+        m->slots = shring_create(slots, &e);
+    bool have_slots = m->slots >= 0;
     if (job__shared_results(job) && !have_slots)
         log_warn("mapper %u sends its results through the socket: %s", m->id, e.text);
 
@@ -341,6 +342,9 @@ static void s_cleanup(job_t *job)
     for (size_t i = 0; i < job->n_mappers; i++) {
         transport_close(&job->mappers[i].sock, 0);
         progress_destroy(&job->mappers[i].progress);
+        if (job->mappers[i].slots >= 0)
+            close(job->mappers[i].slots);
+        job->mappers[i].slots = -1;
     }
     err_t e;
     err_init(&e);

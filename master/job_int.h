@@ -95,6 +95,7 @@ typedef struct mapper {
     unsigned inflight;               /* tasks sent and not yet answered: entries of held */
     attempt_t held[JOB_CREDIT];      /* those tasks: an answer counts once, for one of them */
     progress_t *progress;            /* owned shared progress slot (local mappers) */
+    int slots;                       /* owned memfd of its result slots (shring.h), or -1 */
     uint64_t last_calls;             /* progress calls counter at the last change */
     double last_change;              /* when it last changed, or the mapper went busy */
     bool timed_out;                  /* we killed it for --task-timeout */

@@ -10,9 +10,9 @@
  * mapper copies its lines into a slot and the reducer writes them to the
  * output from there.
  *
- * The file lives in the job's private runtime directory (0700), is created
- * by mr-run for each local mapper (like its progress slot) and is never
- * shrunk, so a mapping of it cannot fault.  A slot is busy from the moment
+ * The ring is a memfd mr-run creates for each local mapper, named by a
+ * link in the job's private runtime directory (0700) like its progress
+ * slot; it is never shrunk, so a mapping of it cannot fault.  A slot is busy from the moment
  * the mapper takes it until the reducer has written or dropped its result:
  * the busy flags are the only state the two share.  A mapper that finds no
  * slot free, or a result larger than a slot, sends the bytes in RESULT as
@@ -45,8 +45,10 @@ typedef struct shring shring_t;
  * bytes).  0, or -ENAMETOOLONG. */
 int shring_path(const char *dir, uint32_t id, char *buf, size_t len);
 
-/* mr-run: creates the ring file at path (O_EXCL, 0600), every slot free.
- * The caller removes it (unlink) when the job ends.  0 or -errno, e set. */
+/* mr-run: creates a ring, every slot free, in a memfd, and a symbolic
+ * link to it at path (in the runtime directory).  Returns the memfd, which
+ * the caller keeps open while a mapper or the reducer may open the ring
+ * and closes at the end, when it also removes path; or -errno with e set. */
 int shring_create(const char *path, err_t *e);
 
 /* A mapper or the reducer: maps the ring file at path, which must be one

@@ -45,7 +45,8 @@ static void test_round_trip(void **state)
     assert_int_equal(shring_path(s_dir, 7, path, sizeof path), 0);
     err_t e;
     err_init(&e);
-    assert_int_equal(shring_create(path, &e), 0);
+    int fd = shring_create(path, &e);
+    assert_true(fd >= 0);
     shring_t *mapper = shring_open(path, &e);
     assert_non_null(mapper);
     shring_t *reducer = shring_open(path, &e);
@@ -81,6 +82,7 @@ static void test_round_trip(void **state)
     assert_null(mapper);
     shring_destroy(&mapper); /* NULL is fine */
     unlink(path);
+    close(fd);
 }
 
 /* Every slot busy: the mapper falls back to the socket (NULL). */
@@ -91,7 +93,8 @@ static void test_full(void **state)
     assert_int_equal(shring_path(s_dir, 8, path, sizeof path), 0);
     err_t e;
     err_init(&e);
-    assert_int_equal(shring_create(path, &e), 0);
+    int fd = shring_create(path, &e);
+    assert_true(fd >= 0);
     shring_t *ring = shring_open(path, &e);
     assert_non_null(ring);
     uint32_t slot = 0;
@@ -103,6 +106,7 @@ static void test_full(void **state)
     assert_int_equal(slot, 5);
     shring_destroy(&ring);
     unlink(path);
+    close(fd);
 }
 
 /* The reducer checks each descriptor: its size, the slot number, the
@@ -114,7 +118,8 @@ static void test_bad_descriptors(void **state)
     assert_int_equal(shring_path(s_dir, 9, path, sizeof path), 0);
     err_t e;
     err_init(&e);
-    assert_int_equal(shring_create(path, &e), 0);
+    int fd = shring_create(path, &e);
+    assert_true(fd >= 0);
     shring_t *ring = shring_open(path, &e);
     assert_non_null(ring);
     const char *data = NULL;
@@ -141,10 +146,12 @@ static void test_bad_descriptors(void **state)
     assert_int_equal(len, SHRING_SLOT_BYTES);
     shring_destroy(&ring);
     unlink(path);
+    close(fd);
 }
 
-/* Only a file shring_create made is mapped: a short one would fault past
- * its end, a stranger's is not ours; an existing name is not reused. */
+/* Only a ring shring_create made is mapped: a short file would fault past
+ * its end; an existing name is not reused; the ring is mr-run's memfd, so
+ * it is gone once mr-run closes it and no one maps it. */
 static void test_open_checks(void **state)
 {
     (void)state;
@@ -152,16 +159,22 @@ static void test_open_checks(void **state)
     assert_int_equal(shring_path(s_dir, 10, path, sizeof path), 0);
     err_t e;
     err_init(&e);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "short", 5), 5);
-    close(fd);
+    int file = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(file >= 0);
+    assert_int_equal(write(file, "short", 5), 5);
+    close(file);
     assert_null(shring_open(path, &e));
     assert_int_equal(e.code, -EINVAL);
-    assert_int_equal(shring_create(path, &e), -EEXIST); /* O_EXCL */
+    assert_int_equal(shring_create(path, &e), -EEXIST);
     unlink(path);
     assert_null(shring_open(path, &e));
     assert_int_equal(e.code, -ENOENT);
+
+    int ring = shring_create(path, &e);
+    assert_true(ring >= 0);
+    close(ring);
+    assert_null(shring_open(path, &e)); /* the link names a closed descriptor */
+    unlink(path);
 
     char longdir[PATH_MAX + 8];
     memset(longdir, 'd', sizeof longdir - 1);
