@@ -309,38 +309,54 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
     return 0;
 }
 
-/* A local job's lines go through one of our result slots (shring.h) when
- * one is free and they fit: RESULT then carries the slot's number and the
- * length, and the reducer writes them from there.  0 when sent that way,
- * 1 when the caller must send the bytes (no slots, a slot too small, all
- * of them held by the reducer), or -errno. */
-static int s_send_shared(mapper_t *m, proto_msg_t *msg, const buf_t *payload)
+/* A local job's lines are written straight into one of our result slots
+ * (shring.h) when one is free: RESULT then carries the slot's number and
+ * the length, and the reducer writes them from there.  Takes the slot for
+ * the chunk about to be mapped and starts the collector in it; *slot is
+ * SHRING_SLOTS when there is none (no slots, -R N, all of them held by the
+ * reducer): the chunk's lines then go in RESULT. */
+static void s_begin(mapper_t *m, uint32_t *slot)
 {
-    if (!m->ring || m->n_results != 1 || !(msg->flags & PROTO_RESULT_LINES) ||
-        payload->len > SHRING_SLOT_BYTES)
+    char *mem = NULL;
+    *slot = SHRING_SLOTS;
+    if (m->ring && m->n_results == 1 && collect_is_lines(m->collect))
+        mem = shring_acquire(m->ring, slot);
+    if (mem)
+        collect_begin_into(m->collect, mem, SHRING_SLOT_BYTES);
+    else
+        collect_begin(m->collect);
+}
+
+/* Sends RESULT naming the slot s_begin took, when the chunk's lines are
+ * still there: 0 when sent that way, 1 when the caller must send the bytes
+ * (there was no slot, or the lines outgrew it), or -errno.  The slot is
+ * the reducer's to release once sent, ours again otherwise. */
+static int s_send_shared(mapper_t *m, proto_msg_t *msg, const buf_t *payload, uint32_t *slot)
+{
+    if (*slot == SHRING_SLOTS)
         return 1;
-    uint32_t slot = 0;
-    char *mem = shring_acquire(m->ring, &slot);
-    if (!mem)
+    if (!collect_in_place(m->collect)) {
+        shring_release(m->ring, *slot);
+        *slot = SHRING_SLOTS;
         return 1;
-    if (payload->len)
-        memcpy(mem, payload->data, payload->len);
+    }
     unsigned char desc[SHRING_DESC_BYTES];
-    shring_desc_encode(slot, payload->len, desc);
+    shring_desc_encode(*slot, payload->len, desc);
     msg->flags |= PROTO_RESULT_SHARED;
     buf_reset(&m->header);
     proto_msg_encode(msg, &m->header);
     msg->flags &= ~PROTO_RESULT_SHARED;
     int rc = transport_send(m->results[0], &m->header, desc, sizeof desc, 0);
-    if (rc < 0)
-        shring_release(m->ring, slot); /* not sent: the reducer will not */
+    if (rc == 0)
+        *slot = SHRING_SLOTS; /* the reducer's now */
     return rc;
 }
 
 /* Maps one chunk and sends its RESULT (or a FAIL). */
 static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, size_t len)
 {
-    collect_begin(m->collect);
+    uint32_t result_slot = SHRING_SLOTS;
+    s_begin(m, &result_slot);
     uint64_t records = 0;
     err_t e;
     err_init(&e);
@@ -379,7 +395,7 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     }
     msg.n_counters = (uint32_t)n_counters;
     memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
-    int shared = s_send_shared(m, &msg, payload);
+    int shared = s_send_shared(m, &msg, payload, &result_slot);
     if (shared <= 0) {
         rc = shared;
         goto done;
@@ -401,6 +417,8 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
         rc = transport_send(m->results[i], &m->header, part->data ? part->data : "", part->len, 0);
     }
 done:
+    if (result_slot != SHRING_SLOTS)
+        shring_release(m->ring, result_slot); /* failed or not sent: nobody else will */
     atomic_store_explicit(&slot->busy, 0, memory_order_release);
     return rc;
 }
