@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "recscan.h"
 #include "taskenv.h"
 #include "transport.h"
 
@@ -192,12 +193,14 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
     uint32_t next_skip = 0;
     err_t e;
     err_init(&e);
+    recscan_t scan;
+    recscan_init(&scan, data, len, m->opts.delim);
     while (off < len) {
         const char *rec = data + off;
-        const char *end = memchr(rec, m->opts.delim, len - off);
-        size_t rec_len = end ? (size_t)(end - rec) : len - off;
+        size_t end = recscan_next(&scan, off);
+        size_t rec_len = end - off;
         size_t at = off;
-        off += rec_len + (end ? 1 : 0);
+        off = end < len ? end + 1 : len;
         while (next_skip < task->n_skip && task->skip[next_skip] < at)
             next_skip++;
         if (next_skip < task->n_skip && task->skip[next_skip] == at)
@@ -302,9 +305,11 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
         *rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code ? e.code : -ECHILD, e.text);
         return 1;
     }
+    recscan_t scan;
+    recscan_init(&scan, data, len, m->opts.delim);
     for (size_t off = 0; off < len; (*records)++) {
-        const char *end = memchr(data + off, m->opts.delim, len - off);
-        off = end ? (size_t)(end - data) + 1 : len;
+        size_t end = recscan_next(&scan, off);
+        off = end < len ? end + 1 : len;
     }
     return 0;
 }
