@@ -198,10 +198,11 @@ int job__spawn_mapper(job_t *job)
      * private directory: without them (no memfd) its results go through
      * the socket, as a remote mapper's do. */
     char slots[JOB_ENDPOINT_MAX];
-    if (job__shared_results(job) && shring_path(job->dir, m->id, slots, sizeof slots) == 0)
+    bool want_slots = job__shared_results(job) && m->id < SHRING_ID_MAX;
+    if (want_slots && shring_path(job->dir, m->id, slots, sizeof slots) == 0)
         m->slots = shring_create(slots, &e);
     bool have_slots = m->slots >= 0;
-    if (job__shared_results(job) && !have_slots)
+    if (want_slots && !have_slots)
         log_warn("mapper %u sends its results through the socket: %s", m->id, e.text);
 
     char path[PATH_MAX + 16];

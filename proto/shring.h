@@ -39,6 +39,12 @@
  * length (u64 LE). */
 #define SHRING_DESC_BYTES 16
 
+/* Mapper ids that get rings: the reducer keeps one pointer per id below
+ * it (mr-run numbers mappers from 1, remote joins included: -j 1024 with
+ * its 64 respawns each and 65,536 joins stay below).  A mapper above it
+ * sends its results through the socket. */
+#define SHRING_ID_MAX (1u << 20)
+
 typedef struct shring shring_t;
 
 /* The path of mapper id's ring in the runtime directory dir, into buf (len

@@ -99,10 +99,6 @@ typedef struct reducer {
     uint32_t n_rings;      /* entries in rings */
 } reducer_t;
 
-/* Mapper ids whose result slots the reducer maps: mr-run numbers mappers
- * from 1, replacements included (at most 64 per -j). */
-#define REDUCER_RINGS_MAX 65536
-
 /* Sends a control message to the master.  0 or -errno. */
 int reducer__send_control(reducer_t *r, const proto_msg_t *msg);
 

@@ -173,7 +173,7 @@ static int s_write_result(reducer_t *r, result_t *item, err_t *e)
  * why set when there are none. */
 static shring_t *s_ring(reducer_t *r, uint32_t id, err_t *why)
 {
-    if (id >= REDUCER_RINGS_MAX) {
+    if (id >= SHRING_ID_MAX) {
         err_set(why, -EBADMSG, "no result slots for mapper %u", id);
         return NULL;
     }
