@@ -42,6 +42,17 @@ void collect_begin(collect_t *self);
  * bytes.  Owned by the caller. */
 collect_t *collect_new_lines(size_t max_bytes, char term);
 
+/* Lines mode: starts a chunk whose lines are written straight into mem
+ * (cap bytes, borrowed until the next collect_begin: a mapper's result
+ * slot, shring.h), so that they are not copied there afterwards.  Lines
+ * that outgrow it move to the collector's own payload (see
+ * collect_in_place). */
+void collect_begin_into(collect_t *self, char *mem, size_t cap);
+
+/* After collect_finish: whether the chunk's lines are still where
+ * collect_begin_into put them (the payload's data is that memory). */
+bool collect_in_place(const collect_t *self);
+
 /* Whether the payload holds lines (collect_new_lines) rather than pairs. */
 bool collect_is_lines(const collect_t *self);
 

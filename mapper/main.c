@@ -56,6 +56,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
         { "arg", required_argument, NULL, 'a' },
         { "null", no_argument, NULL, '0' },
         { "progress", required_argument, NULL, 'P' },
+        { "result-slots", required_argument, NULL, 'P' + 256 },
         { "input", required_argument, NULL, 'i' },
         { "input-id", required_argument, NULL, 'i' + 256 },
         { "connect", required_argument, NULL, 'X' },
@@ -105,6 +106,7 @@ static int s_parse(mapper_opts_t *o, int argc, char **argv, err_t *e)
             break;
         case 'a': o->arg = optarg; break;
         case 'P': o->progress = optarg; break;
+        case 'P' + 256: o->slots = optarg; break;
         case 'i':
             o->inputs = mem_realloc(o->inputs, (o->n_inputs + 1) * sizeof *o->inputs);
             o->input_ids = mem_realloc(o->input_ids, (o->n_inputs + 1) * sizeof *o->input_ids);
@@ -178,6 +180,15 @@ static int s_start(mapper_t *m, err_t *e)
         if (!m->progress)
             return e->code;
     }
+    if (m->opts.slots) {
+        /* Without them (no /proc to open the link through) our results go
+         * through the socket, as a remote mapper's do: slower, not wrong. */
+        err_t why;
+        err_init(&why);
+        m->ring = shring_open(m->opts.slots, &why);
+        if (!m->ring)
+            log_warn("results go through the socket: %s", why.text);
+    }
     bool grouped = m->opts.mode == PROTO_MODE_GROUPED;
     if (mapper__load(m, grouped ? m->opts.combiner : NULL, e) < 0)
         return e->code;
@@ -236,6 +247,7 @@ int main(int argc, char **argv)
     plugin_destroy(&m.combiner);
     plugin_destroy(&m.plugin);
     progress_destroy(&m.progress);
+    shring_destroy(&m.ring);
     taskenv_destroy(&m.env);
     reporter_destroy(&m.reporter);
     for (size_t i = 0; m.maps && i < m.opts.n_inputs; i++) {

@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "proto_msg.h"
 #include "reporter.h"
+#include "shring.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +40,7 @@ typedef struct mapper_opts {
     proto_mode_t mode;      /* --mode, or WELCOME.mode: what to collect */
     const char *arg;        /* --arg */
     const char *progress;   /* --progress: the master's progress slot file, or NULL */
+    const char *slots;      /* --result-slots: the ring file of our results (shring.h), or NULL */
     const char **inputs;    /* --input paths in the master's order, "-" for streams; owned array */
     const char **input_ids; /* --input-id of each input ("DEV:INO" as the master opened it),
                                NULL where none; owned array, n_inputs entries */
@@ -71,10 +73,11 @@ typedef struct mapper {
     uint32_t n_results;                /* reducers: entries used in results */
     progress_t *progress;              /* owned; NULL when the master gave none */
     progress_slot_t idle;              /* a private slot used when there is no shared one */
-    input_map_t *maps;                 /* owned, one per --input, mapped on first use */
-    buf_t header;                      /* scratch for headers */
-    void *dealer;                      /* remote: DEALER to the master's --listen, owned */
-    double master_seen;                /* remote: when the master last spoke */
+    shring_t *ring;       /* owned; our result slots shared with the reducer, or NULL */
+    input_map_t *maps;    /* owned, one per --input, mapped on first use */
+    buf_t header;         /* scratch for headers */
+    void *dealer;         /* remote: DEALER to the master's --listen, owned */
+    double master_seen;   /* remote: when the master last spoke */
     bool text_counts;     /* --map-cmd into a MR_COMBINE_SUM_U64 plugin: values are decimal text */
     err_t line_err;       /* --map-cmd: why an output line was refused */
     struct taskenv *env;  /* --map-cmd: its environment, owned, made on first use */

@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "recscan.h"
 #include "taskenv.h"
 #include "transport.h"
 
@@ -192,12 +193,14 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
     uint32_t next_skip = 0;
     err_t e;
     err_init(&e);
+    recscan_t scan;
+    recscan_init(&scan, data, len, m->opts.delim);
     while (off < len) {
         const char *rec = data + off;
-        const char *end = memchr(rec, m->opts.delim, len - off);
-        size_t rec_len = end ? (size_t)(end - rec) : len - off;
+        size_t end = recscan_next(&scan, off);
+        size_t rec_len = end - off;
         size_t at = off;
-        off += rec_len + (end ? 1 : 0);
+        off = end < len ? end + 1 : len;
         while (next_skip < task->n_skip && task->skip[next_skip] < at)
             next_skip++;
         if (next_skip < task->n_skip && task->skip[next_skip] == at)
@@ -205,7 +208,7 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
         /* Publish the record before calling into user code: if map()
          * crashes or hangs, the master reads exactly which record it was. */
         atomic_store_explicit(&slot->offset, at, memory_order_relaxed);
-        progress_count_call(slot);
+        progress_tick(slot);
         mr_bytes_t record = { rec, rec_len };
         int prc = p->map(state, record, out);
         if (prc != 0 || collect_error(m->collect, &e) < 0) {
@@ -235,7 +238,7 @@ static int s_on_command_line(void *arg, const char *line, size_t len)
     /* Output is progress: --task-timeout then fires only on a command that
      * has printed nothing for that long, not on a long chunk. */
     progress_slot_t *slot = m->progress ? progress_slot(m->progress) : &m->idle;
-    progress_count_call(slot);
+    progress_tick(slot);
     if (m->opts.mode != PROTO_MODE_GROUPED)
         return mr_emit_value(out, line, len);
     size_t value_at = 0;
@@ -276,7 +279,7 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
                          progress_slot_t *slot, uint64_t *records, int *rc)
 {
     atomic_store_explicit(&slot->offset, 0, memory_order_relaxed);
-    progress_count_call(slot);
+    progress_tick(slot);
     err_t e;
     err_init(&e);
     err_init(&m->line_err);
@@ -302,17 +305,63 @@ static int s_run_command(mapper_t *m, const proto_msg_t *task, const char *data,
         *rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code ? e.code : -ECHILD, e.text);
         return 1;
     }
+    recscan_t scan;
+    recscan_init(&scan, data, len, m->opts.delim);
     for (size_t off = 0; off < len; (*records)++) {
-        const char *end = memchr(data + off, m->opts.delim, len - off);
-        off = end ? (size_t)(end - data) + 1 : len;
+        size_t end = recscan_next(&scan, off);
+        off = end < len ? end + 1 : len;
     }
     return 0;
+}
+
+/* A local job's lines are written straight into one of our result slots
+ * (shring.h) when one is free: RESULT then carries the slot's number and
+ * the length, and the reducer writes them from there.  Takes the slot for
+ * the chunk about to be mapped and starts the collector in it; *slot is
+ * SHRING_SLOTS when there is none (no slots, -R N, all of them held by the
+ * reducer): the chunk's lines then go in RESULT. */
+static void s_begin(mapper_t *m, uint32_t *slot)
+{
+    char *mem = NULL;
+    *slot = SHRING_SLOTS;
+    if (m->ring && m->n_results == 1 && collect_is_lines(m->collect))
+        mem = shring_acquire(m->ring, slot);
+    if (mem)
+        collect_begin_into(m->collect, mem, SHRING_SLOT_BYTES);
+    else
+        collect_begin(m->collect);
+}
+
+/* Sends RESULT naming the slot s_begin took, when the chunk's lines are
+ * still there: 0 when sent that way, 1 when the caller must send the bytes
+ * (there was no slot, or the lines outgrew it), or -errno.  The slot is
+ * the reducer's to release once sent, ours again otherwise. */
+static int s_send_shared(mapper_t *m, proto_msg_t *msg, const buf_t *payload, uint32_t *slot)
+{
+    if (*slot == SHRING_SLOTS)
+        return 1;
+    if (!collect_in_place(m->collect)) {
+        shring_release(m->ring, *slot);
+        *slot = SHRING_SLOTS;
+        return 1;
+    }
+    unsigned char desc[SHRING_DESC_BYTES];
+    shring_desc_encode(*slot, payload->len, desc);
+    msg->flags |= PROTO_RESULT_SHARED;
+    buf_reset(&m->header);
+    proto_msg_encode(msg, &m->header);
+    msg->flags &= ~PROTO_RESULT_SHARED;
+    int rc = transport_send(m->results[0], &m->header, desc, sizeof desc, 0);
+    if (rc == 0)
+        *slot = SHRING_SLOTS; /* the reducer's now */
+    return rc;
 }
 
 /* Maps one chunk and sends its RESULT (or a FAIL). */
 static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, size_t len)
 {
-    collect_begin(m->collect);
+    uint32_t result_slot = SHRING_SLOTS;
+    s_begin(m, &result_slot);
     uint64_t records = 0;
     err_t e;
     err_init(&e);
@@ -351,6 +400,11 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     }
     msg.n_counters = (uint32_t)n_counters;
     memcpy(msg.token, task->token, sizeof msg.token); /* the proof the task was ours */
+    int shared = s_send_shared(m, &msg, payload, &result_slot);
+    if (shared <= 0) {
+        rc = shared;
+        goto done;
+    }
     /* Every reducer gets its part, even an empty one: a chunk is merged
      * when all of them have it.  An empty payload (a chunk with no output)
      * is still a payload frame: transport_send takes NULL to mean none.
@@ -368,6 +422,8 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
         rc = transport_send(m->results[i], &m->header, part->data ? part->data : "", part->len, 0);
     }
 done:
+    if (result_slot != SHRING_SLOTS)
+        shring_release(m->ring, result_slot); /* failed or not sent: nobody else will */
     atomic_store_explicit(&slot->busy, 0, memory_order_release);
     return rc;
 }

@@ -34,6 +34,7 @@
 #include "proc.h"
 #include "progress.h"
 #include "proto_msg.h"
+#include "shring.h"
 #include "spawn.h"
 #include "transport.h"
 
@@ -154,6 +155,11 @@ mapper_t *job__add_mapper(job_t *job)
     return m;
 }
 
+bool job__shared_results(const job_t *job)
+{
+    return job->cfg->mode != PROTO_MODE_GROUPED && job->n_reducers == 1;
+}
+
 int job__spawn_mapper(job_t *job)
 {
     int rc = job__start_mapper(job);
@@ -181,6 +187,17 @@ int job__start_mapper(job_t *job)
     if (!m->progress)
         return job__fail(job, e.code, "mapper %u: %s", m->id, e.text);
 
+    /* Its result slots, like its progress slot, made here and named in our
+     * private directory: without them (no memfd) its results go through
+     * the socket, as a remote mapper's do. */
+    char slots[JOB_ENDPOINT_MAX];
+    bool want_slots = job__shared_results(job) && m->id < SHRING_ID_MAX;
+    if (want_slots && shring_path(job->dir, m->id, slots, sizeof slots) == 0)
+        m->slots = shring_create(slots, &e);
+    bool have_slots = m->slots >= 0;
+    if (want_slots && !have_slots)
+        log_warn("mapper %u sends its results through the socket: %s", m->id, e.text);
+
     char path[PATH_MAX + 16];
     char id[16];
     snprintf(path, sizeof path, "%s/mr-mapper", job->cfg->bin_dir);
@@ -200,6 +217,10 @@ int job__start_mapper(job_t *job)
     argv[n++] = id;
     argv[n++] = "--progress";
     argv[n++] = progress;
+    if (have_slots) {
+        argv[n++] = "--result-slots";
+        argv[n++] = slots;
+    }
     argv[n++] = "--mode";
     argv[n++] = (char *)proto_mode_name(job->cfg->mode);
     char key_fields[16];
@@ -342,6 +363,8 @@ static void s_cleanup(job_t *job)
         for (size_t id = 1; id <= n_mappers; id++) {
             snprintf(path, sizeof path, "%s/m%zu", job->dir, id);
             unlink(path);
+            if (shring_path(job->dir, (uint32_t)id, path, sizeof path) == 0)
+                unlink(path); /* a remote mapper's is not there */
         }
         rmdir(job->dir);
         cleanup_forget(job->dir);

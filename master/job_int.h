@@ -158,6 +158,10 @@ int job__spawn_mapper(job_t *job);
  * first failure wins).  0 or job__fail. */
 int job__confirm_children(job_t *job);
 
+/* Whether local mappers hand their results to the reducer through shared
+ * result slots (shring.h): lines (--ordered, --unordered) to one reducer. */
+bool job__shared_results(const job_t *job);
+
 /* failure.c: one attempt at chunk c failed, on the record at offset (or
  * the whole chunk: PROTO_OFFSET_NONE), for the reason why.  Re-queues it,
  * skips the record (--skip-bad), or fails the job after --max-attempts. */

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mappers {
     mapper_t *items; /* owned array indexed by id - 1 */
@@ -27,6 +28,8 @@ void mappers_destroy(mappers_t **self_p)
     for (size_t i = 0; i < self->n; i++) {
         transport_close(&self->items[i].sock, 0);
         progress_destroy(&self->items[i].progress);
+        if (self->items[i].slots >= 0)
+            close(self->items[i].slots);
     }
     free(self->items);
     free(self);
@@ -60,6 +63,7 @@ mapper_t *mappers_add(mappers_t *self)
     memset(m, 0, sizeof *m);
     m->id = (uint32_t)++self->n;
     m->exec_fd = -1;
+    m->slots = -1;
     return m;
 }
 

@@ -48,6 +48,7 @@ typedef struct mapper {
     bool ready;                          /* READY received: may get tasks */
     unsigned inflight;                   /* tasks sent and not yet answered: entries of held */
     attempt_t held[MAPPERS_CREDIT];      /* those tasks: an answer counts once, for one of them */
+    int slots;                           /* owned memfd of its result slots (shring.h), or -1 */
     progress_t *progress;                /* owned shared progress slot (local mappers) */
     uint64_t last_calls;                 /* progress calls counter at the last change */
     double last_change;                  /* when it last changed, or the mapper went busy */

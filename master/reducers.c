@@ -100,6 +100,10 @@ int job__start_reducer(job_t *job, reducer_t *r)
     snprintf(window, sizeof window, "%zu", job->window);
     argv[n++] = "--window";
     argv[n++] = window;
+    if (job__shared_results(job)) {
+        argv[n++] = "--result-slots"; /* where the mappers' are (shring_path) */
+        argv[n++] = job->dir;
+    }
     if (a->reduce_cmd) {
         argv[n++] = "--reduce-cmd";
         argv[n++] = (char *)a->reduce_cmd;

@@ -55,6 +55,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
         { "key-compare", required_argument, NULL, 'k' },
         { "partition-fields", required_argument, NULL, 'p' },
         { "key-field-separator", required_argument, NULL, 't' },
+        { "result-slots", required_argument, NULL, 'I' + 256 },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -112,6 +113,7 @@ static int s_parse(reducer_opts_t *o, int argc, char **argv, err_t *e)
                 return err_set(e, -EINVAL, "invalid --key-field-separator '%s': one byte", optarg);
             key_sep = optarg[0];
             break;
+        case 'I' + 256: o->slots = optarg; break;
         case 'W': {
             uint64_t n = 0;
             if (proc_parse_u64(optarg, &n) < 0 || n == 0 || n > (1u << 20))
@@ -202,7 +204,10 @@ int main(int argc, char **argv)
     run_writer_destroy(&r.index); /* not closed: the job failed; no half index stays */
     group_destroy(&r.group);      /* and removes the runs not merged */
     reorder_destroy(&r.reorder);
-    seen_destroy(&r.seen);
+    seen_destroy(&r.seen); /* after the held results: they release their slots */
+    for (uint32_t i = 0; i < r.n_rings; i++)
+        shring_destroy(&r.rings[i]);
+    free(r.rings);
     transport_close(&r.results, 0);
     transport_close(&r.remote, 0);
     zap_stop(&r.zap);

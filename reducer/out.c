@@ -18,6 +18,11 @@
 /* 1 MiB: large writes keep the reducer's syscall count negligible. */
 #define OUT_BUFFER (1u << 20)
 
+/* out_write's blocks from this size on skip the buffer: copying a 1 MiB
+ * chunk's lines into it cost the reducer a memcpy of the whole output,
+ * and one write(2) per 64 KiB or more is still few. */
+#define OUT_DIRECT (64u << 10)
+
 struct out {
     int fd;         /* owned unless it is stdout */
     bool is_stdout; /* fd is STDOUT_FILENO: flush but do not close */
@@ -70,6 +75,8 @@ out_t *out_open_fd(int fd, const char *name)
 
 static int s_flush(out_t *self, err_t *e)
 {
+    if (!self->len)
+        return 0;
     int rc = proc_write_all(self->fd, self->buf, self->len);
     self->len = 0;
     if (rc < 0)
@@ -120,7 +127,16 @@ void out_set_terminator(out_t *self, char term)
 
 int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e)
 {
-    int rc = s_put(self, data, len, e);
+    int rc = 0;
+    if (len >= OUT_DIRECT) {
+        /* A chunk's lines go to the kernel from where they are (a RESULT
+         * frame, a mapper's shared slot), not through the buffer first. */
+        self->bytes += len;
+        if ((rc = s_flush(self, e)) == 0 && (rc = proc_write_all(self->fd, data, len)) < 0)
+            rc = err_set(e, rc, "output %s: %s", self->path, strerror(-rc));
+    } else {
+        rc = s_put(self, data, len, e);
+    }
     if (rc == 0)
         self->lines += n_lines;
     return rc;

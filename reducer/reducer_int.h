@@ -20,6 +20,7 @@
 #include "reporter.h"
 #include "run.h"
 #include "seen.h"
+#include "shring.h"
 #include "token.h"
 #include "transport.h"
 #include "zap.h"
@@ -53,6 +54,7 @@ typedef struct reducer_opts {
     const char *index;       /* --index: where the key index goes (a run file), or NULL */
     keycmp_t order;          /* --key-compare: the reduce command's key order (keycmp.h) */
     keycmp_t part_fields;    /* --partition-fields: the key fields partitions hash */
+    const char *slots;       /* --result-slots: the runtime directory of the mappers' rings */
 } reducer_opts_t;
 
 /* One received RESULT, kept whole while it waits in the reorder buffer. */
@@ -60,6 +62,11 @@ typedef struct result {
     transport_msg_t tm;  /* the message, owned */
     proto_msg_t header;  /* its decoded header */
     proto_pairs_t pairs; /* its decoded pairs, pointing into tm */
+    bool local;          /* it came over the ipc socket, from a local mapper */
+    shring_t *ring;      /* PROTO_RESULT_SHARED: the mapper's slots (borrowed), else NULL */
+    uint32_t slot;       /* the slot holding its lines, released with the result */
+    const char *lines;   /* PROTO_RESULT_SHARED: its lines, in the slot */
+    size_t lines_len;    /* their bytes */
 } result_t;
 
 /* One reducer process. */
@@ -85,6 +92,8 @@ typedef struct reducer {
     token_secret_t secret; /* checks every RESULT's token (proto/wire/token.h) */
     uint64_t forged;       /* RESULTs dropped for a token that does not match */
     double merge_seconds;  /* the final merge and write, at FINISH */
+    shring_t **rings;      /* owned; local mappers' result slots by mapper id, opened on use */
+    uint32_t n_rings;      /* entries in rings */
 } reducer_t;
 
 /* Sends a control message to the master.  0 or -errno. */

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ static void s_result_free(void *item)
         return;
     proto_pairs_fini(&r->pairs);
     transport_msg_close(&r->tm);
+    if (r->ring)
+        shring_release(r->ring, r->slot); /* written or dropped: the mapper may reuse it */
     free(r);
 }
 
@@ -161,10 +164,57 @@ static int s_write_pairs(reducer_t *r, proto_pairs_t *pairs, err_t *e)
  * per record: the mapper formatted them. */
 static int s_write_result(reducer_t *r, result_t *item, err_t *e)
 {
+    if (item->ring)
+        return out_write(r->out, item->lines, item->lines_len, item->header.outputs, e);
     if (item->header.flags & PROTO_RESULT_LINES)
         return out_write(r->out, transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
                          item->header.outputs, e);
     return s_write_pairs(r, &item->pairs, e);
+}
+
+/* Mapper id's result slots, mapped on its first shared RESULT.  NULL with
+ * why set when there are none. */
+static shring_t *s_ring(reducer_t *r, uint32_t id, err_t *why)
+{
+    if (id >= SHRING_ID_MAX) {
+        err_set(why, -EBADMSG, "no result slots for mapper %u", id);
+        return NULL;
+    }
+    if (id >= r->n_rings) {
+        uint32_t n = id + 1 > 2 * r->n_rings ? id + 1 : 2 * r->n_rings;
+        r->rings = mem_realloc(r->rings, n * sizeof *r->rings);
+        memset(r->rings + r->n_rings, 0, (n - r->n_rings) * sizeof *r->rings);
+        r->n_rings = n;
+    }
+    if (!r->rings[id]) {
+        char path[PATH_MAX];
+        if (shring_path(r->opts.slots, id, path, sizeof path) < 0) {
+            err_set(why, -EBADMSG, "no result slots for mapper %u: path too long", id);
+            return NULL;
+        }
+        r->rings[id] = shring_open(path, why);
+        if (!r->rings[id])
+            why->code = -EBADMSG;
+    }
+    return r->rings[id];
+}
+
+/* A RESULT whose lines wait in the mapper's result slot (shring.h): only
+ * a local mapper's (its token is checked, and it came over the private
+ * ipc socket: a remote peer can neither write the slots nor name them),
+ * and only when this job gave its mappers slots. */
+static int s_check_shared(reducer_t *r, result_t *item, err_t *why)
+{
+    if (!item->local || !r->opts.slots || r->opts.mode == PROTO_MODE_GROUPED)
+        return err_set(why, -EBADMSG, "RESULT names a result slot%s",
+                       item->local ? ", and this job has none" : " from a remote peer");
+    shring_t *ring = s_ring(r, item->header.mapper, why);
+    if (!ring ||
+        shring_lookup(ring, transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
+                      &item->lines, &item->lines_len, &item->slot, why) < 0)
+        return -EBADMSG;
+    item->ring = ring; /* from now on released with the item */
+    return 0;
 }
 
 /* Checks that a RESULT's payload is what this mode expects and decodes
@@ -177,6 +227,8 @@ static int s_check_result(reducer_t *r, result_t *item, err_t *why)
     if (lines != (r->opts.mode != PROTO_MODE_GROUPED))
         return err_set(why, -EBADMSG, "RESULT of %s where %s were expected",
                        lines ? "lines" : "pairs", lines ? "pairs" : "lines");
+    if (item->header.flags & PROTO_RESULT_SHARED)
+        return s_check_shared(r, item, why);
     if (lines)
         return 0;
     int rc = proto_pairs_decode(transport_msg_data(&item->tm, 1), transport_msg_size(&item->tm, 1),
@@ -387,6 +439,7 @@ int reducer__serve(reducer_t *r, err_t *e)
                                            { .sock = r->remote, .fd = -1 } };
         int rc = transport_poll_many(items, r->remote ? 2 : 1, -1);
         bool local = items[0].ready;
+        item->local = local;
         if (rc == 0)
             rc = transport_recv(local ? r->results : r->remote, &item->tm, 0);
         if (rc == -EAGAIN)

@@ -14,6 +14,9 @@
 #   5. a flood of HELLOs that never say READY: refused past the cap; a host
 #      name with a newline and an escape is printed escaped
 #   6. tcp://[::1] works where the host has IPv6 loopback
+#   7. a RESULT over TCP naming a local mapper's shared result slot (issue
+#      14) instead of carrying its lines: refused, the chunk retried, the
+#      ordered output exactly tr's
 # The job then completes and its output is exactly the reference count.
 source "$(dirname "$0")/lib/it.sh"
 it_init
@@ -178,6 +181,34 @@ it_same "its output is exactly the reference" "$W/ref.tsv" "$W/job.tsv"
 it_check "the real remote mapper ends with its job" it_wait_gone 30 "$real_pid"
 it_equal "--stats: no failed attempt" 0 \
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["failed_attempts"])' "$W/job.json")"
+
+# --- 7. a result slot named over TCP ------------------------------------------
+UPPER=$MR_EXAMPLES/upper.so
+SLOTPORT=$(it_free_port)
+SLOTLISTEN=tcp://127.0.0.1:$SLOTPORT
+"$MR_RUN" -m "$UPPER" --ordered -j 0 --chunk-size 16k --heartbeat 2 -o "$W/slot.txt" \
+    --listen "$SLOTLISTEN" --server-key "$W/keys/master.key" --authorized-keys "$W/keys" \
+    "$W/in.txt" 2>"$W/slot.err" &
+master=$!
+IT_BG_PIDS+=("$master")
+it_check "an ordered job listens" wait_log "$W/slot.err" "listening for remote mappers on $SLOTLISTEN"
+# shellcheck disable=SC2046
+"$PEER" slotforge --connect "$SLOTLISTEN" -m "$UPPER" $(client evil) >"$W/slotforge.out" \
+    2>"$W/slotforge.err"
+it_status_ok "the evil key takes a task and answers it naming result slot 0" $? "$W/slotforge.err"
+slotchunk=$(sed -n 's/^sent a RESULT naming slot 0 for chunk \([0-9]*\) .*/\1/p' "$W/slotforge.out")
+it_check "the reducer refuses it (chunk $slotchunk): a slot named from a remote peer" wait_log \
+    "$W/slot.err" "chunk $slotchunk from mapper"
+it_mentions "and says why" "$W/slot.err" "RESULT names a result slot from a remote peer"
+# shellcheck disable=SC2046
+"$MAPPER" --connect "$SLOTLISTEN" -m "$UPPER" $(client b) 2>"$W/slotb.err" &
+slot_pid=$!
+it_check "the ordered job ends" it_wait_gone 120 "$master"
+wait "$master"
+it_status_ok "a real remote mapper finishes it" $? "$W/slot.err"
+tr a-z A-Z <"$W/in.txt" >"$W/slot.ref"
+it_same "its output is exactly tr's: nothing was read from a slot" "$W/slot.ref" "$W/slot.txt"
+it_check "the remote mapper ends with its job" it_wait_gone 30 "$slot_pid"
 
 # --- 6. IPv6 loopback ---------------------------------------------------------
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then

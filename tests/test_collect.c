@@ -602,6 +602,49 @@ static void test_lines_mode(void **state)
     collect_destroy(&c);
 }
 
+/* Lines written into borrowed memory (a mapper's result slot) stay there
+ * while they fit; past it they move to the collector's own payload, whole
+ * and in order, and the memory is never written past its size. */
+static void test_lines_in_place(void **state)
+{
+    (void)state;
+    collect_t *c = collect_new_lines((size_t)1 << 20, '\n');
+    char mem[16];
+    memset(mem, '#', sizeof mem);
+    collect_begin_into(c, mem, 12);
+    mr_emitter_t *out = collect_emitter(c);
+    assert_int_equal(mr_emit(out, "k", 1, "v", 1), 0);
+    assert_int_equal(mr_emit_value(out, "only", 4), 0);
+    const buf_t *payload = NULL;
+    err_t e;
+    err_init(&e);
+    assert_int_equal(collect_finish(c, &payload, &e), 0);
+    assert_true(collect_in_place(c));
+    assert_ptr_equal(payload->data, mem);
+    assert_int_equal(payload->len, 9);
+    assert_memory_equal(mem, "k\tv\nonly\n", 9);
+
+    collect_begin_into(c, mem, 12);
+    assert_int_equal(mr_emit_value(out, "abcdef", 6), 0);
+    assert_int_equal(mr_emit_value(out, "ghijkl", 6), 0); /* 14 bytes: over 12 */
+    assert_int_equal(mr_emit_value(out, "m", 1), 0);
+    assert_int_equal(collect_finish(c, &payload, &e), 0);
+    assert_false(collect_in_place(c));
+    assert_ptr_not_equal(payload->data, mem);
+    assert_int_equal(payload->len, 16);
+    assert_memory_equal(payload->data, "abcdef\nghijkl\nm\n", 16);
+    assert_memory_equal(mem + 12, "####", 4);
+    assert_int_equal(collect_lines(c), 3);
+
+    /* The next chunk starts in its own place again, or in the payload. */
+    collect_begin(c);
+    assert_int_equal(mr_emit_value(out, "x", 1), 0);
+    assert_int_equal(collect_finish(c, &payload, &e), 0);
+    assert_false(collect_in_place(c));
+    assert_int_equal(payload->len, 2);
+    collect_destroy(&c);
+}
+
 static void test_combiner_empty_key(void **state)
 {
     (void)state;
@@ -685,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_combine_error_reported),
         cmocka_unit_test(test_combiner_empty_key),
         cmocka_unit_test(test_lines_mode),
+        cmocka_unit_test(test_lines_in_place),
         cmocka_unit_test(test_partitions_split_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

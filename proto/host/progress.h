@@ -48,18 +48,17 @@ typedef struct progress_slot {
     _Atomic char status[PROGRESS_STATUS_MAX + 1]; /* NUL-terminated */
 } progress_slot_t;
 
-typedef struct progress progress_t;
-
-/* Counts one more map() call in the slot.  The mapper is the counter's only
- * writer, so a load and a release store do, where atomic_fetch_add is a
- * locked add on x86, before each of the 2.5 M records of issue 14's
- * long-tail corpus (measured: about 1 % of the job's CPU time, within the
- * noise of a shared machine).  The master reads it with atomic_load. */
-static inline void progress_count_call(progress_slot_t *slot)
+/* Mapper: counts one more map() call.  The mapper is the slot's only
+ * writer, so a load and a release store do: an atomic read-modify-write
+ * (a locked add on x86) per record was 6 % of an ordered upper-case job's
+ * CPU and more of a 10 M-record one (docs/performance.md, issue 14). */
+static inline void progress_tick(progress_slot_t *slot)
 {
     uint64_t n = atomic_load_explicit(&slot->calls, memory_order_relaxed);
     atomic_store_explicit(&slot->calls, n + 1, memory_order_release);
 }
+
+typedef struct progress progress_t;
 
 /* Creates (master) or attaches to (mapper) the slot file at path.  Returns
  * an owned handle or NULL with e set. */

@@ -103,6 +103,9 @@ typedef enum proto_mode {
 
 /* RESULT.flags bits. */
 #define PROTO_RESULT_LINES 1u /* the payload is output lines, not pairs */
+/* With LINES, from a local mapper only: the payload names the lines' place
+ * in the mapper's result slots (shring.h) instead of holding them. */
+#define PROTO_RESULT_SHARED 2u
 
 /* WELCOME.flags bits. */
 #define PROTO_FLAG_NUL 1u     /* records end with NUL, not newline */

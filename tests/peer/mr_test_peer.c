@@ -81,6 +81,7 @@ static const char s_usage[] =
     "  flood N             N joins that never say READY, each on its own\n"
     "                      connection\n"
     "  failforge           join, take a task, FAIL it under a forged token\n"
+    "  slotforge           join, take a task, RESULT naming a local result slot\n"
     "\n"
     "  --connect EP        the master's --listen endpoint (garbage --push: its\n"
     "                      control socket)\n"
@@ -437,11 +438,12 @@ typedef struct peer_command {
 } peer_command_t;
 
 static const peer_command_t s_commands[] = {
-    { "hello", 0, true, peer_join },      { "take", 1, true, s_take },
-    { "finish", 0, true, s_finish },      { "garbage", -1, false, s_garbage_all },
-    { "forge", 2, true, peer_forge },     { "steal", 1, true, peer_steal },
-    { "beat-as", 1, true, peer_beat_as }, { "bighead", 1, true, peer_bighead },
-    { "flood", 1, true, peer_flood },     { "failforge", 0, true, peer_failforge },
+    { "hello", 0, true, peer_join },          { "take", 1, true, s_take },
+    { "finish", 0, true, s_finish },          { "garbage", -1, false, s_garbage_all },
+    { "forge", 2, true, peer_forge },         { "steal", 1, true, peer_steal },
+    { "beat-as", 1, true, peer_beat_as },     { "bighead", 1, true, peer_bighead },
+    { "flood", 1, true, peer_flood },         { "failforge", 0, true, peer_failforge },
+    { "slotforge", 0, true, peer_slotforge },
 };
 
 static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **argv, err_t *e)

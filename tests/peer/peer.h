@@ -84,5 +84,6 @@ int peer_beat_as(peer_t *p, err_t *e);
 int peer_bighead(peer_t *p, err_t *e);
 int peer_flood(peer_t *p, err_t *e);
 int peer_failforge(peer_t *p, err_t *e);
+int peer_slotforge(peer_t *p, err_t *e);
 
 #endif

@@ -17,6 +17,12 @@
  *   failforge           join, take one task, and FAIL it under a zero token
  *                       from the right connection and key: the master must
  *                       drop it and charge nothing; then vanish
+ *   slotforge           join, take one task of a lines job, and answer it
+ *                       with a RESULT that names result slot 0 (shring.h)
+ *                       instead of carrying the lines, under the task's own
+ *                       token: the reducer must refuse it (only a local
+ *                       mapper's slots exist), FAIL the chunk on our behalf
+ *                       and never read a slot; then vanish
  *   flood N             N HELLOs, each from a connection of its own, none
  *                       followed by READY: past the cap on pending joins the
  *                       master refuses (it prints how many were refused)
@@ -28,6 +34,7 @@
 #include "plugin.h"
 #include "proc.h"
 #include "proto_pairs.h"
+#include "shring.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -271,5 +278,48 @@ int peer_failforge(peer_t *p, err_t *e)
         return err_set(e, rc, "failforge: %s", strerror(-rc));
     printf("failed chunk %llu attempt %u under a forged token\n", (unsigned long long)fail.chunk,
            fail.attempt);
+    return 0;
+}
+
+int peer_slotforge(peer_t *p, err_t *e)
+{
+    int rc = peer_join(p, e);
+    if (rc < 0)
+        return rc;
+    char endpoint[300];
+    void *results = peer_open_results(p, endpoint, sizeof endpoint, e);
+    if (!results)
+        return e->code;
+    void *tasks = peer_ready(p, e);
+    if (!tasks) {
+        transport_close(&results, 0);
+        return e->code;
+    }
+    proto_msg_t task;
+    size_t bytes = 0;
+    rc = peer_next_task(p, tasks, proc_now() + p->opts.deadline, &task, &bytes, e);
+    transport_close(&tasks, 0);
+    if (rc < 0) {
+        transport_close(&results, 0);
+        return rc;
+    }
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = task.chunk;
+    msg.attempt = task.attempt;
+    msg.mapper = p->welcome.mapper;
+    msg.records = 1;
+    msg.outputs = 1;
+    msg.flags = PROTO_RESULT_LINES | PROTO_RESULT_SHARED;
+    memcpy(msg.token, task.token, sizeof msg.token); /* the real one: we hold the task */
+    unsigned char desc[SHRING_DESC_BYTES];
+    shring_desc_encode(0, 4096, desc);
+    rc = peer_send(p, results, &msg, desc, sizeof desc);
+    s_flush(p, &results);
+    transport_close(&p->dealer, 0); /* vanish */
+    if (rc < 0)
+        return err_set(e, rc, "slotforge: %s", strerror(-rc));
+    printf("sent a RESULT naming slot 0 for chunk %llu attempt %u\n", (unsigned long long)msg.chunk,
+           msg.attempt);
     return 0;
 }
