@@ -81,6 +81,16 @@ void group_set_budget(group_t *self, size_t bytes, const char *spill_dir);
  * group_add. */
 void group_set_max_sums(group_t *self, size_t keys);
 
+/* Lines the plain store deduplicates before it decides whether that pays,
+ * as the mapper's COLLECT_SAMPLE (group_lines.c). */
+#define GROUP_LINE_SAMPLE 16384
+
+/* The plain store deduplicates its first lines lines (GROUP_LINE_SAMPLE)
+ * and keeps deduplicating only when fewer than 9 in 10 were distinct;
+ * 0: never.  For tests, which reach the arena with a few lines.  Call
+ * before the first group_add. */
+void group_set_line_sample(group_t *self, size_t lines);
+
 /* Merges one pair.  0, or a negative code when combine failed (returned
  * non-zero, emitted no value or several, or one over the cap) or a spill
  * failed (e names the run file: ENOSPC, EACCES); e says how. */
