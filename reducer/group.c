@@ -2,7 +2,8 @@
  * group.c - key-grouped merging and the final reduce.  See group.h.
  *
  * Without a budget (or until the first spill) this is the in-memory path:
- * pairs go to the sums table or htab, and group_write walks them.  With a
+ * pairs go to the sums table or htab (the plain store's lines to htab or
+ * its arena, group_lines.c), and group_write walks them.  With a
  * budget, group_add measures what is held after each pair and, past the
  * budget, s_spill writes it sorted as a run and clears the tables.
  * group_write then merges runs and memory (group_merge.c).

@@ -5,9 +5,11 @@
  * With the plugin's combine, each key holds one value, merged as chunks
  * arrive, so memory grows with the distinct keys only.  Without combine,
  * each key keeps all its values until reduce sees them together.  The
- * plain store (no plugin: --reduce-cmd) keeps each distinct key<TAB>value
- * line with a count, ordered as `LC_ALL=C sort` orders the lines, or by a
- * key comparator first (group_set_order; group_int.h says how).
+ * plain store (no plugin: --reduce-cmd) keeps each key<TAB>value line,
+ * ordered as `LC_ALL=C sort` orders the lines, or by a key comparator
+ * first (group_set_order; group_int.h says how): each distinct line once
+ * with a count while lines repeat, else appended to an arena and counted
+ * when sorted (group_lines.c).
  *
  * Under a memory budget (group_set_budget), a group that holds more than
  * its budget writes what it holds, sorted by key, as a run file

@@ -1,10 +1,9 @@
 /*
  * group_sort.c - sorting the keys a group holds, for a spill and for
  * sorted output: an introsort in place (group_sort_tmpl.h) on an 8-byte
- * key prefix, so most
- * comparisons are one integer compare and the sort needs no second array
- * (see docs/architecture.md, "Spilling").  Internal to the group
- * (group_int.h).
+ * key prefix, so most comparisons are one integer compare and the sort
+ * needs no second array (see docs/architecture.md, "Spilling").  Internal
+ * to the group (group_int.h).
  */
 #include "group_int.h"
 
