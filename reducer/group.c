@@ -2,7 +2,8 @@
  * group.c - key-grouped merging and the final reduce.  See group.h.
  *
  * Without a budget (or until the first spill) this is the in-memory path:
- * pairs go to the sums table or htab, and group_write walks them.  With a
+ * pairs go to the sums table or htab (the plain store's lines to htab or
+ * its arena, group_lines.c), and group_write walks them.  With a
  * budget, group_add measures what is held after each pair and, past the
  * budget, s_spill writes it sorted as a run and clears the tables.
  * group_write then merges runs and memory (group_merge.c).
@@ -23,8 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int s_check(group_t *self, err_t *e);
-
 static int s_writer_emit(mr_emitter_t *base, const void *key, size_t key_len, const void *value,
                          size_t value_len)
 {
@@ -41,6 +40,7 @@ group_t *group_new(const mr_plugin_t *plugin, void *state)
     self->state = state;
     self->table = htab_new();
     buf_init(&self->line, GROUP_MAX_LINE);
+    group__lines_init(&self->lines);
     if (plugin && plugin->combine)
         merge_init(&self->merge, plugin, state, (size_t)1 << 30);
     /* Sums of short keys in the one-cache-line table, as in the mapper
@@ -65,6 +65,7 @@ void group_destroy(group_t **self_p)
     htab_destroy(&self->table);
     counts_destroy(&self->counts);
     buf_fini(&self->line);
+    group__lines_fini(&self->lines);
     if (self->plugin && self->plugin->combine)
         merge_fini(&self->merge);
     free(self);
@@ -110,7 +111,8 @@ size_t group_keys(const group_t *self)
 size_t group_bytes(const group_t *self)
 {
     return htab_bytes(self->table) + (self->counts ? counts_bytes(self->counts) : 0) +
-           self->value_bytes + group_keys(self) * sizeof(group_item_t);
+           self->value_bytes + group_keys(self) * sizeof(group_item_t) +
+           group__lines_bytes(&self->lines);
 }
 
 uint64_t group_keys_written(const group_t *self)
@@ -131,41 +133,6 @@ uint64_t group_spilled_bytes(const group_t *self)
 double group_merge_seconds(const group_t *self)
 {
     return self->merge_seconds;
-}
-
-/* The plain store's add (group_int.h, group_line_t): one entry per
- * distinct line, counted.  A word count through --reduce-cmd holds each
- * word<TAB>1 once; a job of distinct values holds an entry per pair, as
- * it held a value per pair before. */
-static __attribute__((noinline)) int s_add_line(group_t *self, mr_bytes_t key, mr_bytes_t value,
-                                                err_t *e)
-{
-    buf_t *b = &self->line;
-    buf_reset(b);
-    int rc = keycmp_encode(&self->order, key.ptr, key.len, b);
-    size_t order_len = b->len;
-    if (rc == 0 && (rc = buf_append(b, key.ptr, key.len)) == 0 &&
-        (rc = buf_append(b, "\t", 1)) == 0)
-        rc = buf_append(b, value.ptr, value.len);
-    if (rc < 0)
-        return err_set(e, rc, "a pair of %zu + %zu bytes is over the reducer's cap on one line",
-                       key.len, value.len);
-    bool added = false;
-    htab_entry_t *entry = htab_upsert(self->table, b->data, b->len, &added);
-    size_t before = htab_entry_heap_bytes(entry);
-    group_line_t line;
-    if (added) {
-        line = (group_line_t){ le32((uint32_t)order_len), le32((uint32_t)key.len), le64(1) };
-        htab_value_set(entry, &line, sizeof line);
-    } else {
-        memcpy(&line, entry->value, sizeof line);
-        line.count = le64(le64(line.count) + 1);
-        memcpy(entry->value, &line, sizeof line);
-    }
-    if (!self->budget)
-        return 0;
-    self->value_bytes += htab_entry_heap_bytes(entry) - before;
-    return s_check(self, e);
 }
 
 /* Merges value into the key's htab entry, new (added) or not. */
@@ -274,6 +241,7 @@ static void s_clear(group_t *self)
     if (self->counts)
         counts_clear(self->counts);
     self->value_bytes = 0;
+    group__lines_clear(&self->lines, self->budget);
     if (group_bytes(self) > self->budget / 2) {
         htab_destroy(&self->table);
         self->table = htab_new();
@@ -344,6 +312,14 @@ static int s_spill(group_t *self, err_t *e)
         rc = run_writer_add(w, (mr_bytes_t){ items[i].key, items[i].key_len },
                             group__item_value(&items[i]), e);
     free(items);
+    /* The arena's lines (the plain store holds them there or in htab). */
+    mr_bytes_t key;
+    group_line_t line;
+    group__lines_sort(&self->lines);
+    while (rc == 0 && group__lines_next(&self->lines, &key, &line)) {
+        rc = run_writer_add(w, key, (mr_bytes_t){ &line, sizeof line }, e);
+        n++;
+    }
     rc = group__end_run(self, &w, rc, e);
     if (rc < 0) {
         unlink(path);
@@ -358,14 +334,13 @@ static int s_spill(group_t *self, err_t *e)
     return 0;
 }
 
-/* Spills when the group holds more than its budget. */
-static __attribute__((noinline)) int s_check(group_t *self, err_t *e)
+__attribute__((noinline)) int group__check(group_t *self, err_t *e)
 {
     return group_bytes(self) <= self->budget ? 0 : s_spill(self, e);
 }
 
 /* group_add's htab case under a budget: counts the heap bytes the value
- * took, and checks the budget.  Kept out of line, as s_check and
+ * took, and checks the budget.  Kept out of line, as group__check and
  * s_sums_full are: group_add is the word count's hot path, and with more
  * code in it GCC stopped inlining counts_add_le there (6 % slower). */
 static __attribute__((noinline)) int s_add_budgeted(group_t *self, mr_bytes_t key, mr_bytes_t value,
@@ -378,7 +353,7 @@ static __attribute__((noinline)) int s_add_budgeted(group_t *self, mr_bytes_t ke
     if (rc < 0)
         return rc;
     self->value_bytes += htab_entry_heap_bytes(entry) - before;
-    return s_check(self, e);
+    return group__check(self, e);
 }
 
 /* What a key of the sums table costs once in htab, as group_bytes counts
@@ -408,7 +383,7 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
         if (counts_add_le(self->counts, key.ptr, key.len, value.ptr)) {
             if (__builtin_expect(self->budget != 0, 0) &&
                 ++self->since_check % GROUP_CHECK_EVERY == 0)
-                return s_check(self, e);
+                return group__check(self, e);
             return 0;
         }
         int rc = s_sums_full(self, e);
@@ -416,7 +391,7 @@ int group_add(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
             return rc;
     }
     if (!self->plugin)
-        return s_add_line(self, key, value, e);
+        return group__add_line(self, key, value, e);
     if (__builtin_expect(self->budget != 0, 0))
         return s_add_budgeted(self, key, value, e);
     return s_add_entry(self, key, value, e);
@@ -558,6 +533,11 @@ static int s_write_held(group_t *self, bool sort, group_write_t *x, err_t *e)
         rc = group__write_key(self, (mr_bytes_t){ items[i].key, items[i].key_len },
                               group__item_value(&items[i]), x, e);
     free(items);
+    mr_bytes_t key;
+    group_line_t line;
+    group__lines_sort(&self->lines);
+    while (rc == 0 && group__lines_next(&self->lines, &key, &line))
+        rc = group__write_lines(self, key, (mr_bytes_t){ &line, sizeof line }, x, e);
     return rc;
 }
 

@@ -5,9 +5,11 @@
  * With the plugin's combine, each key holds one value, merged as chunks
  * arrive, so memory grows with the distinct keys only.  Without combine,
  * each key keeps all its values until reduce sees them together.  The
- * plain store (no plugin: --reduce-cmd) keeps each distinct key<TAB>value
- * line with a count, ordered as `LC_ALL=C sort` orders the lines, or by a
- * key comparator first (group_set_order; group_int.h says how).
+ * plain store (no plugin: --reduce-cmd) keeps each key<TAB>value line,
+ * ordered as `LC_ALL=C sort` orders the lines, or by a key comparator
+ * first (group_set_order; group_int.h says how): each distinct line once
+ * with a count while lines repeat, else appended to an arena and counted
+ * when sorted (group_lines.c).
  *
  * Under a memory budget (group_set_budget), a group that holds more than
  * its budget writes what it holds, sorted by key, as a run file
@@ -80,6 +82,16 @@ void group_set_budget(group_t *self, size_t bytes, const char *spill_dir);
  * reach the move with a few thousand keys.  Call before the first
  * group_add. */
 void group_set_max_sums(group_t *self, size_t keys);
+
+/* Lines the plain store deduplicates before it decides whether that pays,
+ * as the mapper's COLLECT_SAMPLE (group_lines.c). */
+#define GROUP_LINE_SAMPLE 16384
+
+/* The plain store deduplicates its first lines lines (GROUP_LINE_SAMPLE)
+ * and keeps deduplicating only when fewer than 9 in 10 were distinct;
+ * 0: never.  For tests, which reach the arena with a few lines.  Call
+ * before the first group_add. */
+void group_set_line_sample(group_t *self, size_t lines);
 
 /* Merges one pair.  0, or a negative code when combine failed (returned
  * non-zero, emitted no value or several, or one over the cap) or a spill

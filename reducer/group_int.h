@@ -25,6 +25,38 @@ typedef struct writer {
     err_t err;         /* first write error */
 } writer_t;
 
+/* One line of the plain store's arena: its entry key's first 8 bytes
+ * (run_key_prefix), which sort it and which the record does not repeat,
+ * and its record. */
+typedef struct group_rec {
+    uint64_t prefix; /* the entry key's first 8 bytes, big-endian, zero-padded */
+    const char *at;  /* the record, in an arena block */
+} group_rec_t;
+
+/* The plain store's lines once sampling found them distinct
+ * (group_lines.c): records appended to blocks, indexed by recs. */
+typedef struct group_lines {
+    char **blocks;      /* owned arena blocks */
+    size_t *block_size; /* bytes of each block */
+    size_t n_blocks;    /* blocks in use */
+    size_t cap_blocks;  /* room in blocks and block_size */
+    char *at;           /* the free bytes of the last block */
+    size_t room;        /* bytes free at at */
+    size_t bytes;       /* bytes of all blocks */
+    group_rec_t *recs;  /* owned index, one per record */
+    size_t n;           /* records */
+    size_t cap;         /* room in recs */
+    size_t next;        /* the next record group__lines_next yields */
+    buf_t key;          /* the entry key group__lines_next rebuilt last */
+    size_t sample;      /* lines deduplicated before deciding (0: never deduplicate) */
+    size_t seen;        /* lines added while deduplicating */
+    size_t distinct;    /* of those, the distinct ones */
+    bool plain;         /* lines go to the arena, not deduplicated */
+} group_lines_t;
+
+/* The arena's block: 1 MiB (a sixteenth of the budget when less). */
+#define GROUP_LINE_BLOCK ((size_t)1 << 20)
+
 struct group {
     size_t budget;             /* bytes the group may hold; 0: no bound */
     const mr_plugin_t *plugin; /* borrowed */
@@ -45,7 +77,8 @@ struct group {
     uint64_t keys_written;     /* distinct keys group_write wrote */
     double merge_seconds;      /* time spent merging runs */
     keycmp_t order;            /* the plain store's key comparator (no specs: bytewise) */
-    buf_t line;                /* the plain store's entry key being built (group__line) */
+    buf_t line;                /* the plain store's entry key being built (group__add_line) */
+    group_lines_t lines;       /* the plain store's lines, once they rarely repeat */
 };
 
 /* The plain store (--reduce-cmd) keeps one htab entry per distinct line
@@ -62,6 +95,29 @@ typedef struct group_line {
 
 /* The longest line the plain store holds (its entry keys are u32-long). */
 #define GROUP_MAX_LINE ((size_t)UINT32_MAX - 64)
+
+/* group_lines.c: the plain store's lines (group.c's init, destroy,
+ * clear after a spill, and bytes held). */
+void group__lines_init(group_lines_t *l);
+void group__lines_fini(group_lines_t *l);
+void group__lines_clear(group_lines_t *l, size_t budget);
+size_t group__lines_bytes(const group_lines_t *l);
+
+/* The plain store's add: the line key<TAB>value under its order, in htab
+ * or in the arena.  0 or a negative code (over the cap on a line, or a
+ * failed spill). */
+int group__add_line(group_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e);
+
+/* Sorts the arena's lines, for group__lines_next from the first. */
+void group__lines_sort(group_lines_t *l);
+
+/* The next sorted line, equal lines counted as one: its entry key
+ * (borrowed until the lines are cleared) and its group_line_t.  False
+ * after the last. */
+bool group__lines_next(group_lines_t *l, mr_bytes_t *entry_key, group_line_t *line);
+
+/* Spills when the group holds more than its budget. */
+int group__check(group_t *self, err_t *e);
 
 /* One key held: an htab entry, or a key of the sums table. */
 typedef struct group_item {

@@ -43,6 +43,22 @@ static int s_held_next(void *src, mr_bytes_t *key, mr_bytes_t *value, err_t *e)
     return 1;
 }
 
+/* The plain store's arena lines, sorted, as a kmerge source. */
+typedef struct held_lines {
+    group_lines_t *lines; /* borrowed */
+    group_line_t line;    /* the last line's value */
+} held_lines_t;
+
+static int s_lines_next(void *src, mr_bytes_t *key, mr_bytes_t *value, err_t *e)
+{
+    (void)e;
+    held_lines_t *h = src;
+    if (!group__lines_next(h->lines, key, &h->line))
+        return 0;
+    *value = (mr_bytes_t){ &h->line, sizeof h->line };
+    return 1;
+}
+
 /* Where merged keys go: written (group_write), or into a run (compaction).
  * first: this is the key's first record (always, when folded). */
 typedef int (*sink_fn)(group_t *self, mr_bytes_t key, mr_bytes_t value, bool first, void *arg,
@@ -212,8 +228,11 @@ int group__write_merged(group_t *self, group_write_t *x, err_t *e)
     readers_t rs = { 0 };
     size_t n = self->n_runs;
     int rc = s_readers_open(self, n, &rs, km, e);
+    held_lines_t lines = { &self->lines, { 0 } };
+    group__lines_sort(&self->lines);
     if (rc == 0) {
         kmerge_add(km, s_held_next, &held);
+        kmerge_add(km, s_lines_next, &lines);
         /* The plain store (--reduce-cmd) needs no key's values at once:
          * its records are lines, streamed to the command in order, and a
          * key may have any number. */

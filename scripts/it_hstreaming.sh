@@ -498,6 +498,25 @@ for r in 1 3; do
         sh -c "for p in '$W/vo.$r/parts'/part-*; do LC_ALL=C sort -c \"\$p\" || exit 1; done"
 done
 it_same "-R 1: byte for byte map | LC_ALL=C sort" "$W/vo.expected" "$W/vo.1/parts/part-00000"
+# Lines that rarely repeat (the store's arena, past its sample of 16384):
+# 90,000 pairs, nearly all distinct, some twice, keys with a byte below TAB.
+python3 - "$W/dp.txt" <<'PY'
+import random, sys
+rnd = random.Random(29)
+with open(sys.argv[1], "w") as w:
+    for i in range(90000):
+        n = rnd.randrange(200000)
+        w.write("k%d%s\t%d\n" % (n % 5000, "\x01" if n % 7 == 0 else "", n))
+PY
+LC_ALL=C sort dp.txt >"$W/dp.expected"
+for m in 0 1M; do
+    mem=()
+    [ "$m" = 0 ] || mem=(--memory "$m")
+    "$MR_BIN/mr-run" --map-cmd cat --reduce-cmd cat -R 1 "${mem[@]}" dp.txt >"$W/dp.$m" \
+        2>"$W/dp.$m.err"
+    it_status_ok "distinct pairs through --reduce-cmd cat (memory $m) run" $? "$W/dp.$m.err"
+    it_same "and reach it byte for byte as LC_ALL=C sort orders them" "$W/dp.expected" "$W/dp.$m"
+done
 
 it_no_runtime_dir "no runtime directory left behind"
 it_no_children "no mapper or reducer left running"

@@ -1292,16 +1292,22 @@ static void s_make_temps(unsigned i, char *line, size_t len)
     snprintf(line, len, "%u\t%d\t%u", 1990 + i % 13, (int)((i * 7919u) % 801) - 400, i % 5);
 }
 
-static void test_plain_store_order(void **state)
+/* The orders, in memory and spilled, with the lines deduplicated in htab
+ * (sample: the default), in the arena from the first (0), or moved there
+ * after a sample of mostly distinct lines (50). */
+static void s_plain_store_order(size_t sample)
 {
-    (void)state;
     group_t *g = group_new(NULL, NULL);
+    group_set_line_sample(g, sample);
     s_check_line_order(g, 20000, s_make_words, s_cmp_c);
+    /* Half the lines repeat: htab keeps them unless sample says otherwise. */
+    assert_int_equal(group_keys(g) == 0, sample < GROUP_LINE_SAMPLE);
     group_destroy(&g);
 
     char dir[256];
     s_spill_dir(dir, sizeof dir);
     g = group_new(NULL, NULL);
+    group_set_line_sample(g, sample);
     group_set_budget(g, GROUP_MIN_BUDGET, dir);
     assert_true(s_check_line_order(g, 40000, s_make_words, s_cmp_c) > 1);
     assert_int_equal(group_keys_written(g), 6); /* distinct keys, not lines */
@@ -1312,15 +1318,52 @@ static void test_plain_store_order(void **state)
     err_init(&e);
     assert_int_equal(keycmp_parse(&k, "-k1,1n -k2,2nr", '\t', &e), 0);
     g = group_new(NULL, NULL);
+    group_set_line_sample(g, sample);
     group_set_order(g, &k);
     s_check_line_order(g, 20000, s_make_temps, s_cmp_secondary);
     group_destroy(&g);
 
     s_spill_dir(dir, sizeof dir);
     g = group_new(NULL, NULL);
+    group_set_line_sample(g, sample);
     group_set_order(g, &k);
     group_set_budget(g, GROUP_MIN_BUDGET, dir);
     assert_true(s_check_line_order(g, 40000, s_make_temps, s_cmp_secondary) > 1);
+    group_destroy(&g);
+}
+
+static void test_plain_store_order(void **state)
+{
+    (void)state;
+    s_plain_store_order(GROUP_LINE_SAMPLE);
+    s_plain_store_order(0);
+    s_plain_store_order(50);
+}
+
+/* Lines in the arena count in what the group holds: at least their index
+ * (16 bytes a line) and their bytes past the first 8. */
+static void test_plain_store_arena_bytes(void **state)
+{
+    (void)state;
+    group_t *g = group_new(NULL, NULL);
+    group_set_line_sample(g, 0);
+    err_t e;
+    err_init(&e);
+    size_t empty = group_bytes(g);
+    char val[32];
+    for (unsigned i = 0; i < 100000; i++) {
+        snprintf(val, sizeof val, "%020u", i);
+        assert_int_equal(group_add(g, s_str("key"), s_str(val), &e), 0);
+    }
+    /* Each line is key<TAB> and 20 digits: 24 bytes, 16 past the first 8. */
+    assert_true(group_bytes(g) - empty >= 100000u * (16 + 16));
+    assert_int_equal(group_keys(g), 0); /* no htab entry */
+    size_t len = 0;
+    char *got = s_write(g, false, &len);
+    assert_int_equal(len, 100000u * 25);
+    assert_memory_equal(got, "key\t00000000000000000000\nkey\t00000000000000000001\n", 50);
+    free(got);
+    assert_int_equal(group_keys_written(g), 1);
     group_destroy(&g);
 }
 
@@ -1352,6 +1395,7 @@ int main(void)
         /* Last: a sanitizer build stops the whole program if it fails. */
         cmocka_unit_test(test_empty_key),
         cmocka_unit_test(test_plain_store_order),
+        cmocka_unit_test(test_plain_store_arena_bytes),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
