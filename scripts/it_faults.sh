@@ -160,6 +160,16 @@ it_same "ordered output after $shot kills is the oracle's, byte for byte" "$W/te
 it_equal "ordered --stats: output_records = the oracle's lines" "$(wc -l <"$W/text.ord")" \
     "$(json_get "$W/shot.json" output_records)"
 it_mentions "the master reports the re-sent chunks" "$W/shoot.err" "re-sending"
+# --unordered: each chunk's lines reach the output once, whichever attempt
+# delivers them (results through the mappers' shared slots, seen once).
+run_shooting $kills "$W/text.txt" -m "$SLOW" --arg 40 -j 3 --unordered --chunk-size 16k \
+    --max-attempts 10 -o "$W/shot.unord" "$W/text.txt"
+it_equal "unordered job: $kills mappers at work were killed" $kills $shot
+it_status_ok "unordered job with $shot mappers killed succeeds" $status "$W/shoot.err"
+LC_ALL=C sort "$W/text.ord" >"$W/text.ord.sorted"
+LC_ALL=C sort "$W/shot.unord" >"$W/shot.unord.sorted"
+it_same "unordered output after $shot kills holds the oracle's lines, each once" \
+    "$W/text.ord.sorted" "$W/shot.unord.sorted"
 it_no_runtime_dir "no runtime directory left after the shot jobs"
 
 # 2. Poison records: 60,000 records "line N fine text", but records 1234

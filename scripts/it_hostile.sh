@@ -210,6 +210,34 @@ tr a-z A-Z <"$W/in.txt" >"$W/slot.ref"
 it_same "its output is exactly tr's: nothing was read from a slot" "$W/slot.ref" "$W/slot.txt"
 it_check "the remote mapper ends with its job" it_wait_gone 30 "$slot_pid"
 
+# --- 8. a key of another reducer, under the task's own token -------------------
+WC=$MR_EXAMPLES/wordcount.so
+PARTPORT=$(it_free_port)
+PARTLISTEN=tcp://127.0.0.1:$PARTPORT
+"$MR_RUN" -m "$WC" -R 2 --sort -j 0 --chunk-size 16k --heartbeat 2 -o "$W/part.tsv" \
+    --listen "$PARTLISTEN" --server-key "$W/keys/master.key" --authorized-keys "$W/keys" \
+    "$W/in.txt" 2>"$W/part.err" &
+master=$!
+IT_BG_PIDS+=("$master")
+it_check "a job with -R 2 listens" wait_log "$W/part.err" "listening for remote mappers on $PARTLISTEN"
+# shellcheck disable=SC2046
+"$PEER" partforge --reducer 0 --connect "$PARTLISTEN" -m "$WC" $(client evil) \
+    >"$W/partforge.out" 2>"$W/partforge.err"
+it_status_ok "the evil key takes a task and answers reducer 0 with reducer 1's key" $? \
+    "$W/partforge.err"
+partkey=$(sed -n 's/^sent \(PARTKEY[0-9]*\) to reducer 0 of 2 .*/\1/p' "$W/partforge.out")
+it_check "the reducer refuses it: a key of another partition ($partkey)" wait_log \
+    "$W/part.err" "RESULT holds a key of partition 1/2, and this reducer is 0/2"
+# shellcheck disable=SC2046
+"$MAPPER" --connect "$PARTLISTEN" -m "$WC" $(client b) 2>"$W/partb.err" &
+part_pid=$!
+it_check "the -R 2 job ends" it_wait_gone 120 "$master"
+wait "$master"
+it_status_ok "a real remote mapper finishes it" $? "$W/part.err"
+it_same "its output is exactly the reference: the forged key was merged nowhere" "$W/ref.tsv" \
+    "$W/part.tsv"
+it_check "the remote mapper ends with its job" it_wait_gone 30 "$part_pid"
+
 # --- 6. IPv6 loopback ---------------------------------------------------------
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/128'; then
     LISTEN6=tcp://[::1]:$(it_free_port)

@@ -188,6 +188,46 @@ else
     it_not_ok "$what: the job starts 2 mappers and a reducer" "$(cat "$W/idle.err")"
 fi
 
+# SIGINT during start-up: mappers that run but never say READY, each with a
+# child of its own (what a --map-cmd or a plugin's fork would be).  mr-run
+# sits beside an mr-mapper that is a script: it records its pid and its
+# child's, then waits forever.  Every one of them must be gone with mr-run.
+mkdir -p "$W/bin_noready" "$W/noready"
+cp -p "$MR_BIN/mr-run" "$MR_BIN/mr-reducer" "$W/bin_noready/"
+cat >"$W/bin_noready/mr-mapper" <<EOF
+#!/bin/sh
+sleep 3600 &
+echo "\$\$ \$!" >"$W/noready/\$\$.tmp" && mv "$W/noready/\$\$.tmp" "$W/noready/\$\$"
+wait
+EOF
+chmod 755 "$W/bin_noready/mr-mapper"
+"$W/bin_noready/mr-run" -q -m "$MR_EXAMPLES/upper.so" -j 3 -o "$W/out/noready.out" \
+    "$W/bin_noready/mr-run" 2>"$W/noready.err" &
+PID=$!
+IT_BG_PIDS+=("$PID")
+what="SIGINT to mr-run while its mappers start"
+noready_all() { [ "$(ls "$W/noready" | grep -cv tmp)" -eq 3 ]; }
+if it_wait_for 30 noready_all; then
+    # shellcheck disable=SC2046 # pids
+    set -- $(cat "$W"/noready/[0-9]*)
+    it_ok "$what: 3 mappers run, none READY, each with a child ($*)"
+    kill -INT "$PID"
+    if it_wait_gone $GONE_S "$@"; then
+        it_ok "$what: every mapper and its child are gone (waited up to $GONE_S s)"
+    else
+        it_not_ok "$what: every mapper and its child are gone (waited up to $GONE_S s)" \
+            "still running:$IT_STILL_ALIVE"
+        kill -KILL "$@" 2>/dev/null
+    fi
+    exit_status "$PID" $GONE_S
+    it_equal "$what: mr-run exits with status 130" 130 "$STATUS"
+    it_equal "$what: no output file (nor its temporary) at -o" "" "$(leftovers noready)"
+    it_no_runtime_dir "$what: no runtime directory left in TMPDIR"
+else
+    it_not_ok "$what: 3 mappers start" "$(cat "$W/noready.err")"
+    kill -KILL "$PID" 2>/dev/null
+fi
+
 # SIGKILL: mr-run cannot clean up, but its children must not outlive it.
 if start_job sigkill; then
     it_ok "SIGKILL to mr-run: the job starts a reducer and 2 mappers, at work ($KIDS)"

@@ -669,6 +669,19 @@ static void test_key_compare_and_partition_fields(void **state)
     EXPECT_ERROR("--key-field-separator", "--map-cmd", "cat", "--reduce-cmd", "cat",
                  "--key-field-separator", "::");
     EXPECT_ERROR("key-grouped", "--map-cmd", "cat", "--ordered", "--partition-fields", "-k1,1");
+    /* A remote mapper splits by the whole key: its every result would be
+     * refused by a reducer that owns keys by their fields. */
+    EXPECT_ERROR("--partition-fields with --listen", "-m", "x.so", "-R", "2", "--partition-fields",
+                 "-k1,1", "--listen", "tcp://127.0.0.1:5555", "--insecure");
+    /* Hostile option strings: a field number past 32 bits, field 0, a 17th
+     * -k, an empty separator. */
+    EXPECT_ERROR("-k4294967296", "--map-cmd", "cat", "--reduce-cmd", "cat", "--key-compare",
+                 "-k4294967296");
+    EXPECT_ERROR("-k0", "--map-cmd", "cat", "-R", "2", "--partition-fields", "-k0");
+    EXPECT_ERROR("more than 16", "--map-cmd", "cat", "--reduce-cmd", "cat", "--key-compare",
+                 "-k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k1 -k2");
+    EXPECT_ERROR("--key-field-separator", "--map-cmd", "cat", "--reduce-cmd", "cat",
+                 "--key-field-separator", "");
 }
 
 int main(void)

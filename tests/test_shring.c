@@ -149,6 +149,46 @@ static void test_bad_descriptors(void **state)
     close(fd);
 }
 
+/* A slot the reducer already holds for a result it has not written (an
+ * --ordered result waiting in the reorder buffer) is refused when a second
+ * RESULT names it: the first one's release would hand the slot back to the
+ * mapper while the second still reads it.  Once released, the slot may be
+ * named again. */
+static void test_slot_named_twice(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    assert_int_equal(shring_path(s_dir, 11, path, sizeof path), 0);
+    err_t e;
+    err_init(&e);
+    int fd = shring_create(path, &e);
+    assert_true(fd >= 0);
+    shring_t *mapper = shring_open(path, &e);
+    shring_t *reducer = shring_open(path, &e);
+    assert_non_null(mapper);
+    assert_non_null(reducer);
+    uint32_t slot = 99;
+    assert_non_null(shring_acquire(mapper, &slot));
+    unsigned char desc[SHRING_DESC_BYTES];
+    shring_desc_encode(slot, 4, desc);
+    const char *data = NULL;
+    size_t len = 0;
+    uint32_t got = 99;
+    assert_int_equal(shring_lookup(reducer, desc, sizeof desc, &data, &len, &got, &e), 0);
+    err_init(&e);
+    assert_int_equal(shring_lookup(reducer, desc, sizeof desc, &data, &len, &got, &e), -EBADMSG);
+    assert_non_null(strstr(e.text, "already"));
+    shring_release(reducer, got);
+    assert_non_null(shring_acquire(mapper, &slot));
+    assert_int_equal(slot, got);
+    assert_int_equal(shring_lookup(reducer, desc, sizeof desc, &data, &len, &got, &e), 0);
+    shring_release(reducer, got);
+    shring_destroy(&reducer);
+    shring_destroy(&mapper);
+    unlink(path);
+    close(fd);
+}
+
 /* Only a ring shring_create made is mapped: a short file would fault past
  * its end; an existing name is not reused; the ring is mr-run's memfd, so
  * it is gone once mr-run closes it and no one maps it. */
@@ -185,9 +225,8 @@ static void test_open_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_bad_descriptors),
+        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_full),
+        cmocka_unit_test(test_bad_descriptors), cmocka_unit_test(test_slot_named_twice),
         cmocka_unit_test(test_open_checks),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

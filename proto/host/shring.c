@@ -47,7 +47,10 @@ _Static_assert(sizeof(shring_header_t) <= SHRING_HEADER, "the header fits its pa
 struct shring {
     char *map;               /* the whole file, shared */
     shring_header_t *header; /* at map */
+    uint32_t held;           /* reducer: a bit per slot a looked-up result holds, ours alone */
 };
+
+_Static_assert(SHRING_SLOTS <= 32, "held has a bit per slot");
 
 int shring_path(const char *dir, uint32_t id, char *buf, size_t len)
 {
@@ -141,8 +144,10 @@ char *shring_acquire(shring_t *self, uint32_t *slot)
 
 void shring_release(shring_t *self, uint32_t slot)
 {
-    if (slot < SHRING_SLOTS)
-        atomic_store_explicit(&self->header->busy[slot], 0, memory_order_release);
+    if (slot >= SHRING_SLOTS)
+        return;
+    self->held &= ~(1u << slot);
+    atomic_store_explicit(&self->header->busy[slot], 0, memory_order_release);
 }
 
 void shring_desc_encode(uint32_t slot, uint64_t len, unsigned char desc[SHRING_DESC_BYTES])
@@ -174,6 +179,14 @@ int shring_lookup(shring_t *self, const void *desc, size_t desc_len, const char 
                        s, (unsigned long long)n);
     if (atomic_load_explicit(&self->header->busy[s], memory_order_acquire) != 1)
         return err_set(e, -EBADMSG, "result slot %u is not in use", s);
+    /* Our own record, not the shared flag (the mapper writes that): a slot
+     * named by a result we hold is named again only by a confused or
+     * hostile mapper, and the first result's release would let it refill
+     * the slot under the second. */
+    if (self->held & (1u << s))
+        return err_set(e, -EBADMSG, "result slot %u is already named by a result not yet written",
+                       s);
+    self->held |= 1u << s;
     *data = s_slot(self, s);
     *len = (size_t)n;
     *slot = s;

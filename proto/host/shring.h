@@ -77,7 +77,8 @@ void shring_release(shring_t *self, uint32_t slot);
 void shring_desc_encode(uint32_t slot, uint64_t len, unsigned char desc[SHRING_DESC_BYTES]);
 
 /* Reducer: the bytes a payload frame of desc_len bytes names.  Checks the
- * frame's size, the slot number, the length and that the slot is busy;
+ * frame's size, the slot number, the length, that the slot is busy and
+ * that no result this ring's lookups returned, not yet released, holds it;
  * 0 with *data (valid until the slot is released), *len and *slot set, or
  * -EBADMSG with the reason in e. */
 int shring_lookup(shring_t *self, const void *desc, size_t desc_len, const char **data, size_t *len,

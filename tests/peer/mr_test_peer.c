@@ -82,6 +82,8 @@ static const char s_usage[] =
     "                      connection\n"
     "  failforge           join, take a task, FAIL it under a forged token\n"
     "  slotforge           join, take a task, RESULT naming a local result slot\n"
+    "  partforge           join, take a task, RESULT to --reducer with a key of\n"
+    "                      another reducer (a key-grouped job with -R 2 or more)\n"
     "\n"
     "  --connect EP        the master's --listen endpoint (garbage --push: its\n"
     "                      control socket)\n"
@@ -443,7 +445,7 @@ static const peer_command_t s_commands[] = {
     { "forge", 2, true, peer_forge },         { "steal", 1, true, peer_steal },
     { "beat-as", 1, true, peer_beat_as },     { "bighead", 1, true, peer_bighead },
     { "flood", 1, true, peer_flood },         { "failforge", 0, true, peer_failforge },
-    { "slotforge", 0, true, peer_slotforge },
+    { "slotforge", 0, true, peer_slotforge }, { "partforge", 0, true, peer_partforge },
 };
 
 static int s_parse(peer_opts_t *o, const peer_command_t **cmd, int argc, char **argv, err_t *e)

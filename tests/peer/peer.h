@@ -85,5 +85,6 @@ int peer_bighead(peer_t *p, err_t *e);
 int peer_flood(peer_t *p, err_t *e);
 int peer_failforge(peer_t *p, err_t *e);
 int peer_slotforge(peer_t *p, err_t *e);
+int peer_partforge(peer_t *p, err_t *e);
 
 #endif

@@ -23,6 +23,12 @@
  *                       token: the reducer must refuse it (only a local
  *                       mapper's slots exist), FAIL the chunk on our behalf
  *                       and never read a slot; then vanish
+ *   partforge           join, take one task of a key-grouped job with -R N,
+ *                       and answer it to reducer --reducer with pairs
+ *                       whose key is another reducer's (PARTKEYn, counted
+ *                       a million times), under the task's own token: the
+ *                       reducer must refuse it and FAIL the chunk on our
+ *                       behalf, merging nothing; then vanish
  *   flood N             N HELLOs, each from a connection of its own, none
  *                       followed by READY: past the cap on pending joins the
  *                       master refuses (it prints how many were refused)
@@ -31,6 +37,7 @@
  */
 #include "peer.h"
 
+#include "partition.h"
 #include "plugin.h"
 #include "proc.h"
 #include "proto_pairs.h"
@@ -321,5 +328,66 @@ int peer_slotforge(peer_t *p, err_t *e)
         return err_set(e, rc, "slotforge: %s", strerror(-rc));
     printf("sent a RESULT naming slot 0 for chunk %llu attempt %u\n", (unsigned long long)msg.chunk,
            msg.attempt);
+    return 0;
+}
+
+int peer_partforge(peer_t *p, err_t *e)
+{
+    int rc = peer_join(p, e);
+    if (rc < 0)
+        return rc;
+    uint32_t n = p->welcome.n_ports;
+    if (n < 2)
+        return err_set(e, -EINVAL, "partforge: the job has one reducer: give -R 2 or more");
+    char endpoint[300];
+    void *results = peer_open_results(p, endpoint, sizeof endpoint, e);
+    if (!results)
+        return e->code;
+    void *tasks = peer_ready(p, e);
+    if (!tasks) {
+        transport_close(&results, 0);
+        return e->code;
+    }
+    proto_msg_t task;
+    size_t bytes = 0;
+    rc = peer_next_task(p, tasks, proc_now() + p->opts.deadline, &task, &bytes, e);
+    transport_close(&tasks, 0);
+    if (rc < 0) {
+        transport_close(&results, 0);
+        return rc;
+    }
+    /* The first PARTKEYn whose reducer is not the one we push to. */
+    char key[32];
+    int key_len = 0;
+    for (unsigned i = 0;; i++) {
+        key_len = snprintf(key, sizeof key, "PARTKEY%u", i);
+        if (partition_of(key, (size_t)key_len, n) != p->opts.reducer)
+            break;
+    }
+    buf_t pairs;
+    buf_init(&pairs, 1 << 16);
+    uint8_t count[8];
+    for (int i = 0; i < 8; i++)
+        count[i] = (uint8_t)((uint64_t)ATTACK_EVIL_COUNT >> (8 * i));
+    proto_pairs_begin(&pairs);
+    proto_pairs_add(&pairs, key, (size_t)key_len, count, sizeof count);
+    proto_pairs_end(&pairs, 1);
+    proto_msg_t msg;
+    proto_msg_init(&msg, PROTO_RESULT);
+    msg.chunk = task.chunk;
+    msg.attempt = task.attempt;
+    msg.mapper = p->welcome.mapper;
+    msg.records = 1;
+    msg.emits = 1;
+    msg.outputs = 1;
+    memcpy(msg.token, task.token, sizeof msg.token); /* the real one: we hold the task */
+    rc = peer_send(p, results, &msg, pairs.data, pairs.len);
+    buf_fini(&pairs);
+    s_flush(p, &results);
+    transport_close(&p->dealer, 0); /* vanish */
+    if (rc < 0)
+        return err_set(e, rc, "partforge: %s", strerror(-rc));
+    printf("sent %s to reducer %u of %u for chunk %llu attempt %u\n", key, p->opts.reducer, n,
+           (unsigned long long)msg.chunk, msg.attempt);
     return 0;
 }
