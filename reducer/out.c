@@ -25,15 +25,16 @@
 #define OUT_DIRECT (64u << 10)
 
 struct out {
-    int fd;           /* owned unless it is stdout */
-    bool is_stdout;   /* fd is STDOUT_FILENO: flush but do not close */
-    bool regular;     /* a regular file: fsync before close */
-    char *path;       /* owned, for messages */
-    char *buf;        /* owned buffer of OUT_BUFFER bytes */
-    size_t len;       /* bytes buffered */
-    uint64_t lines;   /* lines written */
-    uint64_t bytes;   /* bytes written, buffered ones included */
-    line_form_t form; /* KEY<TAB>VALUE, the terminator and the empty key's TAB (line.h) */
+    int fd;         /* owned unless it is stdout */
+    bool is_stdout; /* fd is STDOUT_FILENO: flush but do not close */
+    bool regular;   /* a regular file: fsync before close */
+    char *path;     /* owned, for messages */
+    char *buf;      /* owned buffer of OUT_BUFFER bytes */
+    size_t len;     /* bytes buffered */
+    uint64_t lines; /* lines written */
+    uint64_t bytes; /* bytes written, buffered ones included */
+    char term;      /* what ends a line: '\n', or '\0' for -0 */
+    bool tab;       /* write the TAB for an empty key too (out_set_always_tab) */
 };
 
 out_t *out_open(const char *path, err_t *e)
@@ -59,7 +60,7 @@ out_t *out_open(const char *path, err_t *e)
     self->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     self->path = mem_strdup(is_stdout ? "stdout" : path);
     self->buf = mem_alloc(OUT_BUFFER);
-    self->form = line_form_tab('\n', false);
+    self->term = '\n';
     return self;
 }
 
@@ -69,7 +70,7 @@ out_t *out_open_fd(int fd, const char *name)
     self->fd = fd;
     self->path = mem_strdup(name);
     self->buf = mem_alloc(OUT_BUFFER);
-    self->form = line_form_tab('\n', false);
+    self->term = '\n';
     return self;
 }
 
@@ -105,17 +106,19 @@ static int s_put(out_t *self, const void *data, size_t len, err_t *e)
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e)
 {
-    size_t need = line_len(&self->form, key_len, value_len);
+    /* The form is made per line (line.h): a constant TAB for line_write. */
+    const line_form_t form = line_form_tab(self->term, self->tab);
+    size_t need = line_len(&form, key_len, value_len);
     if (need <= OUT_BUFFER - self->len) {
-        self->len = (size_t)(line_write(self->buf + self->len, &self->form, key, key_len, value,
-                                        value_len) -
-                             self->buf);
+        self->len =
+            (size_t)(line_write(self->buf + self->len, &form, key, key_len, value, value_len) -
+                     self->buf);
         self->bytes += need;
     } else {
         /* Past the buffer's room: the line in pieces, through s_put, which
          * flushes and writes a piece over the buffer's size directly. */
         line_piece_t piece[LINE_PIECES];
-        int n = line_pieces(&self->form, key, key_len, value, value_len, piece);
+        int n = line_pieces(&form, key, key_len, value, value_len, piece);
         for (int i = 0; i < n; i++) {
             int rc = s_put(self, piece[i].ptr, piece[i].len, e);
             if (rc < 0)
@@ -128,12 +131,12 @@ int out_line(out_t *self, const void *key, size_t key_len, const void *value, si
 
 void out_set_always_tab(out_t *self, bool on)
 {
-    self->form.keep_sep = on;
+    self->tab = on;
 }
 
 void out_set_terminator(out_t *self, char term)
 {
-    self->form.term = term;
+    self->term = term;
 }
 
 int out_write(out_t *self, const void *data, size_t len, uint64_t n_lines, err_t *e)
