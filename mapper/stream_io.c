@@ -3,6 +3,7 @@
  */
 #include "stream_io.h"
 
+#include "line.h"
 #include "mem.h"
 #include "proc.h"
 #include "stream_text.h"
@@ -142,16 +143,26 @@ static int s_put_escaped(stream_io_writer_t *w, const void *data, size_t len)
 int stream_io_writer_line(stream_io_writer_t *w, stream_io_form_t form, const void *key,
                           size_t key_len, const void *value, size_t value_len)
 {
-    int (*put)(stream_io_writer_t *, const void *, size_t) =
-        form == STREAM_IO_RAW ? s_put_raw : s_put_escaped;
-    int rc = 0;
     /* Intermediate lines keep the TAB for an empty key: Hadoop splits a
      * line without one into key = the whole line, empty value. */
-    if (key_len > 0 || form == STREAM_IO_PAIR) {
-        if ((rc = put(w, key, key_len)) < 0 || (rc = s_put_raw(w, "\t", 1)) < 0)
-            return rc;
+    line_form_t f = line_form_tab('\n', form == STREAM_IO_PAIR);
+    int rc = 0;
+    if (form == STREAM_IO_RAW) {
+        size_t need = line_len(&f, key_len, value_len);
+        if (need <= STREAM_IO_BLOCK) {
+            if ((rc = s_room(w, need)) < 0)
+                return rc;
+            w->len =
+                (size_t)(line_write(w->buf + w->len, &f, key, key_len, value, value_len) - w->buf);
+            return 0;
+        }
     }
-    if ((rc = put(w, value, value_len)) < 0)
-        return rc;
-    return s_put_raw(w, "\n", 1);
+    /* Escaped, or larger than a block: the line in pieces, the key and the
+     * value escaped as the form says, the TAB and the newline as they are. */
+    line_piece_t piece[LINE_PIECES];
+    int n = line_pieces(&f, key, key_len, value, value_len, piece);
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = piece[i].data && form != STREAM_IO_RAW ? s_put_escaped(w, piece[i].ptr, piece[i].len)
+                                                    : s_put_raw(w, piece[i].ptr, piece[i].len);
+    return rc;
 }

@@ -178,16 +178,6 @@ void args_usage(FILE *f)
           f);
 }
 
-const char *args_mode_name(args_mode_t mode)
-{
-    switch (mode) {
-    case ARGS_MODE_GROUPED: return "grouped";
-    case ARGS_MODE_ORDERED: return "ordered";
-    case ARGS_MODE_UNORDERED: return "unordered";
-    default: return "auto";
-    }
-}
-
 int args_parse_size(const char *s, size_t *out)
 {
     if (!s || *s < '0' || *s > '9')
@@ -337,9 +327,10 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
             break;
         case OPT_ORDERED:
         case OPT_UNORDERED:
-            if (a->mode != ARGS_MODE_AUTO)
+            if (a->mode_set)
                 return err_set(e, -EINVAL, "--ordered and --unordered exclude each other");
-            a->mode = c == OPT_ORDERED ? ARGS_MODE_ORDERED : ARGS_MODE_UNORDERED;
+            a->mode = c == OPT_ORDERED ? PROTO_MODE_ORDERED : PROTO_MODE_UNORDERED;
+            a->mode_set = true;
             break;
         case OPT_SORT: a->sort = true; break;
         case OPT_CHUNK_SIZE:
@@ -440,11 +431,11 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL, "-m and --map-cmd exclude each other");
     if (a->reducer && a->reduce_cmd)
         return err_set(e, -EINVAL, "-r and --reduce-cmd exclude each other");
-    if (a->reduce_cmd && a->mode != ARGS_MODE_AUTO)
+    if (a->reduce_cmd && a->mode_set)
         return err_set(e, -EINVAL,
                        "--reduce-cmd is not allowed with --%s: that output "
                        "comes straight from the mappers",
-                       args_mode_name(a->mode));
+                       proto_mode_name(a->mode));
     if (a->listen && a->arg && strlen(a->arg) > 480)
         return err_set(e, -EINVAL,
                        "--arg is longer than the 480 bytes a remote mapper can be "
@@ -457,7 +448,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return err_set(e, -EINVAL,
                        "--cmdenv sets variables for --map-cmd and --reduce-cmd, and this job "
                        "runs neither");
-    if ((a->key_fields || a->field_sep) && (!a->map_cmd || a->mode != ARGS_MODE_AUTO))
+    if ((a->key_fields || a->field_sep) && (!a->map_cmd || a->mode_set))
         return err_set(e, -EINVAL,
                        "--key-fields and --field-separator split a --map-cmd's lines into key "
                        "and value in a key-grouped job");
@@ -468,7 +459,7 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
         return e->code;
     if (a->key_compare && !a->reduce_cmd)
         return err_set(e, -EINVAL, "--key-compare orders what --reduce-cmd reads: give one");
-    if (a->partition_fields && a->mode != ARGS_MODE_AUTO)
+    if (a->partition_fields && a->mode_set)
         return err_set(e, -EINVAL, "--partition-fields splits the keys of a key-grouped job");
     if (a->partition_fields && a->listen)
         return err_set(e, -EINVAL,
@@ -503,19 +494,19 @@ int args_parse(args_t *a, int argc, char **argv, err_t *e)
                        a->listen);
     if (a->bad_records && !a->skip_bad)
         return err_set(e, -EINVAL, "--bad-records needs --skip-bad");
-    if (a->sort && a->mode != ARGS_MODE_AUTO)
+    if (a->sort && a->mode_set)
         return err_set(e, -EINVAL, "--sort applies to key-grouped output, not to --%s",
-                       args_mode_name(a->mode));
-    if (a->reducer && a->mode != ARGS_MODE_AUTO)
+                       proto_mode_name(a->mode));
+    if (a->reducer && a->mode_set)
         return err_set(e, -EINVAL,
                        "-r is not used with --%s: that output comes straight "
                        "from the mapper",
-                       args_mode_name(a->mode));
-    if (a->reducers > 1 && a->mode != ARGS_MODE_AUTO)
+                       proto_mode_name(a->mode));
+    if (a->reducers > 1 && a->mode_set)
         return err_set(e, -EINVAL,
                        "-R %u applies to key-grouped jobs; --%s output has one reducer, "
                        "which writes it in order",
-                       a->reducers, args_mode_name(a->mode));
+                       a->reducers, proto_mode_name(a->mode));
     return 0;
 }
 

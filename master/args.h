@@ -5,18 +5,12 @@
 #define MR_ARGS_H
 
 #include "err.h"
+#include "proto_msg.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-typedef enum args_mode {
-    ARGS_MODE_AUTO,      /* decided from the plugins: grouped if they can reduce */
-    ARGS_MODE_GROUPED,   /* key-grouped reduce */
-    ARGS_MODE_ORDERED,   /* --ordered: output in input order */
-    ARGS_MODE_UNORDERED, /* --unordered: output as chunks complete */
-} args_mode_t;
 
 typedef struct args {
     const char *mapper;      /* -m: mapper plugin path (borrowed from argv), or NULL */
@@ -27,7 +21,8 @@ typedef struct args {
     size_t n_inputs;         /* entries in inputs */
     const char *output;      /* -o: output path, NULL for stdout */
     unsigned jobs;           /* -j: local mapper processes */
-    args_mode_t mode;        /* --ordered / --unordered, else AUTO */
+    proto_mode_t mode;       /* --ordered / --unordered, when mode_set */
+    bool mode_set;           /* a mode was given; else decided from the plugins */
     bool sort;               /* --sort: key-grouped output in bytewise key order */
     size_t chunk_size;       /* --chunk-size in bytes */
     bool chunk_size_set;     /* --chunk-size was given (no guided sizes then) */
@@ -106,8 +101,5 @@ unsigned args_default_reducers(void);
 /* --memory without a value: this share of physical memory (a half: the
  * rest is the page cache, the mappers and whatever else the host runs). */
 uint64_t args_default_memory(void);
-
-/* The mode's name as passed to mr-mapper and mr-reducer. */
-const char *args_mode_name(args_mode_t mode);
 
 #endif

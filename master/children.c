@@ -46,7 +46,7 @@ static int s_confirm(job_t *job, pid_t *pid, pid_t *group, int *exec_fd, const c
     return job__fail(job, rc, "%s", e.text);
 }
 
-int job__confirm_children(job_t *job)
+int children__confirm(job_t *job)
 {
     int rc = 0;
     for (uint32_t i = 0; i < job->n_reducers; i++) {
@@ -144,7 +144,7 @@ static void s_reap(job_t *job)
         }
         for (size_t i = 0; i < mappers_size(job->mappers); i++) {
             if (mappers_at(job->mappers, i)->pid == pid) {
-                job__on_mapper_exit(job, mappers_at(job->mappers, i), status);
+                failure__on_mapper_exit(job, mappers_at(job->mappers, i), status);
                 break;
             }
         }
@@ -181,7 +181,7 @@ static void s_reap_stopping(job_t *job, bool block)
     }
 }
 
-void job__on_signals(job_t *job)
+void children__on_signals(job_t *job)
 {
     struct signalfd_siginfo si;
     while (read(job->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -207,7 +207,7 @@ static void s_kill_all(job_t *job, int sig)
 
 /* Stops every child: STOP to ready mappers on success, SIGTERM otherwise,
  * a bounded wait, then SIGKILL and a blocking reap.  No child outlives us. */
-void job__shutdown(job_t *job)
+void children__shutdown(job_t *job)
 {
     remote__shutdown(job);
     proto_msg_t msg;

@@ -90,7 +90,7 @@ static void s_chunk_failed(job_t *job, chunk_t *c, const char *why)
              (unsigned long long)c->index, from, to, why, c->failures + 1, a->max_attempts);
 }
 
-void job__record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why)
+void failure__record(job_t *job, chunk_t *c, uint64_t offset, const char *why)
 {
     const args_t *a = job->cfg->args;
     const char *input = split_input_name(job->cfg->split, c->src.input);
@@ -136,7 +136,7 @@ void job__record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why
              why, c->failures + 1, a->max_attempts);
 }
 
-void job__on_fail(job_t *job, const proto_msg_t *msg)
+void failure__on_fail(job_t *job, const proto_msg_t *msg)
 {
     /* Only the attempt's own mapper (or the reducer, refusing that
      * mapper's result, with the token the result carried) can fail it: a
@@ -163,10 +163,10 @@ void job__on_fail(job_t *job, const proto_msg_t *msg)
                   split_input_name(job->cfg->split, c->src.input));
         return;
     }
-    job__record_failed(job, c, msg->offset, msg->text);
+    failure__record(job, c, msg->offset, msg->text);
 }
 
-void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
+void failure__on_mapper_exit(job_t *job, mapper_t *m, int status)
 {
     /* What it said before it died (a FAIL with the plugin's reason) is
      * heard first, so that its own words, not a guess, are charged. */
@@ -226,7 +226,7 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
          unheard->sends != (uint64_t)atomic_load(&slot_copy.failed_attempt) + 1))
         unheard = NULL;
     timeline_end_mapper(job->timeline, m->id, TIMELINE_REQUEUED, proc_now());
-    unsigned held = job__requeue(job, m);
+    unsigned held = feed__requeue(job, m);
     if (held > 0)
         log_warn("mapper %u (pid %d) %s holding %u chunk%s; re-sending %s", m->id, (int)pid, how,
                  held, held == 1 ? "" : "s", held == 1 ? "it" : "them");
@@ -235,7 +235,7 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
     if (mapping) {
         char why[200];
         snprintf(why, sizeof why, "mapper %u %s", m->id, how);
-        job__record_failed(
+        failure__record(
             job, mapping,
             job->cfg->args->map_cmd ? PROTO_OFFSET_NONE : atomic_load(&slot_copy.offset), why);
     }
@@ -243,7 +243,7 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
         char why[300];
         snprintf(why, sizeof why, "it failed there, and mapper %u %s before its report arrived",
                  m->id, how);
-        job__record_failed(job, unheard, atomic_load(&slot_copy.failed_offset), why);
+        failure__record(job, unheard, atomic_load(&slot_copy.failed_offset), why);
     }
     if (job->state != JOB_RUNNING)
         return;
@@ -257,7 +257,7 @@ void job__on_mapper_exit(job_t *job, mapper_t *m, int status)
 
 /* --task-timeout: kills a mapper whose map() has made no progress (no new
  * record started) for longer than the timeout while it holds work. */
-void job__check_timeouts(job_t *job)
+void failure__check_timeouts(job_t *job)
 {
     double limit = job->cfg->args->task_timeout;
     if (limit <= 0)

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-unsigned job__requeue(job_t *job, mapper_t *m)
+unsigned feed__requeue(job_t *job, mapper_t *m)
 {
     size_t pos = 0;
     chunk_t *c;
@@ -114,7 +114,7 @@ static chunk_t *s_next_chunk(job_t *job)
 }
 
 /* Hands out chunks one credit at a time, round robin over ready mappers. */
-void job__feed(job_t *job)
+void feed__send(job_t *job)
 {
     bool progress = true;
     while (progress && job->state == JOB_RUNNING) {
@@ -132,7 +132,7 @@ void job__feed(job_t *job)
     }
 }
 
-void job__maybe_finish(job_t *job)
+void feed__maybe_finish(job_t *job)
 {
     if (job->state != JOB_RUNNING || job->finish_sent || !job->input_done ||
         chunks_open(job->chunks) > 0)
@@ -188,7 +188,7 @@ static void s_chunk_merged(job_t *job, chunk_t *c, mapper_t *m, const proto_msg_
  * attempts; a mapper's credit for an attempt returns when every reducer
  * has answered that attempt (or one refused it: a FAIL, failure.c).
  */
-void job__on_ack(job_t *job, const proto_msg_t *msg)
+void feed__on_ack(job_t *job, const proto_msg_t *msg)
 {
     if (msg->reducer >= job->n_reducers) {
         log_warn("ACK refused: from reducer %u of %u", msg->reducer, job->n_reducers);

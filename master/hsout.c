@@ -10,6 +10,7 @@
  */
 #include "hsout.h"
 
+#include "line.h"
 #include "mem.h"
 
 #include <dirent.h>
@@ -92,7 +93,8 @@ static int s_rewrite(const char *from, const char *to, const hsout_form_t *form,
         return rc;
     }
     size_t sep_len = strlen(form->sep);
-    size_t text_len = strlen(form->text_sep);
+    /* TextOutputFormat writes the separator for an empty key too. */
+    line_form_t text = { form->text_sep, strlen(form->text_sep), '\n', true };
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
@@ -103,10 +105,10 @@ static int s_rewrite(const char *from, const char *to, const hsout_form_t *form,
             len--;
         size_t key = s_key_end(line, len, form->sep, sep_len, form->fields);
         size_t value = key < len ? key + sep_len : len;
-        fwrite(line, 1, key, out);
-        fwrite(form->text_sep, 1, text_len, out);
-        fwrite(line + value, 1, len - value, out);
-        fputc('\n', out);
+        line_piece_t piece[LINE_PIECES];
+        int n = line_pieces(&text, line, key, line + value, len - value, piece);
+        for (int i = 0; i < n; i++)
+            fwrite(piece[i].ptr, 1, piece[i].len, out);
     }
     if (ferror(in))
         rc = err_set(e, -EIO, "%s: read error", from);

@@ -163,7 +163,7 @@ bool job__shared_results(const job_t *job)
 int job__spawn_mapper(job_t *job)
 {
     int rc = job__start_mapper(job);
-    return rc < 0 ? rc : job__confirm_children(job);
+    return rc < 0 ? rc : children__confirm(job);
 }
 
 int job__start_mapper(job_t *job)
@@ -295,9 +295,9 @@ void job__on_message(job_t *job, const proto_msg_t *msg)
             m->ready = true;
         break;
     }
-    case PROTO_ACK: job__on_ack(job, msg); break;
-    case PROTO_FAIL: job__on_fail(job, msg); break;
-    case PROTO_DONE: job__on_done(job, msg); break;
+    case PROTO_ACK: feed__on_ack(job, msg); break;
+    case PROTO_FAIL: failure__on_fail(job, msg); break;
+    case PROTO_DONE: reducers__on_done(job, msg); break;
     case PROTO_LISTEN: remote__on_listen(job, msg); break;
     default:
         log_warn("control message %s refused: not expected by the master",
@@ -390,7 +390,7 @@ static void s_meter_clear(void *arg)
 
 /* The progress line: what is merged, how fast, who is alive, retries;
  * after the map phase, the reducers writing (and the final merge: see
- * job__assemble). */
+ * reducers__assemble). */
 static void s_show_progress(job_t *job)
 {
     if (!job->meter)
@@ -495,10 +495,10 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     /* Every child is started before any exec is waited for: the execs and
      * the children's start-up overlap (issue 14). */
     for (uint32_t i = 0; started && i < job.n_reducers && job.state == JOB_RUNNING; i++)
-        job__start_reducer(&job, &job.reducers[i]);
+        reducers__start(&job, &job.reducers[i]);
     for (unsigned i = 0; started && i < cfg->args->jobs && job.state == JOB_RUNNING; i++)
         job__start_mapper(&job);
-    job__confirm_children(&job);
+    children__confirm(&job);
     /* Timeouts are checked every tick: a quarter of the timeout, so a stuck
      * map() is caught within 1.25 timeouts. */
     long tick_ms = remote__tick_ms(&job);
@@ -507,8 +507,8 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
     if (cfg->args->task_timeout > 0 && cfg->args->task_timeout * 250 < tick_ms)
         tick_ms = (long)(cfg->args->task_timeout * 250) + 1;
     while (job.state == JOB_RUNNING) {
-        job__feed(&job);
-        job__maybe_finish(&job);
+        feed__send(&job);
+        feed__maybe_finish(&job);
         if (job.state != JOB_RUNNING)
             break;
         transport_poll_item_t items[4] = {
@@ -531,16 +531,16 @@ int job_run(const job_config_t *cfg, job_stats_t *st, err_t *e)
         if (items[0].ready)
             job__drain_control(&job, 0);
         if (items[1].ready)
-            job__on_signals(&job);
+            children__on_signals(&job);
         remote__on_ready(&job, items, first_remote);
-        job__check_timeouts(&job);
+        failure__check_timeouts(&job);
         remote__tick(&job);
         s_show_progress(&job);
     }
-    job__shutdown(&job);
+    children__shutdown(&job);
     /* Several reducers wrote parts: the output is built from them now. */
     if (job.state == JOB_SUCCEEDED && job.n_reducers > 1 && !cfg->parts)
-        job__assemble(&job);
+        reducers__assemble(&job);
     st->wall_seconds = proc_now() - job.started;
     s_show_progress(&job);
     log_set_hook(NULL, NULL);

@@ -1,11 +1,13 @@
 /*
  * job_int.h - the master's job state, shared by the modules of its event
- * loop: job.c (setup, spawning, feeding, the loop itself), failure.c
- * (failed attempts), children.c (reaping and stopping the processes),
- * reducers.c (the -R reducers, their DONEs and the assembly of their parts)
- * and remote.c (mappers on other hosts, --listen).  Internal: names are
- * job__ and remote__.  The mappers and their credit are a table of their
- * own (mappers.h), which job_t owns.
+ * loop: job.c (setup, spawning, the loop itself), feed.c (chunks handed
+ * out, ACKs, FINISH), failure.c (failed attempts), children.c (reaping and
+ * stopping the processes), reducers.c (the -R reducers, their DONEs and the
+ * assembly of their parts) and remote.c (mappers on other hosts, --listen).
+ * Internal names take their module's prefix, as libuv's uv__process_:
+ * job__ for what job.c defines, children__, failure__, feed__, reducers__
+ * and remote__ for the others.  The mappers and their credit are a table
+ * of their own (mappers.h), which job_t owns.
  */
 #ifndef MR_JOB_INT_H
 #define MR_JOB_INT_H
@@ -135,28 +137,28 @@ const char *job__reducer_name(const job_t *job, const reducer_t *r, char *buf, s
 void job__on_message(job_t *job, const proto_msg_t *msg);
 
 /* reducers.c: starts reducer r, its exec to be confirmed by
- * job__confirm_children; 0 or job__fail. */
-int job__start_reducer(job_t *job, reducer_t *r);
+ * children__confirm; 0 or job__fail. */
+int reducers__start(job_t *job, reducer_t *r);
 
 /* reducers.c: a reducer's DONE; the job succeeds when every one is DONE. */
-void job__on_done(job_t *job, const proto_msg_t *msg);
+void reducers__on_done(job_t *job, const proto_msg_t *msg);
 
 /* reducers.c: builds -o from the reducers' parts (-R N, N > 1), after a
  * successful job; a failure fails the job. */
-void job__assemble(job_t *job);
+void reducers__assemble(job_t *job);
 
 /* Starts one more local mapper (a first one, or a replacement), its exec
- * to be confirmed by job__confirm_children; 0 or job__fail. */
+ * to be confirmed by children__confirm; 0 or job__fail. */
 int job__start_mapper(job_t *job);
 
-/* job__start_mapper and job__confirm_children: a replacement mapper. */
+/* job__start_mapper and children__confirm: a replacement mapper. */
 int job__spawn_mapper(job_t *job);
 
 /* children.c: waits for the exec of every child started and not yet
  * confirmed, reducers first, then mappers, as they were started; one that
  * could not run is reaped and fails the job ("cannot run PATH: ...", the
  * first failure wins).  0 or job__fail. */
-int job__confirm_children(job_t *job);
+int children__confirm(job_t *job);
 
 /* Whether local mappers hand their results to the reducer through shared
  * result slots (shring.h): lines (--ordered, --unordered) to one reducer. */
@@ -165,16 +167,16 @@ bool job__shared_results(const job_t *job);
 /* failure.c: one attempt at chunk c failed, on the record at offset (or
  * the whole chunk: PROTO_OFFSET_NONE), for the reason why.  Re-queues it,
  * skips the record (--skip-bad), or fails the job after --max-attempts. */
-void job__record_failed(job_t *job, chunk_t *c, uint64_t offset, const char *why);
+void failure__record(job_t *job, chunk_t *c, uint64_t offset, const char *why);
 
 /* failure.c: a mapper's FAIL for a chunk. */
-void job__on_fail(job_t *job, const proto_msg_t *msg);
+void failure__on_fail(job_t *job, const proto_msg_t *msg);
 
 /* failure.c: a local mapper exited with wait status status. */
-void job__on_mapper_exit(job_t *job, mapper_t *m, int status);
+void failure__on_mapper_exit(job_t *job, mapper_t *m, int status);
 
 /* failure.c: kills mappers whose map() has been stuck past --task-timeout. */
-void job__check_timeouts(job_t *job);
+void failure__check_timeouts(job_t *job);
 
 /* Handles every control message already queued, waiting up to wait_ms for
  * the first. */
@@ -182,23 +184,23 @@ void job__drain_control(job_t *job, long wait_ms);
 
 /* children.c: reads the signalfd; reaps children; SIGINT/TERM/HUP fail
  * the job. */
-void job__on_signals(job_t *job);
+void children__on_signals(job_t *job);
 
 /* children.c: stops every child and waits for them all. */
-void job__shutdown(job_t *job);
+void children__shutdown(job_t *job);
 
 /* feed.c: hands out chunks to every mapper with credit left. */
-void job__feed(job_t *job);
+void feed__send(job_t *job);
 
 /* feed.c: sends FINISH to every reducer once every chunk is cut and merged
  * (and the inputs are still the files that were read). */
-void job__maybe_finish(job_t *job);
+void feed__maybe_finish(job_t *job);
 
 /* feed.c: the reducer's ACK for an attempt. */
-void job__on_ack(job_t *job, const proto_msg_t *msg);
+void feed__on_ack(job_t *job, const proto_msg_t *msg);
 
-/* Puts every chunk m holds back in the queue, uncharged; returns how many. */
-unsigned job__requeue(job_t *job, mapper_t *m);
+/* feed.c: puts every chunk m holds back in the queue, uncharged; returns how many. */
+unsigned feed__requeue(job_t *job, mapper_t *m);
 
 /* The --listen side, in remote.c.  Each is a no-op without --listen. */
 

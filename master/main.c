@@ -76,7 +76,7 @@ static int s_check_command(const char *flag, const char *cmd, err_t *e)
 /* Opens the plugins and decides the mode; *reducer_path is NULL unless the
  * job is key-grouped, and *combining says whether its mappers combine (the
  * reducer plugin has combine). */
-static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **reducer_path,
+static int s_check_plugins(const args_t *a, proto_mode_t *mode, const char **reducer_path,
                            bool *combining, err_t *e)
 {
     *reducer_path = NULL;
@@ -99,9 +99,9 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
                                a->reducer, MR_PLUGIN_SYMBOL);
             *reducer_path = a->reducer;
         }
-        if (*mode == ARGS_MODE_AUTO)
-            *mode = a->reducer || a->reduce_cmd ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
-        if (a->sort && *mode != ARGS_MODE_GROUPED)
+        if (!a->mode_set)
+            *mode = a->reducer || a->reduce_cmd ? PROTO_MODE_GROUPED : PROTO_MODE_ORDERED;
+        if (a->sort && *mode != PROTO_MODE_GROUPED)
             return err_set(e, -EINVAL, "--sort needs a key-grouped job: give -r or --reduce-cmd");
         return 0;
     }
@@ -135,14 +135,14 @@ static int s_check_plugins(const args_t *a, args_mode_t *mode, const char **redu
             goto done;
         }
         *reducer_path = a->reducer;
-    } else if (a->mode == ARGS_MODE_AUTO && !a->reduce_cmd && plugin_can_reduce(mapper)) {
+    } else if (!a->mode_set && !a->reduce_cmd && plugin_can_reduce(mapper)) {
         *reducer_path = a->mapper;
         *combining = plugin_desc(mapper)->combine != NULL;
     }
-    if (*mode == ARGS_MODE_AUTO)
-        *mode = *reducer_path || a->reduce_cmd ? ARGS_MODE_GROUPED : ARGS_MODE_ORDERED;
-    *combining = *combining && *mode == ARGS_MODE_GROUPED;
-    if (a->sort && *mode != ARGS_MODE_GROUPED)
+    if (!a->mode_set)
+        *mode = *reducer_path || a->reduce_cmd ? PROTO_MODE_GROUPED : PROTO_MODE_ORDERED;
+    *combining = *combining && *mode == PROTO_MODE_GROUPED;
+    if (a->sort && *mode != PROTO_MODE_GROUPED)
         rc = err_set(e, -EINVAL,
                      "--sort needs a key-grouped job, and plugin %s has neither "
                      "combine nor reduce (give one with -r)",
@@ -242,7 +242,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int status = EXIT_JOB_FAILED;
-    args_mode_t mode = ARGS_MODE_AUTO;
+    proto_mode_t mode = PROTO_MODE_ORDERED; /* decided by s_check_plugins */
     const char *reducer_path = NULL;
     bool combining = false;
     char bin_dir[PATH_MAX];
@@ -275,7 +275,7 @@ int main(int argc, char **argv)
     if (combining && !a.chunk_size_set)
         split_set_guided(split, ARGS_GUIDED_MAX_CHUNK, a.jobs);
 
-    if (a.reducers > 1 && mode != ARGS_MODE_GROUPED) {
+    if (a.reducers > 1 && mode != PROTO_MODE_GROUPED) {
         err_set(&e, -EINVAL,
                 "-R %u applies to key-grouped jobs, and this one is not (give -r or "
                 "--reduce-cmd)",
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
         status = EXIT_USAGE;
         goto fail;
     }
-    if ((a.key_fields || a.field_sep) && mode != ARGS_MODE_GROUPED) {
+    if ((a.key_fields || a.field_sep) && mode != PROTO_MODE_GROUPED) {
         err_set(&e, -EINVAL,
                 "--key-fields and --field-separator apply to a key-grouped job (give "
                 "--reduce-cmd or -r)");
@@ -292,10 +292,7 @@ int main(int argc, char **argv)
     }
     job_config_t cfg = {
         .args = &a,
-        /* Where the command line's choice becomes the job's mode. */
-        .mode = mode == ARGS_MODE_GROUPED     ? PROTO_MODE_GROUPED
-                : mode == ARGS_MODE_UNORDERED ? PROTO_MODE_UNORDERED
-                                              : PROTO_MODE_ORDERED,
+        .mode = mode,
         .reducer_path = reducer_path,
         .output_path = out ? afile_write_path(out) : NULL,
         .bin_dir = bin_dir,
@@ -303,10 +300,10 @@ int main(int argc, char **argv)
         /* Without -R, a --reduce-cmd keeps its one command over every
          * key (one that prints a total or a header stays right); a plugin
          * reducer gets args_default_reducers(). */
-        .reducers = mode != ARGS_MODE_GROUPED ? 1
-                    : a.reducers              ? a.reducers
-                    : a.reduce_cmd            ? 1
-                                              : args_default_reducers(),
+        .reducers = mode != PROTO_MODE_GROUPED ? 1
+                    : a.reducers               ? a.reducers
+                    : a.reduce_cmd             ? 1
+                                               : args_default_reducers(),
         .memory = a.memory_set ? a.memory : args_default_memory(),
     };
     if (a.output_parts && s_parts_make(a.output_parts, cfg.reducers, &parts, &e) < 0)
@@ -335,7 +332,7 @@ int main(int argc, char **argv)
     if (a.stats) {
         err_t se;
         err_init(&se);
-        if (stats_write(a.stats, &st, args_mode_name(mode), a.jobs, &se) < 0) {
+        if (stats_write(a.stats, &st, proto_mode_name(mode), a.jobs, &se) < 0) {
             log_error("%s", se.text);
             status = status ? status : EXIT_JOB_FAILED;
         }

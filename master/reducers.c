@@ -32,8 +32,8 @@
 #include <unistd.h>
 
 /* Starts reducer r: the keys of its partition, its part of the output.
- * Its exec is confirmed later (job__confirm_children). */
-int job__start_reducer(job_t *job, reducer_t *r)
+ * Its exec is confirmed later (children__confirm). */
+int reducers__start(job_t *job, reducer_t *r)
 {
     const args_t *a = job->cfg->args;
     char path[PATH_MAX + 16];
@@ -146,7 +146,7 @@ int job__start_reducer(job_t *job, reducer_t *r)
     return 0;
 }
 
-void job__on_done(job_t *job, const proto_msg_t *msg)
+void reducers__on_done(job_t *job, const proto_msg_t *msg)
 {
     if (msg->reducer >= job->n_reducers) {
         log_warn("DONE refused: from reducer %u of %u", msg->reducer, job->n_reducers);
@@ -255,7 +255,7 @@ static int s_output_fd(const job_t *job, bool *owned, err_t *e)
     return fd;
 }
 
-void job__assemble(job_t *job)
+void reducers__assemble(job_t *job)
 {
     const args_t *a = job->cfg->args;
     double start = proc_now();

@@ -402,7 +402,7 @@ static void s_lost(job_t *job, mapper_t *m, const char *why, bool stuck, double 
         if ((stuck || ++c->lost >= 2) && n_charge < MAPPERS_CREDIT)
             charge[n_charge++] = c;
     }
-    unsigned held = job__requeue(job, m);
+    unsigned held = feed__requeue(job, m);
     log_warn("remote mapper %u (%s) %s: declared dead; re-sending the %u chunk%s it held", m->id,
              m->host, why, held, held == 1 ? "" : "s");
     char text[ERR_TEXT_MAX];
@@ -410,7 +410,7 @@ static void s_lost(job_t *job, mapper_t *m, const char *why, bool stuck, double 
              why);
     for (unsigned i = 0; i < n_charge && job->state == JOB_RUNNING; i++) {
         charge[i]->lost = 0;
-        job__record_failed(job, charge[i], PROTO_OFFSET_NONE, text);
+        failure__record(job, charge[i], PROTO_OFFSET_NONE, text);
     }
 }
 

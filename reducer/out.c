@@ -4,6 +4,7 @@
 #include "out.h"
 
 #include "afile.h"
+#include "line.h"
 #include "mem.h"
 #include "proc.h"
 
@@ -105,12 +106,25 @@ static int s_put(out_t *self, const void *data, size_t len, err_t *e)
 int out_line(out_t *self, const void *key, size_t key_len, const void *value, size_t value_len,
              err_t *e)
 {
-    int rc = 0;
-    if ((key_len > 0 || self->tab) &&
-        ((rc = s_put(self, key, key_len, e)) < 0 || (rc = s_put(self, "\t", 1, e)) < 0))
-        return rc;
-    if ((rc = s_put(self, value, value_len, e)) < 0 || (rc = s_put(self, &self->term, 1, e)) < 0)
-        return rc;
+    /* The form is made per line (line.h): a constant TAB for line_write. */
+    const line_form_t form = line_form_tab(self->term, self->tab);
+    size_t need = line_len(&form, key_len, value_len);
+    if (need <= OUT_BUFFER - self->len) {
+        self->len =
+            (size_t)(line_write(self->buf + self->len, &form, key, key_len, value, value_len) -
+                     self->buf);
+        self->bytes += need;
+    } else {
+        /* Past the buffer's room: the line in pieces, through s_put, which
+         * flushes and writes a piece over the buffer's size directly. */
+        line_piece_t piece[LINE_PIECES];
+        int n = line_pieces(&form, key, key_len, value, value_len, piece);
+        for (int i = 0; i < n; i++) {
+            int rc = s_put(self, piece[i].ptr, piece[i].len, e);
+            if (rc < 0)
+                return rc;
+        }
+    }
     self->lines++;
     return 0;
 }

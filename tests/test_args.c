@@ -99,7 +99,7 @@ static void test_usage(void **state)
     assert_null(a.output);
     assert_null(a.arg);
     assert_null(a.stats);
-    assert_int_equal(a.mode, ARGS_MODE_AUTO);
+    assert_false(a.mode_set); /* decided later, from the plugins */
     assert_false(a.sort);
     assert_false(a.quiet);
     assert_int_equal(a.chunk_size, 1u << 20);
@@ -167,7 +167,7 @@ static void test_long_flags(void **state)
     assert_string_equal(a.output, "o");
     assert_int_equal(a.jobs, 1024);
     assert_true(a.sort);
-    assert_int_equal(a.mode, ARGS_MODE_AUTO);
+    assert_false(a.mode_set); /* decided later, from the plugins */
     assert_int_equal(a.chunk_size, 64 * 1024);
     assert_int_equal(a.delim, '\0');
     assert_string_equal(a.arg, "needle");
@@ -180,10 +180,12 @@ static void test_long_flags(void **state)
     args_fini(&a);
 
     assert_int_equal(PARSE(&a, &e, "-m", "x.so", "--ordered"), 0);
-    assert_int_equal(a.mode, ARGS_MODE_ORDERED);
+    assert_true(a.mode_set);
+    assert_int_equal(a.mode, PROTO_MODE_ORDERED);
     args_fini(&a);
     assert_int_equal(PARSE(&a, &e, "--unordered", "-m", "x.so"), 0);
-    assert_int_equal(a.mode, ARGS_MODE_UNORDERED);
+    assert_true(a.mode_set);
+    assert_int_equal(a.mode, PROTO_MODE_UNORDERED);
     args_fini(&a);
 
     /* An empty --arg is a value, not an absence. */
@@ -487,15 +489,6 @@ static void test_reducers_tmpdir_memory(void **state)
     assert_true(args_default_memory() >= ((uint64_t)1 << 20));
 }
 
-static void test_mode_names(void **state)
-{
-    (void)state;
-    assert_string_equal(args_mode_name(ARGS_MODE_AUTO), "auto");
-    assert_string_equal(args_mode_name(ARGS_MODE_GROUPED), "grouped");
-    assert_string_equal(args_mode_name(ARGS_MODE_ORDERED), "ordered");
-    assert_string_equal(args_mode_name(ARGS_MODE_UNORDERED), "unordered");
-}
-
 /* args_check_files: an output flag naming an input or another output is
  * refused, whatever the spelling (a link, "./"), naming both flags; outputs
  * that are devices or stdout may be shared. */
@@ -703,7 +696,6 @@ int main(void)
         cmocka_unit_test(test_listen_needs_keys_or_insecure),
         cmocka_unit_test(test_task_timeout_range),
         cmocka_unit_test(test_missing_mapper),
-        cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_reducers_tmpdir_memory),
         /* Last: with a stale getopt these two would upset the tests after
          * them. */

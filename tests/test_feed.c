@@ -1,9 +1,9 @@
 /*
  * test_feed.c - tests the master's accounting of the commands' counters
- * with several reducers (-R N): master/feed.c's job__on_ack counts a
+ * with several reducers (-R N): master/feed.c's feed__on_ack counts a
  * chunk's counters once, from reducer 0's fresh ACK only (the mapper sends
  * them with partition 0's part of the chunk), and master/reducers.c's
- * job__on_done sums every reducer's DONE (one --reduce-cmd per partition),
+ * reducers__on_done sums every reducer's DONE (one --reduce-cmd per partition),
  * each once.  The job is built by hand: no process, socket or timeline.
  */
 #include "chunks.h"
@@ -90,7 +90,7 @@ static void s_ack(fixture_t *f, uint64_t chunk, uint32_t reducer, bool fresh, in
     msg.reducer = reducer;
     if (counter)
         s_set_counter(&msg, counter);
-    job__on_ack(&f->job, &msg);
+    feed__on_ack(&f->job, &msg);
 }
 
 /* 1. A chunk's counters count once with three reducers: reducer 0's fresh
@@ -133,7 +133,7 @@ static void test_ack_bad_counters_fail(void **state)
     msg.fresh = true;
     memcpy(msg.counters, "no tabs\n", 8);
     msg.n_counters = 8;
-    job__on_ack(&f.job, &msg);
+    feed__on_ack(&f.job, &msg);
     assert_int_equal(f.job.state, JOB_FAILED);
     assert_non_null(strstr(f.e.text, "chunk 0's counters"));
     s_teardown(&f);
@@ -146,7 +146,7 @@ static void s_done(fixture_t *f, uint32_t reducer, int64_t counter)
     msg.reducer = reducer;
     if (counter)
         s_set_counter(&msg, counter);
-    job__on_done(&f->job, &msg);
+    reducers__on_done(&f->job, &msg);
 }
 
 /* 3. One reduce command per reducer: every DONE's counters count, each
