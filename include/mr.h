@@ -32,6 +32,8 @@
  *      itself.  Read as MR_COMBINE_CUSTOM from a version-1 plugin.
  *   3  mr_emitter_t.failure and mr_fail(): a callback says why it failed.  The
  *      engine gives every emitter failure, whatever the plugin's version.
+ *   4  mr_emitter_t.counter and mr_counter(): Hadoop's counters from C, as a
+ *      Streaming command's reporter:counter lines give them.
  */
 #ifndef MR_H
 #define MR_H
@@ -49,7 +51,7 @@ extern "C" {
 
 /* The version of this header's ABI: see "The ABI" above for what each
  * version added. */
-#define MR_ABI_VERSION 3
+#define MR_ABI_VERSION 4
 
 /* The name of the descriptor symbol the engine looks up. */
 #define MR_PLUGIN_SYMBOL "mr_plugin"
@@ -72,12 +74,16 @@ typedef struct mr_bytes {
  *
  * failure() (ABI 3) records message, a NUL-terminated string, as the reason
  * for the failure the callback is about to return.  See mr_fail().
+ *
+ * counter() (ABI 4) adds amount to the job's counter (group, name).  See
+ * mr_counter().
  */
 typedef struct mr_emitter mr_emitter_t;
 struct mr_emitter {
     int (*emit)(mr_emitter_t *self, const void *key, size_t key_len, const void *value,
                 size_t value_len);
     void (*failure)(mr_emitter_t *self, const char *message);
+    void (*counter)(mr_emitter_t *self, const char *group, const char *name, int64_t amount);
 };
 
 /* Emits one (key, value) pair.  Returns 0 or the engine's error (see above). */
@@ -121,6 +127,27 @@ static inline int mr_fail(mr_emitter_t *out, const char *message)
     if (out->failure)
         out->failure(out, message);
     return 1;
+}
+
+/*
+ * Adds amount to the job's counter (group, name), as a Hadoop Streaming
+ * command's `reporter:counter:GROUP,NAME,AMOUNT` line on stderr does:
+ *
+ *     mr_counter(out, "quality", "bad temperature", 1);
+ *
+ * group and name are NUL-terminated and copied before mr_counter returns;
+ * control bytes in them become spaces, and they are cut after 128 and 64
+ * bytes.  mr-run sums a chunk's counts from its first successful attempt
+ * only (a retried chunk never counts twice) with those of the reduce, and
+ * prints them at the end and in --stats; under Hadoop, mr-stream writes
+ * them as reporter:counter lines.  A job holds at most 120 counters: a
+ * callback that adds a 121st fails its task, saying so.
+ */
+static inline void mr_counter(mr_emitter_t *out, const char *group, const char *name,
+                              int64_t amount)
+{
+    if (out->counter)
+        out->counter(out, group, name, amount);
 }
 
 /*

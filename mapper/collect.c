@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "merge.h"
 #include "partition.h"
+#include "plugin_counter.h"
 #include "plugin_fail.h"
 #include "proto_pairs.h"
 
@@ -164,6 +165,7 @@ collect_t *collect_new(const mr_plugin_t *combiner, void *combiner_state, size_t
     collect_t *self = mem_calloc(1, sizeof *self);
     self->base.emit = s_emit;
     self->base.failure = plugin_fail_note;
+    self->base.counter = plugin_counter_note;
     if (combiner && combiner->combine) {
         self->combining = true;
         merge_init(&self->merge, combiner, combiner_state, max_bytes);

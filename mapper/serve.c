@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fmap.h"
 #include "plugin.h"
+#include "plugin_counter.h"
 #include "plugin_fail.h"
 #include "proc.h"
 #include "progress.h"
@@ -193,6 +194,10 @@ static int s_run_plugin(mapper_t *m, const proto_msg_t *task, const char *data, 
     uint32_t next_skip = 0;
     err_t e;
     err_init(&e);
+    if (!m->reporter)
+        m->reporter = reporter_new(STDERR_FILENO);
+    reporter_reset(m->reporter); /* this attempt's counters only (mr_counter) */
+    plugin_counter_sink(reporter_counters(m->reporter), -1);
     recscan_t scan;
     recscan_init(&scan, data, len, m->opts.delim);
     while (off < len) {
@@ -393,6 +398,10 @@ static int s_map_chunk(mapper_t *m, const proto_msg_t *task, const char *data, s
     msg.emits = collect_emits(m->collect);
     msg.flags = collect_is_lines(m->collect) ? PROTO_RESULT_LINES : 0;
     size_t n_counters = 0;
+    if (plugin_counter_error(&e) < 0) { /* a count of map or combine lost */
+        rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);
+        goto done;
+    }
     if (m->reporter && counters_encode(reporter_counters(m->reporter), msg.counters,
                                        sizeof msg.counters, &n_counters, &e) < 0) {
         rc = s_send_fail(m, task, PROTO_OFFSET_NONE, e.code, e.text);

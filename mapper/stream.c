@@ -46,6 +46,7 @@
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
+#include "plugin_counter.h"
 #include "plugin_fail.h"
 #include "stream_fold.h"
 #include "stream_io.h"
@@ -162,6 +163,7 @@ static int s_run_map(plugin_t *plugin, const s_opts_t *o, stream_io_writer_t *w,
      * plugin's output is the job's final output. */
     s_direct_t direct = { .base.emit = s_direct_emit,
                           .base.failure = plugin_fail_note,
+                          .base.counter = plugin_counter_note,
                           .writer = w,
                           .form = p->combine || p->reduce ? STREAM_IO_PAIR : STREAM_IO_ESCAPED };
     mr_emitter_t *out = p->combine ? &table.base : &direct.base;
@@ -315,6 +317,7 @@ static int s_group_finish(s_group_t *g, err_t *e)
     }
     s_direct_t direct = { .base.emit = s_direct_emit,
                           .base.failure = plugin_fail_note,
+                          .base.counter = plugin_counter_note,
                           .writer = g->writer,
                           .form = STREAM_IO_RAW };
     int prc = g->p->reduce(g->state, key, values, n, &direct.base);
@@ -506,6 +509,9 @@ int main(int argc, char **argv)
     stream_io_writer_init(&w, STDOUT_FILENO, "stdout");
     stream_fold_capture_t capture;
     stream_fold_capture_init(&capture);
+    /* Under Hadoop, a plugin's mr_counter counts go to Hadoop as a
+     * Streaming command's do: reporter:counter lines on stderr. */
+    plugin_counter_sink(NULL, STDERR_FILENO);
     plugin_t *plugin = plugin_open(o.plugin, &e);
     if (!plugin)
         goto fail_open;

@@ -8,6 +8,7 @@
 #include "stream_fold.h"
 
 #include "mem.h"
+#include "plugin_counter.h"
 #include "plugin_fail.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@ void stream_fold_capture_init(stream_fold_capture_t *c)
     memset(c, 0, sizeof *c);
     c->base.emit = s_capture_emit;
     c->base.failure = plugin_fail_note;
+    c->base.counter = plugin_counter_note;
     buf_init(&c->value, STREAM_FOLD_VALUE_MAX);
 }
 
@@ -78,6 +80,7 @@ void stream_fold_table_init(stream_fold_table_t *t, const mr_plugin_t *p, void *
     memset(t, 0, sizeof *t);
     t->base.emit = s_table_emit;
     t->base.failure = plugin_fail_note;
+    t->base.counter = plugin_counter_note;
     t->tab = htab_new();
     t->p = p;
     t->state = state;

@@ -14,6 +14,7 @@
 #include "le64.h"
 #include "mem.h"
 #include "plugin.h"
+#include "plugin_counter.h"
 #include "plugin_fail.h"
 #include "proc.h"
 
@@ -426,6 +427,7 @@ void group__write_init(group_write_t *x, out_t *out, run_writer_t *index)
     x->index = index;
     x->w.base.emit = s_writer_emit;
     x->w.base.failure = plugin_fail_note;
+    x->w.base.counter = plugin_counter_note;
     x->w.out = out;
     err_init(&x->w.err);
     buf_init(&x->last_key, GROUP_MAX_LINE);

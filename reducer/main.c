@@ -20,6 +20,7 @@
 #include "keycmp.h"
 #include "log.h"
 #include "partition.h"
+#include "plugin_counter.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -188,9 +189,12 @@ int main(int argc, char **argv)
     done.merge_ms = (uint64_t)(r.merge_seconds * 1000);
     snprintf(done.text, sizeof done.text, "%.400s", rc ? e.text : "");
     size_t n_counters = 0;
-    if (rc == 0 && r.reporter &&
-        counters_encode(reporter_counters(r.reporter), done.counters, sizeof done.counters,
-                        &n_counters, &e) < 0) {
+    if (rc == 0 && plugin_counter_error(&e) < 0) { /* a count of combine or reduce lost */
+        done.status = e.code;
+        snprintf(done.text, sizeof done.text, "%.400s", e.text);
+    } else if (rc == 0 && r.reporter &&
+               counters_encode(reporter_counters(r.reporter), done.counters, sizeof done.counters,
+                               &n_counters, &e) < 0) {
         done.status = e.code;
         snprintf(done.text, sizeof done.text, "%.400s", e.text);
     }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mem.h"
 #include "partition.h"
+#include "plugin_counter.h"
 #include "proc.h"
 #include "proc_child.h"
 #include "taskenv.h"
@@ -123,6 +124,9 @@ int reducer__start(reducer_t *r, err_t *e)
         if (plugin_init(r->plugin, r->opts.arg, e) < 0)
             return e->code;
         r->group = group_new(plugin_desc(r->plugin), plugin_state(r->plugin));
+        /* What its combine and reduce count (mr_counter) goes in DONE. */
+        r->reporter = reporter_new(STDERR_FILENO);
+        plugin_counter_sink(reporter_counters(r->reporter), -1);
     }
     if (r->group && r->opts.memory) {
         group_set_budget(r->group, (size_t)r->opts.memory, r->opts.spill_dir);

@@ -7,7 +7,9 @@
 #   - the reason a callback gives with mr_fail() reaches the user's error
 #     line, quoted, escaped and cut: map() in a mapper, combine() in a
 #     mapper and in the reducer, reduce() in the reducer, and map() and
-#     reduce() under mr-stream.
+#     reduce() under mr-stream;
+#   - the counters a plugin adds with mr_counter() (ABI 4) reach --stats,
+#     at -R 1 and 2, and Hadoop's reporter:counter lines under mr-stream.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib/it.sh"
 it_init
@@ -157,6 +159,85 @@ printf 'REDUCEFAIL\t\\x01\\0\\0\\0\\0\\0\\0\\0\n' >"$W/pairs.txt"
 it_equal "mr-stream reduce: exits 1" 1 $?
 it_mentions "mr-stream reduce: the reason is on the error line" "$W/stream_reduce.err" \
     "reduce() returned 1: 'the key \"REDUCEFAIL\" has no reduction' on key 'REDUCEFAIL'"
+
+# --- mr_counter (ABI 4): a plugin's counters reach --stats and Hadoop ---------
+# count.so: map() counts records and words, reduce() counts keys, each
+# with mr_counter; the oracles are wc and awk.
+it_build_plugin count <<'C' || it_done
+#include "mr.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static int c_map(void *state, mr_bytes_t rec, mr_emitter_t *out)
+{
+    (void)state;
+    const char *p = rec.ptr, *end = p + rec.len;
+    int64_t words = 0;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+            p++;
+        const char *w = p;
+        while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+            p++;
+        if (p > w) {
+            uint64_t one = 1;
+            if (mr_emit(out, w, (size_t)(p - w), &one, sizeof one) != 0)
+                return 1;
+            words++;
+        }
+    }
+    mr_counter(out, "count", "records", 1);
+    mr_counter(out, "count", "words", words);
+    return 0;
+}
+
+static int c_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_t n,
+                    mr_emitter_t *out)
+{
+    (void)state;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v;
+        memcpy(&v, values[i].ptr, sizeof v);
+        sum += v;
+    }
+    char text[32];
+    int len = snprintf(text, sizeof text, "%llu", (unsigned long long)sum);
+    mr_counter(out, "count", "keys", 1);
+    return mr_emit(out, key.ptr, key.len, text, (size_t)len);
+}
+
+const mr_plugin_t mr_plugin = {
+    .abi_version = MR_ABI_VERSION,
+    .map = c_map,
+    .reduce = c_reduce,
+};
+C
+awk 'BEGIN { srand(5); for (i = 0; i < 20000; i++) { n = int(rand() * 6); l = ""; for (j = 0; j < n; j++) l = l " w" int(rand() * 3000); print l } }' >"$W/count.txt"
+want_records=$(wc -l <"$W/count.txt")
+want_words=$(awk '{ n += NF } END { print n + 0 }' "$W/count.txt")
+want_keys=$(tr -s ' ' '\n' <"$W/count.txt" | grep . | sort -u | wc -l)
+counter_of() { # STATS GROUP NAME
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counters"][sys.argv[2]][sys.argv[3]])' "$@" 2>/dev/null
+}
+for r in 1 2; do
+    "$MR_RUN" -q -m "$W/count.so" -j 2 -R $r --chunk-size 16k --stats "$W/count.$r.json" \
+        -o "$W/count.$r.tsv" "$W/count.txt" 2>"$W/count.$r.err"
+    it_status_ok "mr_counter, -R $r: exits 0" $? "$W/count.$r.err"
+    it_equal "mr_counter, -R $r: map's records counter is wc -l" "$want_records" \
+        "$(counter_of "$W/count.$r.json" count records)"
+    it_equal "mr_counter, -R $r: map's words counter is awk's NF sum" "$want_words" \
+        "$(counter_of "$W/count.$r.json" count words)"
+    it_equal "mr_counter, -R $r: reduce's keys counter is sort -u's count" "$want_keys" \
+        "$(counter_of "$W/count.$r.json" count keys)"
+done
+"$STREAM" map "$W/count.so" <"$W/count.txt" >/dev/null 2>"$W/count.stream.err"
+it_status_ok "mr_counter under mr-stream map: exits 0" $? "$W/count.stream.err"
+it_equal "mr_counter under mr-stream: reporter:counter lines on stderr, summing to wc -l" \
+    "$want_records" \
+    "$(awk -F, '/^reporter:counter:count,records,/ { n += $3 } END { print n + 0 }' "$W/count.stream.err")"
 
 it_no_children "no mr-mapper or mr-reducer left"
 it_no_runtime_dir "no runtime directory left in TMPDIR"

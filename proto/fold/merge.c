@@ -4,6 +4,7 @@
 #include "merge.h"
 
 #include "plugin.h"
+#include "plugin_counter.h"
 #include "plugin_fail.h"
 
 #include <errno.h>
@@ -37,6 +38,7 @@ void merge_init(merge_t *m, const mr_plugin_t *plugin, void *state, size_t max_v
     memset(m, 0, sizeof *m);
     m->base.emit = s_capture;
     m->base.failure = plugin_fail_note;
+    m->base.counter = plugin_counter_note;
     m->plugin = plugin;
     m->state = state;
     m->kind = plugin_combine_kind(plugin);
