@@ -166,13 +166,32 @@ it_mentions "mr-stream reduce: the reason is on the error line" "$W/stream_reduc
 it_build_plugin count <<'C' || it_done
 #include "mr.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* --arg PATH: the first mapper to meet the record "KILL" makes PATH and
+ * kills itself (SIGKILL), after counting the chunk's earlier records:
+ * that attempt's counts must never reach the job. */
+static int c_init(const char *arg, void **state)
+{
+    *state = (void *)arg;
+    return 0;
+}
 
 static int c_map(void *state, mr_bytes_t rec, mr_emitter_t *out)
 {
-    (void)state;
+    const char *marker = state;
+    if (marker && rec.len == 4 && memcmp(rec.ptr, "KILL", 4) == 0) {
+        int fd = open(marker, O_CREAT | O_EXCL | O_WRONLY, 0600);
+        if (fd >= 0) {
+            close(fd);
+            raise(SIGKILL);
+        }
+    }
     const char *p = rec.ptr, *end = p + rec.len;
     int64_t words = 0;
     while (p < end) {
@@ -211,6 +230,7 @@ static int c_reduce(void *state, mr_bytes_t key, const mr_bytes_t *values, size_
 
 const mr_plugin_t mr_plugin = {
     .abi_version = MR_ABI_VERSION,
+    .init = c_init,
     .map = c_map,
     .reduce = c_reduce,
 };
@@ -233,6 +253,17 @@ for r in 1 2; do
     it_equal "mr_counter, -R $r: reduce's keys counter is sort -u's count" "$want_keys" \
         "$(counter_of "$W/count.$r.json" count keys)"
 done
+# A mapper killed in the middle of a chunk it has counted part of: the
+# retry counts the chunk again, and the job's counters still equal wc's.
+{ head -n 10000 "$W/count.txt"; echo KILL; tail -n +10001 "$W/count.txt"; } >"$W/count.kill.txt"
+rm -f "$W/count.marker"
+"$MR_RUN" -q -m "$W/count.so" --arg "$W/count.marker" -j 2 --chunk-size 16k \
+    --stats "$W/count.kill.json" -o "$W/count.kill.tsv" "$W/count.kill.txt" 2>"$W/count.kill.err"
+it_status_ok "mr_counter, a mapper SIGKILLed mid-chunk: exits 0" $? "$W/count.kill.err"
+it_check "mr_counter, a mapper SIGKILLed mid-chunk: it was killed (the marker is there)" \
+    test -e "$W/count.marker"
+it_equal "mr_counter, a mapper SIGKILLed mid-chunk: the retried chunk counts once" \
+    "$((want_records + 1))" "$(counter_of "$W/count.kill.json" count records)"
 "$STREAM" map "$W/count.so" <"$W/count.txt" >/dev/null 2>"$W/count.stream.err"
 it_status_ok "mr_counter under mr-stream map: exits 0" $? "$W/count.stream.err"
 it_equal "mr_counter under mr-stream: reporter:counter lines on stderr, summing to wc -l" \
