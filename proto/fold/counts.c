@@ -49,20 +49,6 @@ void counts_destroy(counts_t **self_p)
     *self_p = NULL;
 }
 
-static inline uint64_t s_load64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return le64(v);
-}
-
-static inline uint64_t s_load32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return le32(v);
-}
-
 /* Reads a key of at most 16 bytes as two little-endian words, zero past
  * its end, without reading outside it: overlapping loads, the overlap
  * shifted out. */
@@ -70,10 +56,10 @@ static inline void s_pack(const void *key, size_t len, uint64_t w[2])
 {
     const unsigned char *p = key;
     if (len >= 8) {
-        w[0] = s_load64(p);
-        w[1] = len == 8 ? 0 : s_load64(p + len - 8) >> (8 * (16 - len));
+        w[0] = htab__load64(p);
+        w[1] = len == 8 ? 0 : htab__load64(p + len - 8) >> (8 * (16 - len));
     } else if (len >= 4) {
-        w[0] = s_load32(p) | (s_load32(p + len - 4) << (8 * (len - 4)));
+        w[0] = htab__load32(p) | (htab__load32(p + len - 4) << (8 * (len - 4)));
         w[1] = 0;
     } else {
         w[0] = 0;

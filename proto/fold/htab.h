@@ -80,14 +80,9 @@ void htab_value_set(htab_entry_t *e, const void *data, size_t len);
  * that value. */
 void htab_value_append(htab_entry_t *e, const void *data, size_t len);
 
-/* The hash function used by the table; also the one partition.h picks a
- * key's reducer with, so it is part of the wire contract: the same value
- * for the same bytes on every host.  Inline: it runs for every word a
- * word-count mapper emits (counts.h), where a call was 11 % of the
- * mapper's samples on issue 14's long tail. */
 /* Keys are read as little-endian words on every host (no-ops on
  * little-endian ones): the hash picks a key's reducer (partition.h), so two
- * hosts must agree on it. */
+ * hosts must agree on it.  counts.c reads its keys with these too. */
 static inline uint64_t htab__load64(const unsigned char *p)
 {
     uint64_t v;
@@ -108,7 +103,13 @@ static inline uint64_t htab__mix(uint64_t a, uint64_t b)
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* A multiply-mix hash in the style of wyhash.  Keys up to 16 bytes (most
+/* The hash function used by the table; also the one partition.h picks a
+ * key's reducer with, so it is part of the wire contract: the same value
+ * for the same bytes on every host.  Inline: it runs for every word a
+ * word-count mapper emits (counts.h), where a call was 11 % of the
+ * mapper's samples on issue 14's long tail.
+ *
+ * A multiply-mix hash in the style of wyhash.  Keys up to 16 bytes (most
  * words) are read with two overlapping loads and no loop, which made the
  * word-count mapper's hashing four times cheaper than byte-at-a-time FNV. */
 static inline uint64_t htab_hash(const void *key, size_t len)
