@@ -56,10 +56,10 @@ static inline void s_pack(const void *key, size_t len, uint64_t w[2])
 {
     const unsigned char *p = key;
     if (len >= 8) {
-        w[0] = htab__load64(p);
-        w[1] = len == 8 ? 0 : htab__load64(p + len - 8) >> (8 * (16 - len));
+        w[0] = le64_load(p);
+        w[1] = len == 8 ? 0 : le64_load(p + len - 8) >> (8 * (16 - len));
     } else if (len >= 4) {
-        w[0] = htab__load32(p) | (htab__load32(p + len - 4) << (8 * (len - 4)));
+        w[0] = le32_load(p) | ((uint64_t)le32_load(p + len - 4) << (8 * (len - 4)));
         w[1] = 0;
     } else {
         w[0] = 0;

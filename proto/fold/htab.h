@@ -80,23 +80,6 @@ void htab_value_set(htab_entry_t *e, const void *data, size_t len);
  * that value. */
 void htab_value_append(htab_entry_t *e, const void *data, size_t len);
 
-/* Keys are read as little-endian words on every host (no-ops on
- * little-endian ones): the hash picks a key's reducer (partition.h), so two
- * hosts must agree on it.  counts.c reads its keys with these too. */
-static inline uint64_t htab__load64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return le64(v);
-}
-
-static inline uint64_t htab__load32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return le32(v);
-}
-
 static inline uint64_t htab__mix(uint64_t a, uint64_t b)
 {
     __uint128_t r = (__uint128_t)a * b;
@@ -105,7 +88,8 @@ static inline uint64_t htab__mix(uint64_t a, uint64_t b)
 
 /* The hash function used by the table; also the one partition.h picks a
  * key's reducer with, so it is part of the wire contract: the same value
- * for the same bytes on every host.  Inline: it runs for every word a
+ * for the same bytes on every host (keys are read as little-endian words,
+ * le64.h).  Inline: it runs for every word a
  * word-count mapper emits (counts.h), where a call was 11 % of the
  * mapper's samples on issue 14's long tail.
  *
@@ -121,8 +105,9 @@ static inline uint64_t htab_hash(const void *key, size_t len)
     uint64_t b = 0;
     if (len <= 16) {
         if (len >= 4) {
-            a = (htab__load32(p) << 32) | htab__load32(p + ((len >> 3) << 2));
-            b = (htab__load32(p + len - 4) << 32) | htab__load32(p + len - 4 - ((len >> 3) << 2));
+            a = ((uint64_t)le32_load(p) << 32) | le32_load(p + ((len >> 3) << 2));
+            b = ((uint64_t)le32_load(p + len - 4) << 32) |
+                le32_load(p + len - 4 - ((len >> 3) << 2));
         } else if (len > 0) {
             a = ((uint64_t)p[0] << 16) | ((uint64_t)p[len >> 1] << 8) | p[len - 1];
         }
@@ -131,12 +116,12 @@ static inline uint64_t htab_hash(const void *key, size_t len)
         size_t i = len;
         while (i > 16) {
             /* ^ seed: a block that zeroes the product keeps what came before. */
-            seed ^= htab__mix(htab__load64(p) ^ k1, htab__load64(p + 8) ^ seed);
+            seed ^= htab__mix(le64_load(p) ^ k1, le64_load(p + 8) ^ seed);
             p += 16;
             i -= 16;
         }
-        a = htab__load64(p + i - 16) ^ seed;
-        b = htab__load64(p + i - 8);
+        a = le64_load(p + i - 16) ^ seed;
+        b = le64_load(p + i - 8);
     }
     /* The second product covers the keys for which the first is 0 (a == k1
      * or b == k0): alone, each such family would share one slot. */

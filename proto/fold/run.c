@@ -63,32 +63,6 @@ struct run_reader {
     err_t err;        /* the error, repeated by later calls */
 };
 
-static inline void s_put32(char *p, uint32_t v)
-{
-    v = le32(v);
-    memcpy(p, &v, 4);
-}
-
-static inline uint32_t s_get32(const char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return le32(v);
-}
-
-static inline void s_put64(char *p, uint64_t v)
-{
-    v = le64(v);
-    memcpy(p, &v, 8);
-}
-
-static inline uint64_t s_get64(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return le64(v);
-}
-
 int run_key_cmp(mr_bytes_t a, mr_bytes_t b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
@@ -131,11 +105,11 @@ run_writer_t *run_writer_new(const char *path, err_t *e)
  * payload. */
 static void s_block_header(char *h, size_t len, uint32_t n, const void *payload)
 {
-    s_put32(h, (uint32_t)len);
-    s_put32(h + 4, n);
+    le32_store(h, (uint32_t)len);
+    le32_store(h + 4, n);
     uLong crc = crc32(0L, (const Bytef *)h, 8);
     crc = crc32(crc, (const Bytef *)payload, (uInt)len);
-    s_put32(h + 8, (uint32_t)crc);
+    le32_store(h + 8, (uint32_t)crc);
 }
 
 static int s_write(run_writer_t *self, const void *data, size_t len, err_t *e)
@@ -165,19 +139,19 @@ static int s_flush(run_writer_t *self, err_t *e)
 static int s_write_big(run_writer_t *self, mr_bytes_t key, mr_bytes_t value, err_t *e)
 {
     char rec[RUN_RECORD_HEADER];
-    s_put32(rec, (uint32_t)key.len);
-    s_put32(rec + 4, (uint32_t)value.len);
+    le32_store(rec, (uint32_t)key.len);
+    le32_store(rec + 4, (uint32_t)value.len);
     size_t len = RUN_RECORD_HEADER + key.len + value.len;
     char h[RUN_BLOCK_HEADER];
-    s_put32(h, (uint32_t)len);
-    s_put32(h + 4, 1);
+    le32_store(h, (uint32_t)len);
+    le32_store(h + 4, 1);
     uLong crc = crc32(0L, (const Bytef *)h, 8);
     crc = crc32(crc, (const Bytef *)rec, sizeof rec);
     if (key.len)
         crc = crc32(crc, key.ptr, (uInt)key.len);
     if (value.len)
         crc = crc32(crc, value.ptr, (uInt)value.len);
-    s_put32(h + 8, (uint32_t)crc);
+    le32_store(h + 8, (uint32_t)crc);
     int rc = s_write(self, h, sizeof h, e);
     if (rc == 0)
         rc = s_write(self, rec, sizeof rec, e);
@@ -213,8 +187,8 @@ int run_writer_add(run_writer_t *self, mr_bytes_t key, mr_bytes_t value, err_t *
         rc = s_write_big(self, key, value, e);
     else if (rc == 0) {
         char *p = self->block + RUN_BLOCK_HEADER + self->used;
-        s_put32(p, (uint32_t)key.len);
-        s_put32(p + 4, (uint32_t)value.len);
+        le32_store(p, (uint32_t)key.len);
+        le32_store(p + 4, (uint32_t)value.len);
         if (key.len)
             memcpy(p + RUN_RECORD_HEADER, key.ptr, key.len);
         if (value.len)
@@ -255,9 +229,9 @@ int run_writer_close(run_writer_t **self_p, err_t *e)
     int rc = s_flush(self, e);
     if (rc == 0) {
         char f[RUN_FOOTER];
-        s_put32(f, 0);
-        s_put64(f + 4, self->records);
-        s_put32(f + 12, (uint32_t)crc32(0L, (const Bytef *)f, 12));
+        le32_store(f, 0);
+        le64_store(f + 4, self->records);
+        le32_store(f + 12, (uint32_t)crc32(0L, (const Bytef *)f, 12));
         rc = s_write(self, f, sizeof f, e);
     }
     int fd = self->fd;
@@ -337,9 +311,9 @@ static int s_footer(run_reader_t *self, const char *h, err_t *e)
     if ((size_t)n < RUN_FOOTER - RUN_BLOCK_HEADER)
         return s_bad(self, -EBADMSG, self->offset + RUN_BLOCK_HEADER + (uint64_t)n,
                      "truncated footer", e);
-    if ((uint32_t)crc32(0L, (const Bytef *)f, 12) != s_get32(f + 12))
+    if ((uint32_t)crc32(0L, (const Bytef *)f, 12) != le32_load(f + 12))
         return s_bad(self, -EBADMSG, self->offset, "CRC mismatch in the footer", e);
-    uint64_t count = s_get64(f + 4);
+    uint64_t count = le64_load(f + 4);
     if (count != self->records) {
         char what[96];
         snprintf(what, sizeof what, "footer counts %llu records, but %llu were read",
@@ -372,7 +346,7 @@ static int s_next_block(run_reader_t *self, err_t *e)
     ssize_t n = proc_read_full(self->fd, h, sizeof h);
     if (n < 0)
         return s_bad(self, (int)n, self->offset, "read error", e);
-    if (n >= 4 && s_get32(h) == 0) {
+    if (n >= 4 && le32_load(h) == 0) {
         if ((size_t)n < sizeof h)
             return s_bad(self, -EBADMSG, self->offset + (uint64_t)n, "truncated footer", e);
         return s_footer(self, h, e);
@@ -381,8 +355,8 @@ static int s_next_block(run_reader_t *self, err_t *e)
         return s_bad(self, -EBADMSG, self->offset, "truncated: no footer", e);
     if ((size_t)n < sizeof h)
         return s_bad(self, -EBADMSG, self->offset + (uint64_t)n, "truncated block header", e);
-    size_t len = s_get32(h);
-    uint32_t count = s_get32(h + 4);
+    size_t len = le32_load(h);
+    uint32_t count = le32_load(h + 4);
     if (len > RUN_MAX_BLOCK)
         return s_bad(self, -EMSGSIZE, self->offset, "block length over the cap", e);
     /* A damaged length must not cost an allocation the file cannot fill. */
@@ -407,7 +381,7 @@ static int s_next_block(run_reader_t *self, err_t *e)
                      "truncated block", e);
     uLong crc = crc32(0L, (const Bytef *)h, 8);
     crc = crc32(crc, (const Bytef *)self->block, (uInt)len);
-    if ((uint32_t)crc != s_get32(h + 8))
+    if ((uint32_t)crc != le32_load(h + 8))
         return s_bad(self, -EBADMSG, self->offset, "CRC mismatch in a block", e);
     self->offset += RUN_BLOCK_HEADER;
     self->len = len;
@@ -438,8 +412,8 @@ int run_reader_next(run_reader_t *self, mr_bytes_t *key, mr_bytes_t *value, err_
     if (self->len - self->pos < RUN_RECORD_HEADER)
         return s_bad(self, -EBADMSG, at, "record header past its block", e);
     const char *p = self->block + self->pos;
-    size_t key_len = s_get32(p);
-    size_t value_len = s_get32(p + 4);
+    size_t key_len = le32_load(p);
+    size_t value_len = le32_load(p + 4);
     size_t room = self->len - self->pos - RUN_RECORD_HEADER;
     if (key_len > room || value_len > room - key_len)
         return s_bad(self, -EBADMSG, at, "record length past its block", e);
