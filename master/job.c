@@ -160,6 +160,19 @@ bool job__shared_results(const job_t *job)
     return job->cfg->mode != PROTO_MODE_GROUPED && job->n_reducers == 1;
 }
 
+size_t job__partition_argv(const args_t *a, char **argv, size_t n)
+{
+    if (a->partition_fields) {
+        argv[n++] = "--partition-fields";
+        argv[n++] = (char *)a->partition_fields;
+    }
+    if (a->key_field_sep) {
+        argv[n++] = "--key-field-separator";
+        argv[n++] = (char *)a->key_field_sep;
+    }
+    return n;
+}
+
 int job__spawn_mapper(job_t *job)
 {
     int rc = job__start_mapper(job);
@@ -250,14 +263,7 @@ int job__start_mapper(job_t *job)
     }
     if (a->delim == '\0')
         argv[n++] = "-0";
-    if (a->partition_fields) {
-        argv[n++] = "--partition-fields";
-        argv[n++] = (char *)a->partition_fields;
-    }
-    if (a->key_field_sep) {
-        argv[n++] = "--key-field-separator";
-        argv[n++] = (char *)a->key_field_sep;
-    }
+    n = job__partition_argv(a, argv, n);
     /* A local mapper maps the input files itself: chunk bytes never cross
      * a socket, and the master never touches them. */
     size_t n_inputs = split_inputs(job->cfg->split);

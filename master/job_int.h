@@ -147,6 +147,12 @@ void reducers__on_done(job_t *job, const proto_msg_t *msg);
  * successful job; a failure fails the job. */
 void reducers__assemble(job_t *job);
 
+/* Appends to argv at n the flags a mapper and a reducer both take for
+ * --partition-fields (the same partition function on both sides: every
+ * reducer checks each key's partition); returns the new count.  The
+ * strings are borrowed from a. */
+size_t job__partition_argv(const args_t *a, char **argv, size_t n);
+
 /* Starts one more local mapper (a first one, or a replacement), its exec
  * to be confirmed by children__confirm; 0 or job__fail. */
 int job__start_mapper(job_t *job);

@@ -112,14 +112,7 @@ int reducers__start(job_t *job, reducer_t *r)
         argv[n++] = "--key-compare";
         argv[n++] = (char *)a->key_compare;
     }
-    if (a->partition_fields) {
-        argv[n++] = "--partition-fields";
-        argv[n++] = (char *)a->partition_fields;
-    }
-    if (a->key_field_sep) {
-        argv[n++] = "--key-field-separator";
-        argv[n++] = (char *)a->key_field_sep;
-    }
+    n = job__partition_argv(a, argv, n);
     char host[256];
     if (a->listen) {
         /* Remote mappers push results straight to the reducer's TCP port. */
